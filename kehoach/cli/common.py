@@ -1,0 +1,48 @@
+"""What every command shares: settings, loading the config with readable errors, the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, NoReturn
+
+import typer
+from rich.console import Console
+
+from kehoach.calendar import VN_TZ
+from kehoach.config import Config, load_config
+from kehoach.errors import PlanError
+from kehoach.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def config(files: Iterable[Path] | None = None) -> Config:
+    """The validated config, or every issue printed and exit code 1."""
+    try:
+        return load_config(settings(), files)
+    except PlanError as exc:
+        for issue in exc.issues:
+            err_console.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
+        fail(f"{len(exc.issues)} lỗi trong cấu hình; chưa có gì được thay đổi.")
+
+
+def parse_now(value: str | None) -> datetime:
+    """``--now`` as ISO 8601; a naive value is taken as Asia/Ho_Chi_Minh. Default: the clock."""
+    if value is None:
+        return datetime.now(VN_TZ)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now '{value}' không phải thời điểm ISO 8601 (ví dụ 2026-11-16T08:00:00+07:00)")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)

@@ -1,0 +1,90 @@
+"""``kehoach validate`` and ``kehoach preview``: check the config, see the year's schedule."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import defaultdict
+from enum import StrEnum
+from itertools import groupby
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from kehoach.cli.app import app
+from kehoach.cli.common import config, console, fail
+from kehoach.expansion.expand import expand
+from kehoach.notification import KIND_LABELS, Notification
+from notifications.vietnamese import vi_date
+
+MONTHS_VI = ["", "Tháng 1", "Tháng 2", "Tháng 3", "Tháng 4", "Tháng 5", "Tháng 6", "Tháng 7",
+             "Tháng 8", "Tháng 9", "Tháng 10", "Tháng 11", "Tháng 12"]
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+@app.command()
+def validate(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="plan files; default config/plans/*.yaml")] = None,
+) -> None:
+    """Check the unit directory, the calendar overrides and the plans; list every error found."""
+    cfg = config(files or None)
+    for plan in cfg.plans.values():
+        console.print(
+            f"[green]✓[/] {plan.id}: {len(plan.tasks)} nhiệm vụ, {len(plan.reports)} báo cáo, "
+            f"{len(plan.campaigns)} đợt, {len(plan.occasions)} ngày kỷ niệm, {len(plan.indicators)} chỉ tiêu",
+            highlight=False,
+        )
+    console.print(f"[green]Hợp lệ:[/] {len(cfg.plans)} kế hoạch, {len(cfg.directory.units)} đơn vị.")
+
+
+@app.command()
+def preview(
+    year: Annotated[int, typer.Option(help="the year to expand")],
+    plan: Annotated[Optional[str], typer.Option(help="only this plan id")] = None,
+    format: Annotated[Format, typer.Option("--format", help="table, json or csv")] = Format.TABLE,
+) -> None:
+    """Every notification the plans will send in a year, on its working day."""
+    cfg = config()
+    try:
+        plans = [cfg.plan(plan)] if plan else list(cfg.plans.values())
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    cal = cfg.calendar([year])
+    notes = sorted((n for p in plans for n in expand(p, year, cfg.directory, cal)), key=lambda n: (n.send_at, n.key))
+    if format is Format.JSON:
+        json.dump([n.as_dict() for n in notes], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif format is Format.CSV:
+        rows = [n.as_dict() for n in notes]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["key"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _print_table(notes, {u.id: u.name for u in cfg.directory.units}, year)
+
+
+def _print_table(notes: list[Notification], names: dict[str, str], year: int) -> None:
+    """One table per month; one row per event, its recipients summarised."""
+    for month, in_month in groupby(notes, key=lambda n: n.send_at.month):
+        events: dict[tuple[object, ...], list[Notification]] = defaultdict(list)
+        for n in in_month:
+            events[(n.send_at.date(), n.plan, n.kind, n.subject)].append(n)
+        table = Table(title=f"{MONTHS_VI[month]}/{year}", title_justify="left", show_lines=False, expand=True)
+        for col, style in (("Ngày gửi", "cyan"), ("Kế hoạch", "magenta"), ("Loại", ""), ("Nội dung", ""),
+                           ("Gửi đến", "green")):
+            table.add_column(col, style=style, overflow="fold")
+        for (day, plan_id, kind, subject), group in events.items():
+            units = list(dict.fromkeys(n.unit for n in group))
+            channels = ", ".join(sorted({n.channel for n in group}))
+            who = ", ".join(names[u] for u in units[:3]) + (f" và {len(units) - 3} đơn vị khác" if len(units) > 3 else "")
+            table.add_row(vi_date(day), plan_id, KIND_LABELS[kind], subject, f"{who} ({channels})")  # type: ignore[index,arg-type]
+        console.print(table)
+    console.print(f"Tổng cộng {len(notes)} thông báo.")

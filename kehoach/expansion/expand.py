@@ -1,0 +1,64 @@
+"""expand(plan, year): every notification the plan will send that year. Pure and deterministic.
+
+Events are computed once per plan (dates do not depend on the unit); only the fan-out to
+units and channels is per recipient, which keeps 5,000 units well under two seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kehoach.calendar import WorkingCalendar, at_local
+from kehoach.directory import Directory
+from kehoach.expansion.campaigns import campaign_events, occasion_events
+from kehoach.expansion.event import Event
+from kehoach.expansion.ladder import report_events
+from kehoach.expansion.recurring import task_events
+from kehoach.notification import Notification, event_key
+from kehoach.plan import Plan
+from notifications.render import render_subject
+
+
+def plan_context(plan: Plan, directory: Directory) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "label": plan.label,
+        "title": plan.title,
+        "issuer": plan.issuer_label or directory.unit(plan.issuer).name,
+    }
+
+
+def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
+    """The year's events, dropping those before the plan takes effect."""
+    events: list[Event] = []
+    for report in plan.reports:
+        events += report_events(plan, report, year, cal, directory)
+    for task in plan.tasks:
+        events += task_events(plan, task, year, cal, directory)
+    for campaign in plan.campaigns:
+        events += campaign_events(plan, campaign, year, cal, directory)
+    for occasion in plan.occasions:
+        events += occasion_events(plan, occasion, year, cal, directory)
+    return [e for e in events if e.day >= plan.effective_from]
+
+
+def expand(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar) -> list[Notification]:
+    """One notification per event, unit and channel, sorted by send time and key.
+
+    A unit with no contact still gets an email notification: the dispatcher records it as
+    failed for want of an address, so the office sees the gap instead of losing the reminder.
+    """
+    pctx = plan_context(plan, directory)
+    at = plan.reminder_policy.send_time
+    out: list[Notification] = []
+    for ev in plan_events(plan, year, cal, directory):
+        context = {**ev.context, "plan": pctx, "kind": ev.kind.value}
+        subject = render_subject(ev.kind.value, context)
+        send_at = at_local(ev.day, at)
+        base = event_key(plan.id, ev.kind, ev.ref, ev.step)
+        for unit in directory.resolve(ev.units):
+            for channel in unit.channels or ("email",):
+                out.append(Notification(f"{base}/{unit.id}/{channel}", plan.id, ev.kind, unit.id, channel,
+                                        send_at, ev.deadline, subject, ev.period, context))
+    out.sort(key=lambda n: (n.send_at, n.key))
+    return out

@@ -1,0 +1,81 @@
+"""The value expansion produces and the outbox stores: one message to one unit on one channel.
+
+Its ``key`` is stable: it names the plan, the event (kind, item, period, step), the unit and
+the channel, never the date, so re-expanding after a calendar change updates the same row
+instead of adding another.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Mapping, NamedTuple
+
+
+class Kind(StrEnum):
+    TASK_REMINDER = "task_reminder"
+    REPORT_REMINDER = "report_reminder"  # before the due date
+    REPORT_DUE = "report_due"  # on the (working) due day
+    REPORT_OVERDUE = "report_overdue"  # after the deadline, to a unit that has not reported
+    ESCALATION = "escalation"  # to the office: who has not reported
+    OFFICE_COMPILE = "office_compile"  # the office's own compile-and-send-upward deadline
+    CAMPAIGN_NOTICE = "campaign_notice"
+    CAMPAIGN_KICKOFF = "campaign_kickoff"
+    CAMPAIGN_WEEKLY = "campaign_weekly"
+    CAMPAIGN_CLOSING = "campaign_closing"
+    OCCASION = "occasion"
+    ROLLUP_READY = "rollup_ready"
+    SUBMISSION_RECEIVED = "submission_received"
+
+
+KIND_LABELS = {
+    Kind.TASK_REMINDER: "Nhắc nhiệm vụ",
+    Kind.REPORT_REMINDER: "Nhắc báo cáo",
+    Kind.REPORT_DUE: "Hạn báo cáo",
+    Kind.REPORT_OVERDUE: "Quá hạn báo cáo",
+    Kind.ESCALATION: "Báo đơn vị chưa nộp",
+    Kind.OFFICE_COMPILE: "Tổng hợp, gửi cấp trên",
+    Kind.CAMPAIGN_NOTICE: "Chuẩn bị Tháng hành động",
+    Kind.CAMPAIGN_KICKOFF: "Phát động",
+    Kind.CAMPAIGN_WEEKLY: "Nhắc hằng tuần",
+    Kind.CAMPAIGN_CLOSING: "Kết thúc, báo cáo kết quả",
+    Kind.OCCASION: "Ngày kỷ niệm",
+    Kind.ROLLUP_READY: "Dự thảo báo cáo tổng hợp",
+    Kind.SUBMISSION_RECEIVED: "Xác nhận đã nhận báo cáo",
+}
+
+# Kinds that concern one report period: a unit that submitted for the period gets no more of them.
+REPORT_CHASING_KINDS = frozenset({Kind.REPORT_REMINDER, Kind.REPORT_DUE, Kind.REPORT_OVERDUE})
+
+
+def event_key(plan_id: str, kind: Kind, ref: str, step: str) -> str:
+    """The part of a key shared by every recipient of one event."""
+    return f"{plan_id}/{kind.value}/{ref}/{step}"
+
+
+class Notification(NamedTuple):
+    """Immutable; a NamedTuple because expansion builds hundreds of thousands of them."""
+
+    key: str
+    plan: str
+    kind: Kind
+    unit: str
+    channel: str
+    send_at: datetime
+    deadline: date | None
+    subject: str
+    period: str | None
+    context: Mapping[str, Any]  # shared by every recipient of the event; JSON-safe
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "plan": self.plan,
+            "kind": self.kind.value,
+            "unit": self.unit,
+            "channel": self.channel,
+            "send_at": self.send_at.isoformat(),
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "period": self.period,
+            "subject": self.subject,
+        }

@@ -1,0 +1,69 @@
+"""Runtime settings from ``KEHOACH_*`` environment variables.
+
+Every secret is a ``SecretStr`` so that no log line, artifact or error message shows it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEHOACH_", env_file=None, extra="ignore")
+
+    config_dir: Path = REPO_ROOT / "config"
+    data_dir: Path = Path.cwd() / "data"
+    database_url: str | None = None
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_timeout: float = 30.0
+    smtp_concurrency: int = 10
+    mail_from: str = "Kế hoạch BĐG <kehoach@kehoach.example>"
+
+    zalo_api_base: str = "https://business.openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_app_id: str | None = None
+    zalo_secret_key: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_concurrency: int = 4
+
+    portal_secret: SecretStr = SecretStr("kehoach-dev-secret-change-me")
+    portal_base_url: str = "http://127.0.0.1:8000"
+
+    @cached_property
+    def plans_dir(self) -> Path:
+        return self.config_dir / "plans"
+
+    @cached_property
+    def contacts_file(self) -> Path:
+        return self.config_dir / "contacts.yaml"
+
+    @cached_property
+    def calendar_file(self) -> Path:
+        return self.config_dir / "calendar.yaml"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """SQLite under the data directory unless a database URL is given."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'kehoach.db'}"
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def zalo_configured(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_secret_key and self.zalo_refresh_token)

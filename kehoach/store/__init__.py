@@ -1,0 +1,1 @@
+"""Persistence: the app database (SQLite by default, PostgreSQL in server mode)."""

@@ -1,0 +1,36 @@
+"""The engine from ``KEHOACH_DATABASE_URL`` (SQLite under the data directory by default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session, SQLModel, create_engine
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the tables created; SQLite gets WAL so readers never block the dispatcher."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    else:
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        engine = create_engine(url, pool_pre_ping=True)
+    import kehoach.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+    import kehoach.store.submission_tables  # noqa: F401
+
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def session(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)

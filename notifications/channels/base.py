@@ -1,0 +1,39 @@
+"""The contract every channel keeps: ``async send(msg) -> Delivery`` or raise DeliveryError."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from notifications.message import Delivery, OutgoingMessage
+
+
+class DeliveryError(Exception):
+    """A message that did not go out.
+
+    ``permanent``: retrying will not help (a 5xx for the recipient, an invalid phone);
+    ``retry_at``: try again not before this moment (a quota reset); otherwise retry on the
+    next dispatch. ``fallback_email``: the channel suggests reaching the unit by email instead.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_at: datetime | None = None,
+        fallback_email: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_at = retry_at
+        self.fallback_email = fallback_email
+
+
+class Channel(Protocol):
+    name: str
+
+    async def send(self, msg: OutgoingMessage) -> Delivery: ...
+
+    async def aclose(self) -> None: ...

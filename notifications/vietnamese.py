@@ -1,0 +1,15 @@
+"""How dates read in Vietnamese: ``Thứ Sáu, 29/05/2026``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def vi_date(value: date | str | None) -> str:
+    """Weekday and dd/mm/yyyy; accepts a date or an ISO string from a stored context."""
+    if value is None:
+        return ""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{WEEKDAYS_VI[d.weekday()]}, {d:%d/%m/%Y}"
