@@ -1,0 +1,134 @@
+"""SMTP delivery with aiosmtplib over a small pool of reused connections.
+
+aiosmtplib's errors are translated here, at the seam (as httpx's ``map_httpcore_exceptions``
+does): a 4xx reply, a dropped connection or a timeout is a retry; a 5xx reply is permanent and
+carries the server's words. A refused recipient among several accepted ones still counts as
+sent: the unit got the message at its other addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import aiosmtplib
+
+from notifications.channels.base import DeliveryError
+from notifications.message import Delivery, OutgoingMessage
+from notifications.mime import build_email
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        mail_from: str,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = True,
+        use_tls: bool = False,
+        timeout: float = 30.0,
+        concurrency: int = 10,
+        tls_context: ssl.SSLContext | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        """``password`` is the unwrapped secret: it goes to the server and nowhere else.
+
+        ``starttls`` upgrades a plain connection (port 587); ``use_tls`` is implicit TLS
+        (port 465). At most ``concurrency`` connections are open at once.
+        """
+        self._options = dict(
+            hostname=host,
+            port=port,
+            username=username,
+            password=password,
+            use_tls=use_tls,
+            start_tls=starttls and not use_tls,
+            timeout=timeout,
+            tls_context=tls_context,
+        )
+        self._mail_from = mail_from
+        self._clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    def __repr__(self) -> str:
+        return f"EmailChannel({self._options['hostname']}:{self._options['port']})"
+
+    async def send(self, msg: OutgoingMessage) -> Delivery:
+        try:
+            email = build_email(msg, self._mail_from, date=self._clock())
+        except ValueError as exc:
+            raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
+        async with self._slots, self._mapped_errors(msg):
+            async with self._connection() as (smtp, reused):
+                try:
+                    await smtp.send_message(email)
+                except aiosmtplib.SMTPServerDisconnected:
+                    if not reused:
+                        raise
+                    # The server closed an idle pooled connection: one fresh try.
+                    await smtp.connect()
+                    await smtp.send_message(email)
+        return Delivery(provider_id=str(email["Message-ID"]), sent_at=self._clock())
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, []
+        for smtp in idle:
+            await _close(smtp)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[tuple[aiosmtplib.SMTP, bool]]:
+        """A connected client; back to the pool on success, closed on any error."""
+        smtp = None
+        while self._idle and smtp is None:
+            candidate = self._idle.pop()
+            smtp = candidate if candidate.is_connected else None
+        reused = smtp is not None
+        if smtp is None:
+            smtp = aiosmtplib.SMTP(**self._options)  # type: ignore[arg-type]
+            await smtp.connect()
+        try:
+            yield smtp, reused
+        except BaseException:
+            await _close(smtp)
+            raise
+        self._idle.append(smtp)
+
+    @asynccontextmanager
+    async def _mapped_errors(self, msg: OutgoingMessage) -> AsyncIterator[None]:
+        where = f"SMTP {self._options['hostname']}:{self._options['port']} for {msg.key}"
+        try:
+            yield
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            replies = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+            permanent = all(r.code >= 500 for r in exc.recipients)
+            raise DeliveryError(f"{where}: recipients refused: {replies}", permanent=permanent) from exc
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # Wrong credentials are a settings problem, not this message's: retry once fixed.
+            raise DeliveryError(f"{where}: authentication failed: {exc.code} {exc.message}") from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            permanent = exc.code >= 500
+            raise DeliveryError(f"{where}: {exc.code} {exc.message}", permanent=permanent) from exc
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    """QUIT politely when the connection still works; drop it otherwise."""
+    if smtp.is_connected:
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            smtp.close()

@@ -1,0 +1,58 @@
+"""The local outbox used when SMTP is not configured: each message lands in a Maildir.
+
+The files are the exact bytes the SMTP channel would send (both use ``mime.build_email``), so
+a person can open them with any mail reader (``mutt -f DIR``, Thunderbird) and tests can read
+them with ``mailbox.Maildir``. Like dramatiq's StubBroker, this is shipped code, not a mock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mailbox
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from notifications.channels.base import DeliveryError
+from notifications.message import Delivery, OutgoingMessage
+from notifications.mime import build_email
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class MaildirChannel:
+    name = "maildir"
+
+    def __init__(
+        self,
+        directory: Path | str,
+        *,
+        mail_from: str = "kehoach <kehoach@localhost>",
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.directory = Path(directory)
+        self._mail_from = mail_from
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"MaildirChannel({str(self.directory)!r})"
+
+    async def send(self, msg: OutgoingMessage) -> Delivery:
+        """Write the message; the Maildir key is the provider id a person can look up."""
+        try:
+            email = build_email(msg, self._mail_from, date=self._clock())
+        except ValueError as exc:
+            raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
+        try:
+            key = await asyncio.to_thread(self._add, email.as_bytes())
+        except OSError as exc:
+            raise DeliveryError(f"cannot write {msg.key} to Maildir {self.directory}: {exc}") from exc
+        return Delivery(provider_id=key, sent_at=self._clock())
+
+    async def aclose(self) -> None:
+        """Nothing stays open between messages."""
+
+    def _add(self, data: bytes) -> str:
+        return mailbox.Maildir(self.directory, create=True).add(data)

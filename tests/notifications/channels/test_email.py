@@ -1,0 +1,114 @@
+"""The SMTP channel against a real aiosmtpd server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+from email import policy
+from typing import Any
+
+import pytest
+
+from notifications.channels.base import DeliveryError
+from notifications.channels.email import EmailChannel
+from notifications.message import OutgoingMessage
+from notifications.render import render_message
+from tests.notifications.test_render import context
+from tests.servers.smtp import PASSWORD, USER, SMTPServer, free_port
+
+
+def message(key: str = "k1", to: tuple[str, ...] = ("a@x.vn",)) -> OutgoingMessage:
+    return render_message("report_due", context(), key=key, channel="email", to=to, to_name="Phòng Văn hóa")
+
+
+def channel(server: SMTPServer, **options: Any) -> EmailChannel:
+    return EmailChannel(host="127.0.0.1", port=server.port, mail_from="Văn phòng <vp@stp.gov.vn>", starttls=False, timeout=5, **options)
+
+
+async def test_message_arrives_and_parses(smtp_server: SMTPServer) -> None:
+    sender = channel(smtp_server)
+    delivery = await sender.send(message())
+    await sender.aclose()
+    (envelope,) = smtp_server.recorder.messages
+    parsed = email.message_from_bytes(envelope.original_content or b"", policy=policy.default)
+    assert parsed["Subject"].startswith("[Hạn hôm nay] Báo cáo kết quả 6 tháng")
+    assert delivery.provider_id == parsed["Message-ID"]
+
+
+async def test_connections_are_reused(smtp_server: SMTPServer) -> None:
+    # Given a channel allowed two connections
+    sender = channel(smtp_server, concurrency=2)
+    # When six messages go one after another, then twenty at once
+    for i in range(6):
+        await sender.send(message(key=f"k{i}"))
+    first = smtp_server.recorder.connections
+    await asyncio.gather(*(sender.send(message(key=f"m{i}")) for i in range(20)))
+    await sender.aclose()
+    # Then all arrived over one, then at most two, connections
+    assert len(smtp_server.recorder.messages) == 26
+    assert first == 1 and smtp_server.recorder.connections <= 2
+
+
+@pytest.mark.parametrize("reply", ["421 Service not available", "451 Try again later"])
+async def test_4xx_is_a_retry(smtp_server: SMTPServer, reply: str) -> None:
+    smtp_server.recorder.fail_next(reply)
+    sender = channel(smtp_server)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    assert not caught.value.permanent
+    await sender.send(message())  # and the next attempt goes through
+    await sender.aclose()
+    assert len(smtp_server.recorder.messages) == 1
+
+
+async def test_550_for_the_only_recipient_is_permanent_with_the_reply(smtp_server: SMTPServer) -> None:
+    smtp_server.recorder.refuse["a@x.vn"] = "550 5.1.1 Hộp thư không tồn tại"
+    sender = channel(smtp_server)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert caught.value.permanent and "550" in caught.value.reason and "a@x.vn" in caught.value.reason
+
+
+async def test_one_refused_recipient_among_several_is_sent(smtp_server: SMTPServer) -> None:
+    smtp_server.recorder.refuse["a@x.vn"] = "550 5.1.1 No such user"
+    sender = channel(smtp_server)
+    await sender.send(message(to=("a@x.vn", "b@x.vn")))
+    await sender.aclose()
+    (envelope,) = smtp_server.recorder.messages
+    assert envelope.rcpt_tos == ["b@x.vn"]
+
+
+async def test_disconnect_mid_data_is_a_retry(smtp_server: SMTPServer) -> None:
+    smtp_server.recorder.disconnect_data = 1
+    sender = channel(smtp_server)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert not caught.value.permanent
+
+
+async def test_server_down_is_a_retry() -> None:
+    # Given a port nobody listens on
+    sender = EmailChannel(host="127.0.0.1", port=free_port(), mail_from="vp@stp.gov.vn", starttls=False, timeout=5)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert not caught.value.permanent
+
+
+async def test_starttls_and_auth(smtp_tls_server: SMTPServer, tls_contexts: tuple) -> None:  # type: ignore[type-arg]
+    sender = EmailChannel(host="127.0.0.1", port=smtp_tls_server.port, mail_from="vp@stp.gov.vn", username=USER,
+                          password=PASSWORD, starttls=True, tls_context=tls_contexts[1], timeout=5)
+    await sender.send(message())
+    await sender.aclose()
+    assert len(smtp_tls_server.recorder.messages) == 1
+
+
+async def test_wrong_password_is_a_retry_that_does_not_show_the_password(smtp_tls_server: SMTPServer, tls_contexts: tuple) -> None:  # type: ignore[type-arg]
+    sender = EmailChannel(host="127.0.0.1", port=smtp_tls_server.port, mail_from="vp@stp.gov.vn", username=USER,
+                          password="sai-mat-khau", starttls=True, tls_context=tls_contexts[1], timeout=5)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert not caught.value.permanent and "sai-mat-khau" not in caught.value.reason

@@ -1,0 +1,27 @@
+"""The local outbox: a Maildir a person can open."""
+
+from __future__ import annotations
+
+import mailbox
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+from notifications.channels.maildir import MaildirChannel
+from notifications.render import render_message
+from tests.notifications.test_render import context
+
+
+async def test_message_lands_in_the_maildir_and_parses(tmp_path: Path) -> None:
+    # Given the outbox used when SMTP is not configured
+    outbox = MaildirChannel(tmp_path / "outbox", mail_from="kehoach <kehoach@localhost>")
+    message = render_message("report_reminder", context(), key="k1", channel="maildir", to=["a@x.vn"], to_name="Phòng Văn hóa")
+    # When a message is sent
+    delivery = await outbox.send(message)
+    await outbox.aclose()
+    # Then the Maildir holds it under the returned key, readable as an email
+    box = mailbox.Maildir(tmp_path / "outbox", create=False)
+    raw = box.get_bytes(str(delivery.provider_id))
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert parsed["Subject"] == "[Nhắc báo cáo] Báo cáo kết quả 6 tháng – hạn Thứ Sáu, 29/05/2026"
+    assert parsed["To"].addresses[0].display_name == "Phòng Văn hóa"

@@ -1,0 +1,143 @@
+"""The Zalo channel against a local server that keeps Zalo's ZNS and OAuth contracts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from notifications.channels.base import DeliveryError
+from notifications.channels.zalo import VN, ZaloChannel
+from notifications.channels.zalo_tokens import FileTokenStore
+from notifications.message import OutgoingMessage
+from notifications.render import render_message
+from tests.notifications.test_render import context
+from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
+
+FRIDAY_EVENING = datetime(2026, 5, 29, 18, 0, tzinfo=VN)
+
+
+def message(phone: str = "84912345678", key: str = "k1") -> OutgoingMessage:
+    return render_message("report_due", context(), key=key, channel="zalo", to=[phone], to_name="Phòng Văn hóa")
+
+
+def channel(server: ZaloServer, store: FileTokenStore, clock: datetime | None = None) -> ZaloChannel:
+    return ZaloChannel(app_id=APP_ID, secret_key=SECRET_KEY, template_id="tpl-1", tokens=store,
+                       api_base=server.url, oauth_base=server.url, **({"clock": lambda: clock} if clock else {}))
+
+
+def seeded(server: ZaloServer, path: Path) -> FileTokenStore:
+    return FileTokenStore(path / "zalo.json", initial_refresh_token=server.state.new_refresh_token())
+
+
+async def test_success_returns_msg_id_and_sends_the_template(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    sender = channel(zalo_server, seeded(zalo_server, tmp_path))
+    delivery = await sender.send(message())
+    await sender.aclose()
+    assert delivery.provider_id == "msg-1"
+    (body,) = zalo_server.state.sends()
+    assert body["phone"] == "84912345678" and body["template_id"] == "tpl-1" and body["tracking_id"] == "k1"
+    assert "Báo cáo kết quả 6 tháng" in body["template_data"]["content"]
+
+
+async def test_invalid_token_refreshes_once_and_stores_the_new_pair(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    # Given a working token pair, which Zalo then voids
+    store = seeded(zalo_server, tmp_path)
+    sender = channel(zalo_server, store)
+    await sender.send(message(key="k1"))
+    zalo_server.state.access_tokens.clear()
+    # When the next message meets -124
+    delivery = await sender.send(message(key="k2"))
+    await sender.aclose()
+    # Then the channel refreshed once, sent again, and the store holds the new, unused refresh token
+    assert delivery.provider_id == "msg-2"
+    stored = store.load()
+    assert stored is not None and stored.refresh_token in zalo_server.state.refresh_tokens
+    assert stored.access_token in zalo_server.state.access_tokens
+
+
+async def test_a_used_refresh_token_is_rejected_and_is_a_retry(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    # Given a refresh token already used by another store
+    token = zalo_server.state.new_refresh_token()
+    first = channel(zalo_server, FileTokenStore(tmp_path / "a.json", initial_refresh_token=token))
+    await first.send(message())
+    second = channel(zalo_server, FileTokenStore(tmp_path / "b.json", initial_refresh_token=token))
+    # When the second store tries it
+    with pytest.raises(DeliveryError) as caught:
+        await second.send(message())
+    await first.aclose()
+    await second.aclose()
+    # Then Zalo refuses it and nothing is sent with it
+    assert "refresh" in caught.value.reason and not caught.value.permanent
+    assert token not in str(caught.value)
+
+
+async def test_two_stores_on_one_file_refresh_only_once(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    # Given two senders (as two processes would) sharing one token file
+    token = zalo_server.state.new_refresh_token()
+    senders = [channel(zalo_server, FileTokenStore(tmp_path / "zalo.json", initial_refresh_token=token)) for _ in range(2)]
+    # When both send at once
+    deliveries = await asyncio.gather(*(s.send(message(key=f"k{i}")) for i, s in enumerate(senders)))
+    for sender in senders:
+        await sender.aclose()
+    # Then one refresh happened and both messages went out
+    refreshes = [p for p, _ in zalo_server.state.requests if p == "/v4/oa/access_token"]
+    assert len(refreshes) == 1 and len(deliveries) == 2
+
+
+@pytest.mark.parametrize("code", [-144, -1441, -147])
+async def test_quota_retries_next_working_morning(zalo_server: ZaloServer, tmp_path: Path, code: int) -> None:
+    sender = channel(zalo_server, seeded(zalo_server, tmp_path), clock=FRIDAY_EVENING)
+    zalo_server.state.fail_next(code)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert caught.value.retry_at == datetime(2026, 6, 1, 8, 0, tzinfo=VN)  # Monday
+    assert not caught.value.permanent
+
+
+async def test_night_time_retries_after_six(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    sender = channel(zalo_server, seeded(zalo_server, tmp_path), clock=datetime(2026, 5, 29, 23, 0, tzinfo=VN))
+    zalo_server.state.fail_next(-133)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert caught.value.retry_at == datetime(2026, 5, 30, 6, 5, tzinfo=VN)
+
+
+@pytest.mark.parametrize("code", [-108, -118, -119, -114, -141, -131])
+async def test_unreachable_user_is_permanent_and_falls_back_to_email(zalo_server: ZaloServer, tmp_path: Path, code: int) -> None:
+    sender = channel(zalo_server, seeded(zalo_server, tmp_path))
+    zalo_server.state.fail_next(code)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert caught.value.permanent and caught.value.fallback_email and str(code) in caught.value.reason
+
+
+async def test_http_500_is_a_retry(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    sender = channel(zalo_server, seeded(zalo_server, tmp_path))
+    zalo_server.state.fail_next(status=500)
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message())
+    await sender.aclose()
+    assert not caught.value.permanent and caught.value.retry_at is None
+
+
+async def test_invalid_phone_is_permanent_without_a_request(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    sender = channel(zalo_server, seeded(zalo_server, tmp_path))
+    with pytest.raises(DeliveryError) as caught:
+        await sender.send(message(phone="0912345678"))
+    await sender.aclose()
+    assert caught.value.permanent and zalo_server.state.requests == []
+
+
+async def test_long_key_becomes_a_stable_tracking_id(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    sender = channel(zalo_server, seeded(zalo_server, tmp_path))
+    for _ in range(2):
+        await sender.send(message(key="x" * 80))
+    await sender.aclose()
+    ids = [body["tracking_id"] for body in zalo_server.state.sends()]
+    assert ids[0] == ids[1] and len(ids[0]) <= 48
