@@ -14,7 +14,13 @@ from kehoach.calendar import WorkingCalendar
 from kehoach.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.notification import Kind
-from kehoach.plan import Plan, Report
+from kehoach.plan import PeriodKind, Plan, Report
+
+PERIOD_LABELS = {
+    PeriodKind.SEMIANNUAL: "6 tháng đầu năm {year}",
+    PeriodKind.ANNUAL: "năm {year}",
+    PeriodKind.CAMPAIGN: "Tháng hành động năm {year}",
+}
 
 
 def period_id(report: Report, year: int) -> str:
@@ -37,7 +43,7 @@ def report_events(
     units = tuple(report.units)
     base: dict[str, Any] = {
         "item": item(report.id, report.title),
-        "period": {"id": period, "label": f"{report.title} năm {year}"},
+        "period": {"id": period, "label": PERIOD_LABELS[report.period].format(year=year)},
         "deadline": target.isoformat(),
         "written_due": written.isoformat(),
         "to": directory.label(report.to),
