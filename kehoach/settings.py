@@ -40,6 +40,10 @@ class Settings(BaseSettings):
 
     portal_secret: SecretStr = SecretStr("kehoach-dev-secret-change-me")
     portal_base_url: str = "http://127.0.0.1:8000"
+    portal_host: str = "127.0.0.1"  # units reach it through a reverse proxy, never directly
+    portal_port: int = 8000
+    portal_max_upload_mb: int = 10  # per attached file
+    portal_link_days: int = 60  # how long a submission link in a reminder stays valid
 
     @cached_property
     def plans_dir(self) -> Path:

@@ -52,7 +52,7 @@ tasks:
     cadence: thuong_xuyen
 reports:
   - id: nam
-    title: Báo cáo năm
+    title: Báo cáo kết quả
     period: nam
     units: [cac-don-vi]
     to: van-phong

@@ -1,11 +1,13 @@
 """The ``kehoach`` command line; one module per group of commands.
 
     plans.py     validate, preview
+    delivery.py  sync, dispatch, outbox
+    reports.py   submit, status, rollup, extend, link, portal
 """
 
 from __future__ import annotations
 
-from kehoach.cli import plans  # noqa: F401  (registers its commands)
+from kehoach.cli import delivery, plans, reports  # noqa: F401  (registers their commands)
 from kehoach.cli.app import app
 
 

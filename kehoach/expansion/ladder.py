@@ -14,17 +14,8 @@ from kehoach.calendar import WorkingCalendar
 from kehoach.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.notification import Kind
-from kehoach.plan import PeriodKind, Plan, Report
-
-PERIOD_LABELS = {
-    PeriodKind.SEMIANNUAL: "6 tháng đầu năm {year}",
-    PeriodKind.ANNUAL: "năm {year}",
-    PeriodKind.CAMPAIGN: "Tháng hành động năm {year}",
-}
-
-
-def period_id(report: Report, year: int) -> str:
-    return f"{report.id}-{year}"
+from kehoach.plan import Plan, Report
+from kehoach.submissions.periods import KIND_LABELS, format_period
 
 
 def step_label(step: int) -> str:
@@ -39,11 +30,11 @@ def report_events(
     written = report.due.in_year(year)
     target = cal.target_for_due(written, policy.due_on_day_off)
     legal = cal.legal_deadline(written)
-    period = period_id(report, year)
+    period = format_period(report.id, year)
     units = tuple(report.units)
     base: dict[str, Any] = {
         "item": item(report.id, report.title),
-        "period": {"id": period, "label": PERIOD_LABELS[report.period].format(year=year)},
+        "period": {"id": period, "label": KIND_LABELS[report.period].format(year=year)},
         "deadline": target.isoformat(),
         "written_due": written.isoformat(),
         "to": directory.label(report.to),

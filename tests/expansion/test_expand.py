@@ -35,7 +35,7 @@ def test_report_ladder_aims_at_friday_before_saturday_due(notes):
     assert days(notes, Kind.REPORT_DUE) == [date(2026, 12, 4)]
     due = [n for n in notes if n.kind is Kind.REPORT_DUE and n.unit == "phong-1"]
     assert due[0].deadline == date(2026, 12, 4)
-    assert due[0].subject == "[Hạn hôm nay] Báo cáo năm – hạn Thứ Sáu, 04/12/2026"
+    assert due[0].subject == "[Hạn hôm nay] Báo cáo kết quả năm 2026 – hạn Thứ Sáu, 04/12/2026"
 
 
 def test_overdue_counts_from_the_legal_deadline_and_escalates_to_the_office(notes):

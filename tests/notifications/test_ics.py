@@ -22,7 +22,7 @@ def test_report_reminder_ics_is_one_all_day_event_on_the_deadline() -> None:
     assert attachment.content_type == "text/calendar"
     assert event.decoded("dtstart") == date(2026, 5, 29)
     assert event.decoded("dtend") == date(2026, 5, 30)
-    assert str(event["summary"]) == "Hạn báo cáo: Báo cáo kết quả 6 tháng"
+    assert str(event["summary"]) == "Hạn báo cáo: Báo cáo kết quả"
     assert str(event["uid"]) == event_uid("2026-stp:r1:h1:u1:-3#0")
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("trigger") == -timedelta(hours=16)

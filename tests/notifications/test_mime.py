@@ -22,7 +22,7 @@ def parsed(to_name: str = "Phòng Văn hóa", **extra: object) -> EmailMessage:
 
 def test_subject_and_names_decode_to_vietnamese() -> None:
     msg = parsed()
-    assert msg["Subject"] == "[Hạn hôm nay] Báo cáo kết quả 6 tháng – hạn Thứ Sáu, 29/05/2026"
+    assert msg["Subject"] == "[Hạn hôm nay] Báo cáo kết quả 6 tháng đầu năm 2026 – hạn Thứ Sáu, 29/05/2026"
     assert msg["From"].addresses[0].display_name == "Văn phòng Sở Tư pháp"
     assert [a.addr_spec for a in msg["To"].addresses] == ["a@x.vn", "b@x.vn"]
     assert msg["To"].addresses[0].display_name == "Phòng Văn hóa"

@@ -18,7 +18,7 @@ KINDS = (
 def context(**extra: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "plan": {"id": "2026-stp", "label": "Kế hoạch số 12/KH-STP", "title": "Phổ biến, giáo dục pháp luật năm 2026", "issuer": "Sở Tư pháp"},
-        "item": {"id": "r1", "title": "Báo cáo kết quả 6 tháng"},
+        "item": {"id": "r1", "title": "Báo cáo kết quả"},
         "period": {"id": "2026-h1", "label": "6 tháng đầu năm 2026"},
         "deadline": "2026-05-29", "step": -3, "start": "2026-11-15", "end": "2026-12-15", "week": 2,
         "occasion_date": "2026-03-08", "upward_to": "Bộ Tư pháp", "expected_units": ["Phòng A", "Phòng B"],
@@ -36,7 +36,7 @@ def test_every_kind_names_plan_item_deadline_unit_and_link(kind: str) -> None:
     # Then each body says what, for whom, by when and where to submit
     for body in (email.text, email.html or ""):
         assert "Kế hoạch số 12/KH-STP" in body and "Phổ biến, giáo dục pháp luật năm 2026" in body
-        assert "Báo cáo kết quả 6 tháng" in body and "Phòng Văn hóa" in body
+        assert "Báo cáo kết quả" in body and "Phòng Văn hóa" in body
         assert "Thứ Sáu, 29/05/2026" in body
     assert "https://kehoach.vn/s/abc?x=1&y=2" in email.text
     assert "https://kehoach.vn/s/abc?x=1&amp;y=2" in (email.html or "")

@@ -31,7 +31,7 @@ async def test_message_arrives_and_parses(smtp_server: SMTPServer) -> None:
     await sender.aclose()
     (envelope,) = smtp_server.recorder.messages
     parsed = email.message_from_bytes(envelope.original_content or b"", policy=policy.default)
-    assert parsed["Subject"].startswith("[Hạn hôm nay] Báo cáo kết quả 6 tháng")
+    assert parsed["Subject"].startswith("[Hạn hôm nay] Báo cáo kết quả 6 tháng đầu năm 2026")
     assert delivery.provider_id == parsed["Message-ID"]
 
 

@@ -23,5 +23,5 @@ async def test_message_lands_in_the_maildir_and_parses(tmp_path: Path) -> None:
     box = mailbox.Maildir(tmp_path / "outbox", create=False)
     raw = box.get_bytes(str(delivery.provider_id))
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
-    assert parsed["Subject"] == "[Nhắc báo cáo] Báo cáo kết quả 6 tháng – hạn Thứ Sáu, 29/05/2026"
+    assert parsed["Subject"] == "[Nhắc báo cáo] Báo cáo kết quả 6 tháng đầu năm 2026 – hạn Thứ Sáu, 29/05/2026"
     assert parsed["To"].addresses[0].display_name == "Phòng Văn hóa"

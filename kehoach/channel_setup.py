@@ -1,0 +1,58 @@
+"""Which channel serves each outbox channel name, decided from the settings.
+
+The embedded defaults: without SMTP settings, email goes to a Maildir under the data
+directory that a person can open; without Zalo credentials there is no Zalo channel and the
+dispatcher records Zalo notifications as skipped with the reason. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from kehoach.calendar import VN_TZ, WorkingCalendar
+from kehoach.settings import Settings
+from notifications.channels import EmailChannel, MaildirChannel, ZaloChannel
+from notifications.channels.base import Channel
+from notifications.channels.zalo_tokens import FileTokenStore
+
+WORKING_MORNING = time(8, 0)
+
+
+def maildir_path(settings: Settings) -> str:
+    return str(settings.data_dir / "maildir")
+
+
+def channels_from_settings(settings: Settings, calendar: WorkingCalendar | None = None) -> dict[str, Channel | None]:
+    """``{"email": ..., "zalo": ... or None}``; the caller closes them (``dispatch`` does)."""
+    email: Channel
+    if settings.smtp_configured:
+        assert settings.smtp_host is not None
+        email = EmailChannel(
+            host=settings.smtp_host, port=settings.smtp_port, mail_from=settings.mail_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls, use_tls=settings.smtp_tls, timeout=settings.smtp_timeout,
+            concurrency=settings.smtp_concurrency,
+        )
+    else:
+        email = MaildirChannel(maildir_path(settings), mail_from=settings.mail_from)
+    zalo: Channel | None = None
+    if settings.zalo_configured:
+        assert settings.zalo_app_id and settings.zalo_secret_key and settings.zalo_refresh_token
+        extra = {}
+        if calendar is not None:
+            extra["next_working_morning"] = lambda now: _next_working_morning(calendar, now)
+        zalo = ZaloChannel(
+            app_id=settings.zalo_app_id, secret_key=settings.zalo_secret_key.get_secret_value(),
+            template_id=str(getattr(settings, "zalo_template_id", None) or ""),
+            tokens=FileTokenStore(settings.data_dir / "zalo_tokens.json",
+                                  initial_refresh_token=settings.zalo_refresh_token.get_secret_value()),
+            api_base=settings.zalo_api_base, oauth_base=settings.zalo_oauth_base, **extra,
+        )
+    return {"email": email, "zalo": zalo}
+
+
+def _next_working_morning(calendar: WorkingCalendar, now: datetime) -> datetime:
+    """08:00 on the next working day after ``now`` (a Zalo daily quota resets overnight)."""
+    local = now.astimezone(VN_TZ).date()
+    return datetime.combine(calendar.add_working_days(local, 1), WORKING_MORNING, tzinfo=VN_TZ)

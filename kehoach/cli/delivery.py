@@ -1,0 +1,130 @@
+"""sync, dispatch, outbox: fill the outbox from the plans, send what is due, show what happened."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from kehoach.calendar import VN_TZ
+from kehoach.channel_setup import channels_from_settings
+from kehoach.cli.app import app
+from kehoach.cli.common import config, console, err_console, fail, parse_now, settings
+from kehoach.dispatcher import DispatchSummary, Options, dispatch
+from kehoach.lateness import DEFAULT_LATE_WINDOW
+from kehoach.store.db import make_engine, session
+from kehoach.store.outbox import listing, status_counts
+from kehoach.store.tables import Outbox, Status
+from kehoach.sync import sync as sync_year
+
+STATUS_VI = {"pending": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "lỗi", "skipped": "bỏ qua"}
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _local(value: datetime | None) -> str | None:
+    return value.astimezone(VN_TZ).isoformat() if value else None
+
+
+@app.command("sync")
+def sync_command(year: int = typer.Option(..., "--year", help="Năm cần đồng bộ vào hộp thư đi.")) -> None:
+    """Đồng bộ thông báo của năm vào hộp thư đi (chạy lại nhiều lần không tạo trùng)."""
+    cfg, s = config(), settings()
+    engine = make_engine(s.resolved_database_url)
+    with session(engine) as db:
+        counts = sync_year(cfg, year, db)
+    table = Table(title=f"Đồng bộ hộp thư đi năm {year}")
+    for col in ("Thêm mới", "Cập nhật", "Không đổi", "Đã xử lý, giữ nguyên", "Không còn trong kế hoạch"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(v) for v in (counts.inserted, counts.updated, counts.unchanged, counts.frozen, counts.retired)))
+    console.print(table)
+    for plan, n in sorted(counts.by_plan.items()):
+        console.print(f"  {plan}: {n} thông báo", highlight=False)
+
+
+@app.command("dispatch")
+def dispatch_command(
+    now: str | None = typer.Option(None, "--now", help="Thời điểm gửi, ISO 8601 (mặc định: bây giờ, giờ Việt Nam)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Chỉ xem sẽ gửi gì, không gửi, không ghi."),
+    batch_size: int = typer.Option(500, "--batch-size", min=1),
+    late_window: int = typer.Option(DEFAULT_LATE_WINDOW, "--late-window", min=0,
+                                    help="Số ngày làm việc tối đa được gửi muộn so với thời điểm dự kiến."),
+    as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON."),
+) -> None:
+    """Gửi các thông báo đã đến hạn (email, Zalo) và ghi lại kết quả."""
+    moment, s, cfg = parse_now(now), settings(), config()
+    engine = make_engine(s.resolved_database_url)
+    calendar = cfg.calendar([moment.year])
+    channels = channels_from_settings(s, calendar)
+
+    def progress(summary: DispatchSummary) -> None:
+        if not as_json:
+            err_console.print(f"… đã nhận {summary.claimed}, đã gửi {summary.sent}", highlight=False)
+
+    opts = Options(batch_size=batch_size, late_window=late_window,
+                   concurrency={"email": s.smtp_concurrency, "zalo": s.zalo_concurrency})
+    summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress)
+    if as_json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+        return
+    _print_summary(summary, email_to=("SMTP " + str(s.smtp_host)) if s.smtp_configured else f"Maildir {s.data_dir / 'maildir'}")
+
+
+def _print_summary(summary: DispatchSummary, email_to: str) -> None:
+    title = "Chạy thử (không gửi)" if summary.dry_run else "Kết quả gửi"
+    table = Table(title=f"{title} lúc {summary.now.astimezone(VN_TZ):%H:%M %d/%m/%Y}")
+    for col in ("Đến hạn", "Tin nhắn", "Đã gửi" if not summary.dry_run else "Sẽ gửi", "Lỗi", "Thử lại sau",
+                "Bỏ qua", "Chuyển email"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(v) for v in (summary.claimed, summary.messages, summary.sent, summary.failed,
+                                     summary.retried, summary.skipped, summary.fallbacks)))
+    console.print(table)
+    console.print(f"Email gửi qua: {email_to}", highlight=False)
+    for reason, n in summary.skip_reasons.most_common(5):
+        console.print(f"  Bỏ qua {n}: {reason}", highlight=False, soft_wrap=True)
+    for line in summary.errors[:10]:
+        console.print(f"  [yellow]•[/] {line}", highlight=False, soft_wrap=True)
+
+
+def outbox_row(row: Outbox) -> dict[str, Any]:
+    return {
+        "key": row.key, "plan": row.plan, "kind": row.kind, "unit": row.unit, "channel": row.channel,
+        "period": row.period, "send_at": _local(row.send_at), "status": row.status,
+        "sent_at": _local(row.sent_at), "attempts": row.attempts, "last_error": row.last_error,
+        "provider_id": row.provider_id, "message_key": row.message_key, "subject": row.subject,
+    }
+
+
+@app.command("outbox")
+def outbox_command(
+    status: str | None = typer.Option(None, "--status", help="pending, sending, sent, failed hoặc skipped."),
+    plan: str | None = typer.Option(None, "--plan", help="Mã kế hoạch."),
+    fmt: Format = typer.Option(Format.table, "--format"),
+    limit: int | None = typer.Option(None, "--limit", min=1),
+) -> None:
+    """Xem hộp thư đi: thông báo nào đã gửi, đang chờ, bị lỗi hay bỏ qua, và vì sao."""
+    if status is not None and status not in {s.value for s in Status}:
+        fail(f"trạng thái '{status}' không hợp lệ; dùng một trong: {', '.join(s.value for s in Status)}")
+    engine = make_engine(settings().resolved_database_url)
+    with session(engine) as db:
+        rows = listing(db, status=status, plan=plan, limit=limit)
+        counts = status_counts(db)
+    if fmt is Format.json:
+        print(json.dumps([outbox_row(r) for r in rows], ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"Hộp thư đi ({len(rows)} thông báo)")
+    for col in ("Gửi lúc", "Kế hoạch", "Loại", "Đơn vị", "Kênh", "Trạng thái", "Đã gửi lúc", "Ghi chú"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(f"{r.send_at.astimezone(VN_TZ):%d/%m/%Y %H:%M}", r.plan, r.kind, r.unit, r.channel,
+                      STATUS_VI.get(r.status, r.status),
+                      f"{r.sent_at.astimezone(VN_TZ):%d/%m %H:%M}" if r.sent_at else "", r.last_error or "")
+    console.print(table)
+    console.print("  ".join(f"{STATUS_VI.get(k, k)}: {v}" for k, v in sorted(counts.items())), highlight=False)

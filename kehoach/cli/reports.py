@@ -1,0 +1,189 @@
+"""Report collection commands: submit, status, rollup, extend, link, portal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from kehoach.cli.app import app
+from kehoach.cli.common import config, console, fail, parse_now, settings
+from kehoach.config import Config
+from kehoach.errors import SubmissionError
+from kehoach.plan import Plan
+from kehoach.rollup.build import build_rollup
+from kehoach.rollup.summary import write_outputs
+from kehoach.rollup.upward import parent_periods, submit_upward
+from kehoach.store.db import make_engine, session
+from kehoach.submissions import notices
+from kehoach.submissions.forms import form_indicators, values_from_pairs
+from kehoach.submissions.links import make_link
+from kehoach.submissions.periods import Period, UnknownPeriod, periods_of_year, resolve_period
+from kehoach.submissions.record import Upload, grant_extension, record_submission
+from kehoach.submissions.tracking import PeriodStatus, expected_units, status_of
+
+PlanOpt = Annotated[str, typer.Option("--plan", help="mã kế hoạch")]
+PeriodOpt = Annotated[str, typer.Option("--period", help="kỳ báo cáo, ví dụ nam-2026")]
+NowOpt = Annotated[Optional[str], typer.Option("--now", help="thời điểm ISO 8601 (mặc định: bây giờ)")]
+
+
+def _plan_period(cfg: Config, plan_id: str, period_id: str) -> tuple[Plan, Period]:
+    try:
+        plan = cfg.plan(plan_id)
+        return plan, resolve_period(plan, period_id)
+    except (KeyError, UnknownPeriod) as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc))
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1f}".replace(".", ",") + "%"
+
+
+def _print_status(st: PeriodStatus) -> None:
+    console.print(f"[bold]{st.plan}[/] kỳ [bold]{st.period}[/] ({st.label}), hạn {st.deadline:%d/%m/%Y}")
+    console.print(f"Đầy đủ: {len(st.submitted)}/{len(st.expected)} ({_pct(st.completeness)});  "
+                  f"đúng hạn: {len(st.on_time)}/{len(st.expected)} ({_pct(st.timeliness)})")
+    table = Table("Mã đơn vị", "Tên đơn vị", "Tình trạng")
+    state = {u.id: "đúng hạn" for u in st.on_time} | {u.id: "muộn" for u in st.late}
+    for u in st.expected:
+        table.add_row(u.id, u.name, state.get(u.id, "[red]chưa gửi[/]"))
+    console.print(table)
+
+
+@app.command()
+def submit(
+    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit")], period: PeriodOpt,
+    value: Annotated[Optional[list[str]], typer.Option("--value", help="tên=số, ví dụ tuyen_truyen_luot_nguoi__nu=12")] = None,
+    file: Annotated[Optional[list[Path]], typer.Option("--file", exists=True, dir_okay=False)] = None,
+    estimate: Annotated[bool, typer.Option("--uoc", help="số liệu có phần ước thực hiện")] = False,
+    now: NowOpt = None,
+) -> None:
+    """Record a unit's submission on its behalf (a new version)."""
+    cfg, s = config(), settings()
+    p, per = _plan_period(cfg, plan, period)
+    if unit not in {u.id for u in expected_units(cfg.directory, per)}:
+        fail(f"đơn vị '{unit}' không thuộc danh sách báo cáo kỳ {period} của kế hoạch {plan}")
+    checked = values_from_pairs(form_indicators(p, cfg.directory, per.report, unit), value or [])
+    if not checked.ok:
+        fail("; ".join(f"{k}: {v}" for k, v in checked.errors.items()))
+    at = parse_now(now)
+    with session(make_engine(s.resolved_database_url)) as db:
+        try:
+            row = record_submission(db, s.data_dir, plan_id=p.id, period=per.id, unit_id=unit, values=checked.values,
+                                    now=at, source="cli", uploads=[Upload(f.name, f.read_bytes()) for f in file or []],
+                                    max_upload_bytes=s.portal_max_upload_mb * 1024 * 1024, estimate=estimate)
+        except SubmissionError as exc:
+            fail(str(exc))
+        notices.enqueue(db, notices.confirmation(p, cfg.directory, per, unit, row.version, at, None), at)
+    console.print(f"Đã ghi nhận báo cáo của {cfg.directory.unit(unit).name}, kỳ {per.id}, phiên bản {row.version}.")
+
+
+@app.command()
+def status(
+    plan: PlanOpt, period: Annotated[Optional[str], typer.Option("--period")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """Expected, on time, late and missing units; completeness and timeliness."""
+    cfg, s = config(), settings()
+    if period:
+        periods = [_plan_period(cfg, plan, period)[1]]
+    else:
+        try:
+            periods = periods_of_year(cfg.plan(plan))
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+    p = cfg.plan(plan)
+    with session(make_engine(s.resolved_database_url)) as db:
+        found = [status_of(db, p, cfg.directory, per) for per in periods]
+    if fmt == "json":
+        data = [x.as_dict() for x in found]
+        typer.echo(json.dumps(data[0] if period else data, ensure_ascii=False, indent=2))
+        return
+    if fmt != "table":
+        fail("--format phải là table hoặc json")
+    for st in found:
+        _print_status(st)
+
+
+@app.command()
+def rollup(
+    plan: PlanOpt, period: PeriodOpt,
+    out: Annotated[Optional[Path], typer.Option("--out", help="thư mục ghi kết quả")] = None,
+    send: Annotated[bool, typer.Option("--send", help="gửi dự thảo cho văn phòng xem xét")] = False,
+    send_upward: Annotated[bool, typer.Option("--send-upward", help="nộp báo cáo đã duyệt lên kế hoạch cấp trên")] = False,
+    now: NowOpt = None,
+) -> None:
+    """Sum the period's submissions; write the DOCX draft, Markdown, HTML and CSV."""
+    cfg, s = config(), settings()
+    p, per = _plan_period(cfg, plan, period)
+    at = parse_now(now)
+    target = out or s.data_dir / "rollups" / p.id / per.id
+    with session(make_engine(s.resolved_database_url)) as db:
+        r = build_rollup(db, p, cfg.directory, per, at.date())
+        paths = write_outputs(r, target)
+        for kind, path in paths.items():
+            console.print(f"{kind}: {path}")
+        if send:
+            missing = [u.name for u in r.status.missing]
+            n = notices.enqueue(db, notices.rollup_ready(p, cfg.directory, per, at, str(paths["docx"]), missing,
+                                                         f"draft-{at:%Y%m%dT%H%M%S}"), at)
+            console.print(f"Đã xếp {n} thư gửi dự thảo cho {cfg.directory.label(p.office)}.")
+        if send_upward:
+            parents = parent_periods(cfg.plans.values(), cfg.directory, p, per)
+            if not parents:
+                fail("không có kế hoạch cấp trên nào trong hệ thống nhận báo cáo của đơn vị ban hành kế hoạch này")
+            for parent, pper in parents:
+                row = submit_upward(db, s.data_dir, r, parent, pper, cfg.directory, at, paths["docx"])
+                console.print(f"Đã nộp lên {parent.id} kỳ {pper.id} (phiên bản {row.version}).")
+    _print_status(r.status)
+
+
+@app.command()
+def extend(
+    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit")], period: PeriodOpt,
+    until: Annotated[str, typer.Option("--until", help="dd/mm/yyyy")], now: NowOpt = None,
+) -> None:
+    """Grant a unit a later due date for one period (gia hạn)."""
+    cfg, s = config(), settings()
+    p, per = _plan_period(cfg, plan, period)
+    try:
+        day = datetime.strptime(until, "%d/%m/%Y").date()
+    except ValueError:
+        fail(f"--until '{until}' không đúng dạng dd/mm/yyyy")
+    if unit not in {u.id for u in expected_units(cfg.directory, per)}:
+        fail(f"đơn vị '{unit}' không thuộc danh sách báo cáo kỳ {period}")
+    with session(make_engine(s.resolved_database_url)) as db:
+        grant_extension(db, p.id, per.id, unit, day, parse_now(now))
+    console.print(f"Đã gia hạn cho {cfg.directory.unit(unit).name} đến {day:%d/%m/%Y}.")
+
+
+@app.command()
+def link(
+    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit")], period: PeriodOpt,
+    days: Annotated[int, typer.Option("--days", help="số ngày hiệu lực")] = 0, now: NowOpt = None,
+) -> None:
+    """Print a unit's signed submission link."""
+    cfg, s = config(), settings()
+    _plan_period(cfg, plan, period)
+    expires = parse_now(now) + timedelta(days=days or s.portal_link_days)
+    typer.echo(make_link(s, plan, unit, period, expires))
+
+
+@app.command()
+def portal(
+    host: Annotated[Optional[str], typer.Option("--host")] = None,
+    port: Annotated[Optional[int], typer.Option("--port")] = None,
+) -> None:
+    """Serve the submission portal (127.0.0.1 unless told otherwise)."""
+    import uvicorn
+
+    from kehoach.portal.app import create_app
+
+    cfg, s = config(), settings()
+    app_ = create_app(s, cfg, make_engine(s.resolved_database_url))
+    uvicorn.run(app_, host=host or s.portal_host, port=port or s.portal_port)
+

@@ -1,0 +1,70 @@
+"""Several notifications to one unit on one channel on one day become one message.
+
+A thôn that has a report reminder, a campaign notice and a task reminder due on the same
+morning gets one email listing the three, not three emails. Pure: values in, values out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Generic, Iterable, Protocol, TypeVar
+
+from kehoach.calendar import VN_TZ
+
+# Channels whose messages can list several notifications. A Zalo ZNS message is one approved
+# template with fixed fields, so Zalo notifications always go one by one.
+DIGEST_CHANNELS = frozenset({"email"})
+
+
+class Item(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def send_at(self) -> datetime: ...
+
+
+I = TypeVar("I", bound=Item)
+
+
+@dataclass(frozen=True)
+class Bundle(Generic[I]):
+    """What goes out as one message: one notification, or a digest of several."""
+
+    unit: str
+    channel: str
+    day: date
+    items: tuple[I, ...]
+
+    @property
+    def key(self) -> str:
+        """The message key: the smallest item key, so a re-claim after a crash gives the same one."""
+        return self.items[0].key
+
+    @property
+    def is_digest(self) -> bool:
+        return len(self.items) > 1
+
+
+def bundle(items: Iterable[I], *, digest_channels: frozenset[str] = DIGEST_CHANNELS) -> list[Bundle[I]]:
+    """Group by (unit, channel, local day of ``send_at``) on digest channels; others stay single.
+
+    The order is stable: bundles by their key, items in a bundle by key.
+    """
+    groups: dict[tuple[str, str, date], list[I]] = {}
+    singles: list[Bundle[I]] = []
+    for it in items:
+        day = it.send_at.astimezone(VN_TZ).date()
+        if it.channel in digest_channels:
+            groups.setdefault((it.unit, it.channel, day), []).append(it)
+        else:
+            singles.append(Bundle(it.unit, it.channel, day, (it,)))
+    grouped = [
+        Bundle(unit, channel, day, tuple(sorted(members, key=lambda m: m.key)))
+        for (unit, channel, day), members in groups.items()
+    ]
+    return sorted(grouped + singles, key=lambda b: b.key)

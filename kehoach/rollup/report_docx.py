@@ -1,0 +1,173 @@
+"""The draft báo cáo as a Word file, in the layout of Nghị định 30/2020/NĐ-CP, Phụ lục I.
+
+The office reviews and signs it, so numbers and signature are left blank where the
+Văn thư fills them in (số, ký hiệu; the signature). Times New Roman throughout: 12–13 pt in
+the header, 14 pt in the body, A4 with 20/20/30/15 mm margins, page numbers from page 2.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+from kehoach.rollup.build import Rollup
+from kehoach.rollup.sections import body_sections, recipients, subject_of
+
+FONT = "Times New Roman"
+NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+def vn_dated(place: str, d: date) -> str:
+    """"Xã Yết Kiêu, ngày 05 tháng 12 năm 2026": leading zero below 10 and for months 1–2."""
+    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+    return f"{place}, ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def _run(p: Paragraph, text: str, size: float = 14, bold: bool = False, italic: bool = False) -> None:
+    run = p.add_run(text)
+    run.font.name, run.font.size, run.bold, run.italic = FONT, Pt(size), bold, italic
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+
+
+def _para(container: DocumentObject | _Cell, text: str = "", size: float = 14, bold: bool = False,
+          italic: bool = False, align: WD_ALIGN_PARAGRAPH | None = WD_ALIGN_PARAGRAPH.CENTER,
+          indent: bool = False, after: float = 0) -> Paragraph:
+    p = container.add_paragraph()
+    p.alignment = align
+    p.paragraph_format.space_after = Pt(after)
+    if indent:
+        p.paragraph_format.first_line_indent = Cm(1.27)
+    if text:
+        _run(p, text, size, bold, italic)
+    return p
+
+
+def _first_para(cell: _Cell, text: str, size: float, bold: bool = False, italic: bool = False) -> Paragraph:
+    p = cell.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(p, text, size, bold, italic)
+    return p
+
+
+def _page_numbers(doc: DocumentObject) -> None:
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    p = section.header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run()
+    run.font.name, run.font.size = FONT, Pt(13)
+    for tag, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if tag:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), tag)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._element.append(el)
+
+
+def _setup(doc: DocumentObject) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(14)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    _page_numbers(doc)
+
+
+def _header(doc: DocumentObject, r: Rollup) -> None:
+    table = doc.add_table(rows=2, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    if r.parent_body_name:
+        _first_para(left, r.parent_body_name.upper(), 12.5)
+        _para(left, r.body_name.upper(), 12.5, bold=True)
+    else:
+        _first_para(left, r.body_name.upper(), 12.5, bold=True)
+    _para(left, "────────", 12)
+    _first_para(right, NATIONAL_NAME, 12.5, bold=True)
+    _para(right, MOTTO, 13.5, bold=True)
+    _para(right, "──────────────────────", 12)
+    symbol = r.plan.symbol.replace("KH-", "BC-", 1) if r.plan.symbol.startswith("KH-") else f"BC-{r.plan.symbol}"
+    _first_para(table.rows[1].cells[0], f"Số:        /{symbol}", 13)
+    _first_para(table.rows[1].cells[1], vn_dated(r.plan.place, r.made_on), 13.5, italic=True)
+
+
+def _signature(doc: DocumentObject, r: Rollup) -> None:
+    table = doc.add_table(rows=1, cols=2)
+    left, right = table.rows[0].cells
+    p = left.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _run(p, "Nơi nhận:", 12, bold=True, italic=True)
+    for line in recipients(r):
+        _para(left, line, 11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    signer = r.plan.signer
+    _first_para(right, signer.authority.upper(), 13.5, bold=True)
+    if signer.authority.upper() != signer.title.upper():
+        _para(right, signer.title.upper(), 13.5, bold=True)
+    for _ in range(4):
+        _para(right, "", 13.5)  # room for the signature and seal
+    _para(right, "", 13.5, bold=True)  # the signer's name, filled in when the office signs
+
+
+def _appendix(doc: DocumentObject, r: Rollup) -> None:
+    doc.add_page_break()
+    _para(doc, "PHỤ LỤC", 14, bold=True)
+    _para(doc, f"Biểu số liệu {r.period.label}", 14, bold=True, after=6)
+    rows = r.numeric_totals
+    table = doc.add_table(rows=1, cols=6)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("STT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Nam", "Nữ")):
+        _first_para(cell, text, 12, bold=True)
+    for n, t in enumerate(rows, 1):
+        cells = table.add_row().cells
+        sex = (fmt_int(t.nam), fmt_int(t.nu)) if t.indicator.by_sex else ("", "")
+        for cell, text in zip(cells, (str(n), t.indicator.label, t.indicator.unit_of_measure or "",
+                                      fmt_int(t.total), *sex)):
+            _first_para(cell, text, 12)
+    if r.estimate:
+        _para(doc, "Ghi chú: một số đơn vị báo cáo số liệu ước thực hiện đến hết kỳ.", 12, italic=True,
+              align=WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def fmt_int(n: int | None) -> str:
+    """Thousands separated by dots, as Vietnamese write them."""
+    return "" if n is None else f"{n:,}".replace(",", ".")
+
+
+def write_docx(r: Rollup, path: Path) -> Path:
+    doc = Document()
+    _setup(doc)
+    _header(doc, r)
+    _para(doc, "", 14)
+    _para(doc, "BÁO CÁO", 14, bold=True)
+    _para(doc, subject_of(r), 14, bold=True)
+    _para(doc, "────────", 12, after=6)
+    if r.plan.reports and r.period.report.upward:
+        _para(doc, f"Kính gửi: {r.period.report.upward.to}", 14, after=6)
+    for kind, text in body_sections(r):
+        if kind == "heading":
+            _para(doc, text, 14, bold=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, after=6)
+        elif kind == "subheading":
+            _para(doc, text, 14, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, after=6)
+        else:
+            _para(doc, text, 14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, after=6)
+    _signature(doc, r)
+    _appendix(doc, r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path

@@ -1,0 +1,137 @@
+"""The words of the báo cáo, section by section, independent of the file format.
+
+Sections follow REPORTING.md ("Sections of the consolidated báo cáo"): results task by task
+with the plan's own task headings, the computed indicators, funds, the overall assessment,
+next steps and recommendations. Narratives are placed by their indicator: the four common
+text items (kết quả nổi bật, hạn chế, nhiệm vụ kỳ tới, kiến nghị) go to their sections, any
+other text goes under the task it gives evidence for.
+"""
+
+from __future__ import annotations
+
+from kehoach.plan import IndicatorKind
+from kehoach.rollup.build import Rollup
+from kehoach.rollup.totals import IndicatorTotal, Narrative
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+SECTION_TEXTS = {
+    "ket_qua_noi_bat": "assessment_good",
+    "han_che_nguyen_nhan": "assessment_bad",
+    "nhiem_vu_ky_toi": "next",
+    "kien_nghi_de_xuat": "recommend",
+}
+MONEY = "đồng"
+PENDING = "(Chưa có nội dung từ các đơn vị; Văn phòng bổ sung.)"
+
+Line = tuple[str, str]  # ("heading" | "subheading" | "text", words)
+
+
+def fmt(n: int | None) -> str:
+    return "" if n is None else f"{n:,}".replace(",", ".")
+
+
+def subject_of(r: Rollup) -> str:
+    """The trích yếu: "Kết quả … năm 2026"."""
+    title = r.period.report.title.strip()
+    for prefix in ("Báo cáo ", "báo cáo "):
+        title = title.removeprefix(prefix)
+    title = title[:1].upper() + title[1:]
+    return title if str(r.period.year) in title else f"{title} {r.period.label}"
+
+
+def total_sentence(t: IndicatorTotal) -> str:
+    uom = f" {t.indicator.unit_of_measure}" if t.indicator.unit_of_measure else ""
+    if t.indicator.kind is IndicatorKind.FLAG:
+        return f"- {t.indicator.label}: {t.yes}/{len(t.reported_by)} đơn vị trả lời có."
+    sex = f" (nam: {fmt(t.nam)}; nữ: {fmt(t.nu)})" if t.indicator.by_sex else ""
+    return f"- {t.indicator.label}: {fmt(t.total)}{uom}{sex}."
+
+
+def _narrative_lines(items: list[Narrative]) -> list[Line]:
+    return [("text", f"- {n.unit_name}: {n.text}") for n in items]
+
+
+def recipients(r: Rollup) -> list[str]:
+    lines = []
+    if r.period.report.upward:
+        lines.append(f"- {r.period.report.upward.to};")
+    lines += [f"- {x.name};" for x in r.plan.recipients if not x.name.startswith("Lưu")]
+    lines.append("- Lưu: VT.")
+    return lines
+
+
+def body_sections(r: Rollup) -> list[Line]:
+    plan, period, status = r.plan, r.period, r.status
+    lines: list[Line] = []
+    cite = f"Thực hiện {plan.label}"
+    if plan.parent_plan:
+        pp = plan.parent_plan
+        cite = f"Thực hiện Kế hoạch số {pp.number} ngày {pp.date:%d/%m/%Y} của {pp.issuer}; {plan.label}"
+    lines.append(("text", f"{cite} về {plan.title[:1].lower()}{plan.title[1:]}; "
+                          f"{r.body_name} báo cáo kết quả thực hiện {period.label} như sau:"))
+
+    by_text = {key: [n for n in r.narratives if SECTION_TEXTS.get(n.indicator.id) == key] for key in SECTION_TEXTS.values()}
+    numbers = [t for t in r.totals if t.reported_by and t.indicator.unit_of_measure != MONEY]
+    n = 0
+
+    def heading(text: str) -> None:
+        nonlocal n
+        lines.append(("heading", f"{ROMAN[n]}. {text}"))
+        n += 1
+
+    heading("KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ")
+    # The plan's own task section (II. NHIỆM VỤ …) always appears; duties from other
+    # sections (IV. TỔ CHỨC THỰC HIỆN) only when a unit reported something for them.
+    main_section = plan.tasks[0].section.split(".")[0]
+    i = 0
+    for task in plan.tasks:
+        task_numbers = [t for t in numbers if t.indicator.task == task.id]
+        task_texts = [x for x in r.narratives if x.indicator.task == task.id and x.indicator.id not in SECTION_TEXTS]
+        if task.section.split(".")[0] != main_section and not task_numbers and not task_texts:
+            continue
+        i += 1
+        lines.append(("subheading", f"{i}. {task.title}"))
+        lines += [("text", total_sentence(t)) for t in task_numbers]
+        lines += _narrative_lines(task_texts)
+        if not task_numbers and not task_texts:
+            lines.append(("text", PENDING))
+    loose = [t for t in numbers if t.indicator.task not in {x.id for x in plan.tasks}]
+    loose_texts = [x for x in r.narratives if x.indicator.task is None and x.indicator.id not in SECTION_TEXTS]
+    if loose or loose_texts:
+        lines.append(("subheading", f"{i + 1}. Các kết quả khác"))
+        lines += [("text", total_sentence(t)) for t in loose] + _narrative_lines(loose_texts)
+
+    heading("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
+    if r.rates:
+        for rate in r.rates:
+            value = f"{str(rate.value).replace('.', ',')} {rate.unit}".strip()
+            note = f" ({rate.note})" if rate.note else ""
+            lines.append(("text", f"- {rate.label}: {value}{note}."))
+    else:
+        lines.append(("text", "(Chưa đủ số liệu để tính các chỉ tiêu.)"))
+
+    heading("KINH PHÍ THỰC HIỆN")
+    money = [t for t in r.totals if t.reported_by and t.indicator.unit_of_measure == MONEY]
+    lines += [("text", total_sentence(t)) for t in money] or [("text", PENDING)]
+
+    heading("ĐÁNH GIÁ CHUNG")
+    lines.append(("subheading", "1. Ưu điểm"))
+    lines += _narrative_lines(by_text["assessment_good"]) or [("text", PENDING)]
+    lines.append(("subheading", "2. Tồn tại, hạn chế và nguyên nhân"))
+    lines += _narrative_lines(by_text["assessment_bad"]) or [("text", PENDING)]
+    lines.append(("subheading", "3. Việc thực hiện chế độ báo cáo của các đơn vị"))
+    lines.append(("text", f"Có {len(status.submitted)}/{len(status.expected)} đơn vị gửi báo cáo "
+                          f"(tỷ lệ đầy đủ {str(status.completeness).replace('.', ',')}%), trong đó "
+                          f"{len(status.on_time)} đơn vị gửi đúng hạn (tỷ lệ đúng hạn "
+                          f"{str(status.timeliness).replace('.', ',')}%), {len(status.late)} đơn vị gửi muộn."))
+    if status.late:
+        lines.append(("text", "Đơn vị gửi muộn: " + ", ".join(u.name for u in status.late) + "."))
+    if status.missing:
+        lines.append(("text", "Đơn vị chưa gửi báo cáo: " + ", ".join(u.name for u in status.missing) + "."))
+
+    heading(f"PHƯƠNG HƯỚNG, NHIỆM VỤ {'6 THÁNG CUỐI NĂM ' + str(period.year) if period.report.period.value == '6_thang' else 'KỲ TỚI'}")
+    lines += _narrative_lines(by_text["next"]) or [("text", PENDING)]
+    heading("KIẾN NGHỊ, ĐỀ XUẤT")
+    lines += _narrative_lines(by_text["recommend"]) or [("text", PENDING)]
+    lines.append(("text", f"Trên đây là báo cáo kết quả thực hiện {period.label} của {r.body_name}./."))
+    return lines

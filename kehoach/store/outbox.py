@@ -1,0 +1,258 @@
+"""The outbox: upsert by key, claim due rows with a lease, record outcomes in batches.
+
+A claim is a conditional UPDATE (as healthchecks' ``sendalerts`` does): only rows still due
+and unclaimed change, and only the rows carrying our claim token are ours. Unlike
+healthchecks we do not mark a row done before sending: the claim holds for a lease, so a
+crashed dispatcher's rows become claimable again and the key exposes any duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Iterator, Sequence, TypeVar
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from kehoach.notification import Notification
+from kehoach.store.tables import DeliveryAttempt, Outbox, Source, Status, UTCDateTime
+
+CHUNK = 500
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def content_hash(n: Notification) -> str:
+    """What sync compares: a changed plan changes this, an identical re-expansion does not."""
+    payload = [
+        n.plan, n.kind.value, n.unit, n.channel, n.period, n.send_at.timestamp(),
+        n.deadline.isoformat() if n.deadline else None, n.subject, n.context,
+    ]
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _content(n: Notification) -> dict[str, Any]:
+    return {
+        "plan": n.plan, "kind": n.kind.value, "unit": n.unit, "channel": n.channel,
+        "period": n.period, "send_at": n.send_at, "deadline": n.deadline, "subject": n.subject,
+        "context": dict(n.context), "content_hash": content_hash(n),
+    }
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0  # pending rows whose content changed
+    unchanged: int = 0
+    frozen: int = 0  # rows already sending, sent, failed or skipped: never touched
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert, ignoring keys another writer inserted meanwhile (the key is unique)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox)
+    session.execute(ins.on_conflict_do_nothing(index_elements=["key"]), rows)
+
+
+def upsert_by_key(
+    session: Session, notifications: Iterable[Notification], now: datetime, year: int | None = None,
+) -> UpsertCounts:
+    """Bring the outbox in line with an expansion; idempotent, never touches a sent row."""
+    counts = UpsertCounts()
+    by_key = {n.key: n for n in notifications}
+    for keys in chunks(list(by_key)):
+        existing = {
+            k: (i, s, h)
+            for i, k, s, h in session.execute(
+                select(Outbox.id, Outbox.key, Outbox.status, Outbox.content_hash).where(col(Outbox.key).in_(keys))
+            )
+        }
+        new_rows, changed = [], []
+        for key in keys:
+            n = by_key[key]
+            if key not in existing:
+                new_rows.append({"key": key, "source": Source.PLAN.value, "status": Status.PENDING.value,
+                                 "attempts": 0, "updated_at": now, "year": year, **_content(n)})
+                continue
+            row_id, status, old_hash = existing[key]
+            if status != Status.PENDING:
+                counts.frozen += 1
+            elif old_hash == content_hash(n):
+                counts.unchanged += 1
+            else:
+                changed.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n).items()}, "v_updated_at": now})
+        _insert(session, new_rows)
+        counts.inserted += len(new_rows)
+        if changed:
+            table = Outbox.__table__
+            stmt = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.status == Status.PENDING.value)
+                .values({c.removeprefix("v_"): bindparam(c) for c in changed[0] if c != "b_id"})
+            )
+            counts.updated += session.execute(stmt, changed).rowcount or 0  # type: ignore[attr-defined]
+    session.commit()
+    return counts
+
+
+def retire_missing(
+    session: Session, plan_ids: Iterable[str], year: int, keep: set[str], now: datetime, reason: str,
+) -> int:
+    """Skip pending rows of the plans' ``year`` expansion that a new expansion no longer produces."""
+    plans = list(plan_ids)
+    if not plans:
+        return 0
+    found = session.execute(
+        select(Outbox.id, Outbox.key).where(
+            col(Outbox.plan).in_(plans), Outbox.status == Status.PENDING.value,
+            Outbox.source == Source.PLAN.value, Outbox.year == year,
+        )
+    ).all()
+    gone = [i for i, k in found if k not in keep]
+    for ids in chunks(gone):
+        session.execute(
+            update(Outbox).where(col(Outbox.id).in_(ids), Outbox.status == Status.PENDING.value)
+            .values(status=Status.SKIPPED.value, last_error=reason, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return len(gone)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Due and not held by a live claim; an expired ``sending`` claim is due again."""
+    return or_(
+        and_(Outbox.status == Status.PENDING.value, Outbox.send_at <= now,
+             or_(col(Outbox.claimed_until).is_(None), col(Outbox.claimed_until) < now)),
+        and_(Outbox.status == Status.SENDING.value, col(Outbox.claimed_until) < now),
+    )
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def due(session: Session, now: datetime, limit: int | None = None) -> list[Outbox]:
+    """What a dispatch at ``now`` would claim, without claiming it (for --dry-run)."""
+    q = select(Outbox).where(_due(now)).order_by(Outbox.send_at, Outbox.id).limit(limit)
+    return list(session.scalars(q.execution_options(populate_existing=True)))
+
+
+def claim(
+    session: Session, now: datetime, lease: timedelta, limit: int, *, token: str,
+    exclude_channels: Iterable[str] = (),
+) -> list[Outbox]:
+    """Claim up to ``limit`` due rows for the run ``token``, in one transaction.
+
+    Rows the same run already put back to pending are not claimed again by it.
+    """
+    mine_before = or_(col(Outbox.claim_token).is_(None), Outbox.claim_token != token)
+    cond = [_due(now), mine_before]
+    if excluded := list(exclude_channels):
+        cond.append(col(Outbox.channel).not_in(excluded))
+    pick = select(Outbox.id).where(*cond).order_by(Outbox.send_at, Outbox.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(session.scalars(pick))
+    if not ids:
+        session.commit()
+        return []
+    session.execute(
+        update(Outbox).where(col(Outbox.id).in_(ids), *cond)
+        .values(status=Status.SENDING.value, claimed_until=now + lease, claim_token=token, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list(session.scalars(
+        select(Outbox).where(col(Outbox.id).in_(ids), Outbox.claim_token == token,
+                             Outbox.status == Status.SENDING.value)
+        .order_by(Outbox.send_at, Outbox.id)
+        .execution_options(populate_existing=True)
+    ))
+    session.commit()
+    return rows
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result for one claimed row; ``status`` PENDING means "try again later"."""
+
+    row: Outbox
+    status: Status
+    error: str | None = None
+    provider_id: str | None = None
+    message_key: str | None = None
+    sent_at: datetime | None = None
+    retry_at: datetime | None = None
+    attempted: bool = True  # False when the row was returned without a send (channel down)
+
+
+def record(session: Session, outcomes: Sequence[Outcome], now: datetime, token: str) -> None:
+    """Write a batch of outcomes and their attempt log in one transaction.
+
+    Only rows still claimed by ``token`` change: if our lease expired and another run took a
+    row over, that run records it.
+    """
+    if not outcomes:
+        return
+    table = Outbox.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.status == Status.SENDING.value,
+               table.c.claim_token == token)
+        .values(
+            status=bindparam("b_status"), last_error=bindparam("b_error"),
+            provider_id=func.coalesce(bindparam("b_provider"), table.c.provider_id),
+            message_key=func.coalesce(bindparam("b_message"), table.c.message_key),
+            sent_at=bindparam("b_sent_at", type_=UTCDateTime()),
+            send_at=func.coalesce(bindparam("b_retry_at", type_=UTCDateTime()), table.c.send_at),
+            attempts=table.c.attempts + bindparam("b_inc"), claimed_until=None, updated_at=now,
+        )
+    )
+    params = [
+        {"b_id": o.row.id, "b_status": o.status.value, "b_error": o.error, "b_provider": o.provider_id,
+         "b_message": o.message_key, "b_sent_at": o.sent_at, "b_retry_at": o.retry_at,
+         "b_inc": 1 if o.attempted else 0}
+        for o in outcomes
+    ]
+    session.execute(stmt, params)
+    session.execute(
+        DeliveryAttempt.__table__.insert(),
+        [{"outbox_key": o.row.key, "plan": o.row.plan, "channel": o.row.channel, "at": now,
+          "outcome": o.status.value, "error": o.error, "provider_id": o.provider_id,
+          "message_key": o.message_key} for o in outcomes],
+    )
+    session.commit()
+
+
+def enqueue(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add rows the dispatcher creates itself (email fallbacks); an existing key wins."""
+    _insert(session, rows)
+    session.commit()
+
+
+def listing(session: Session, *, status: str | None = None, plan: str | None = None,
+            limit: int | None = None) -> list[Outbox]:
+    q = select(Outbox).order_by(Outbox.send_at, Outbox.key)
+    if status:
+        q = q.where(Outbox.status == status)
+    if plan:
+        q = q.where(Outbox.plan == plan)
+    return list(session.scalars(q.limit(limit).execution_options(populate_existing=True)))
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
+    return {s: n for s, n in rows}

@@ -1,0 +1,64 @@
+"""Messages that report collection puts in the outbox: a unit's confirmation, the office's draft.
+
+They go through the same outbox and dispatcher as reminders, so a confirmation is never sent
+twice and survives an SMTP outage. Their keys name the version (a second submission gets a
+second confirmation) and carry no expansion year, so a plan re-sync never retires them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from kehoach.directory import Directory
+from kehoach.notification import Kind, Notification, event_key
+from kehoach.plan import Plan
+from kehoach.store.outbox import upsert_by_key
+from kehoach.submissions.periods import Period
+from notifications.render import render_subject
+
+
+def _context(plan: Plan, directory: Directory, period: Period, kind: Kind, link: str | None, **extra: Any) -> dict[str, Any]:
+    issuer = plan.issuer_label or (directory.unit(plan.issuer).name if directory.has_unit(plan.issuer) else plan.issuer)
+    return {
+        "plan": {"id": plan.id, "label": plan.label, "title": plan.title, "issuer": issuer},
+        "item": {"id": period.report.id, "title": period.report.title},
+        "period": {"id": period.id, "label": period.label},
+        "deadline": period.due.isoformat(),
+        "link": link,
+        "kind": kind.value,
+        **extra,
+    }
+
+
+def _notifications(plan: Plan, directory: Directory, period: Period, kind: Kind, step: str, unit_id: str,
+                   now: datetime, context: dict[str, Any], channels: tuple[str, ...] = ("email",)) -> list[Notification]:
+    unit = directory.unit(unit_id)
+    subject = render_subject(kind.value, context)
+    base = event_key(plan.id, kind, period.id, step)
+    usable = [c for c in channels if c in unit.channels] or ["email"]
+    return [
+        Notification(f"{base}/{unit_id}/{c}", plan.id, kind, unit_id, c, now, period.due, subject, period.id, context)
+        for c in usable
+    ]
+
+
+def confirmation(plan: Plan, directory: Directory, period: Period, unit_id: str, version: int,
+                 now: datetime, link: str | None) -> list[Notification]:
+    """The unit's "đã nhận báo cáo" email for one version."""
+    ctx = _context(plan, directory, period, Kind.SUBMISSION_RECEIVED, link, version=version,
+                   submitted_at=now.isoformat(), unit={"id": unit_id, "name": directory.unit(unit_id).name})
+    return _notifications(plan, directory, period, Kind.SUBMISSION_RECEIVED, f"{unit_id}-v{version}", unit_id, now, ctx)
+
+
+def rollup_ready(plan: Plan, directory: Directory, period: Period, now: datetime, link: str | None,
+                 missing: list[str], attempt: str) -> list[Notification]:
+    """The draft báo cáo to the plan's office for review; ``attempt`` makes each --send its own message."""
+    ctx = _context(plan, directory, period, Kind.ROLLUP_READY, link, missing_units=missing)
+    return _notifications(plan, directory, period, Kind.ROLLUP_READY, attempt, plan.office, now, ctx)
+
+
+def enqueue(session: Session, notifications: list[Notification], now: datetime) -> int:
+    return upsert_by_key(session, notifications, now).inserted

@@ -1,0 +1,159 @@
+"""Storing submissions: versions, attachments on disk, and the queries tracking needs.
+
+Submitting again adds a version rather than overwriting, so the office can always see what a
+unit sent and when. Attachment names are reduced to a safe base name before they touch the
+disk: a name like ``../../x.docx`` is stored as ``x.docx`` inside the version's folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from kehoach.errors import SubmissionError
+from kehoach.store.submission_tables import Attachment, Extension, Submission
+
+ALLOWED_TYPES = {".docx": b"PK", ".xlsx": b"PK", ".pdf": b"%PDF"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: its name as the sender's machine gave it, and its bytes."""
+
+    filename: str
+    content: bytes
+
+
+def safe_filename(name: str) -> str:
+    """The last path component, without control characters or a leading dot; never empty."""
+    base = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
+    base = unicodedata.normalize("NFC", base)
+    base = re.sub(r"[\x00-\x1f<>:\"/\\|?*]", "_", base).strip(" .")
+    return base[-200:] or "tep-dinh-kem"
+
+
+def check_upload(upload: Upload, max_bytes: int) -> None:
+    """Raise SubmissionError with a Vietnamese message for a file the office cannot accept."""
+    if len(upload.content) > max_bytes:
+        raise UploadTooLarge(
+            f"Tệp “{safe_filename(upload.filename)}” vượt quá dung lượng cho phép "
+            f"({max_bytes // (1024 * 1024)} MB)."
+        )
+    suffix = Path(safe_filename(upload.filename)).suffix.lower()
+    magic = ALLOWED_TYPES.get(suffix)
+    if magic is None or not upload.content.startswith(magic):
+        raise UnsupportedType(
+            f"Tệp “{safe_filename(upload.filename)}” không đúng loại được chấp nhận "
+            "(chỉ nhận .docx, .xlsx, .pdf)."
+        )
+
+
+class UploadTooLarge(SubmissionError):
+    """An attachment over the size limit (the portal answers 413)."""
+
+
+class UnsupportedType(SubmissionError):
+    """An attachment whose extension or content is not .docx/.xlsx/.pdf (the portal answers 415)."""
+
+
+def next_version(session: Session, plan_id: str, period: str, unit_id: str) -> int:
+    stmt = select(func.max(Submission.version)).where(
+        Submission.plan == plan_id, Submission.period == period, Submission.unit == unit_id
+    )
+    return int(session.exec(stmt).one() or 0) + 1
+
+
+def record_submission(
+    session: Session,
+    data_dir: Path,
+    *,
+    plan_id: str,
+    period: str,
+    unit_id: str,
+    values: dict[str, Any],
+    now: datetime,
+    source: str,
+    uploads: Sequence[Upload] = (),
+    max_upload_bytes: int = 10 * 1024 * 1024,
+    estimate: bool = False,
+    submitter: str | None = None,
+    from_plan: str | None = None,
+) -> Submission:
+    """Store a new version with its files and commit; files are checked before anything is written."""
+    for upload in uploads:
+        check_upload(upload, max_upload_bytes)
+    row = Submission(
+        plan=plan_id, period=period, unit=unit_id, version=next_version(session, plan_id, period, unit_id),
+        submitted_at=now, source=source, values=values, estimate=estimate,
+        submitter=submitter, from_plan=from_plan,
+    )
+    session.add(row)
+    session.flush()
+    folder = Path("uploads") / plan_id / period / unit_id / str(row.version)
+    used: set[str] = set()
+    for upload in uploads:
+        name = safe_filename(upload.filename)
+        stem, suffix = Path(name).stem, Path(name).suffix
+        n = 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}{suffix}"
+        used.add(name)
+        target = (data_dir / folder / name).resolve()
+        if not target.is_relative_to((data_dir / "uploads").resolve()):
+            raise SubmissionError(f"tên tệp không hợp lệ: {upload.filename!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(upload.content)
+        assert row.id is not None
+        session.add(Attachment(submission_id=row.id, filename=name, path=str(folder / name), size=len(upload.content)))
+    session.commit()
+    return row
+
+
+def versions(session: Session, plan_id: str, period: str) -> list[Submission]:
+    """Every version for a period, oldest first."""
+    stmt = (
+        select(Submission)
+        .where(Submission.plan == plan_id, Submission.period == period)
+        .order_by(Submission.unit, Submission.version)  # type: ignore[arg-type]
+    )
+    return list(session.exec(stmt))
+
+
+def latest_submissions(session: Session, plan_id: str, period: str) -> dict[str, Submission]:
+    """The version that counts, per unit."""
+    return {row.unit: row for row in versions(session, plan_id, period)}
+
+
+def first_submitted_at(session: Session, plan_id: str, period: str) -> dict[str, datetime]:
+    """When each unit first submitted: a later correction does not make a report late."""
+    first: dict[str, datetime] = {}
+    for row in versions(session, plan_id, period):
+        first.setdefault(row.unit, row.submitted_at)
+    return first
+
+
+def attachments_of(session: Session, submission_id: int) -> list[Attachment]:
+    return list(session.exec(select(Attachment).where(Attachment.submission_id == submission_id)))
+
+
+def grant_extension(session: Session, plan_id: str, period: str, unit_id: str, until: date, now: datetime) -> Extension:
+    """Record (or move) a unit's later due date for one period."""
+    stmt = select(Extension).where(Extension.plan == plan_id, Extension.period == period, Extension.unit == unit_id)
+    row = session.exec(stmt).first() or Extension(plan=plan_id, period=period, unit=unit_id, until=until, granted_at=now)
+    row.until, row.granted_at = until, now
+    session.add(row)
+    session.commit()
+    return row
+
+
+def extensions(session: Session, plan_id: str, period: str) -> dict[str, date]:
+    stmt = select(Extension).where(Extension.plan == plan_id, Extension.period == period)
+    return {row.unit: row.until for row in session.exec(stmt)}

@@ -1,0 +1,135 @@
+"""The real ``kehoach`` CLI in a subprocess: sync, dispatch, outbox, and a SIGKILL mid-batch."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from kehoach.settings import REPO_ROOT
+from notifications.mime import message_id, parse_address
+from tests.servers.smtp import Recorder, SMTPServer
+
+T = "2026-07-01T09:00:00+07:00"  # a working day on which the seed plans remind by email
+AFTER_LEASE = "2026-07-01T09:15:00+07:00"  # the default lease is 10 minutes
+MAIL_FROM = "Văn phòng Sở <vanphong@so.example>"
+CLI = [sys.executable, "-c", "from kehoach.cli import main; main()"]
+
+
+def kehoach(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=REPO_ROOT)
+
+
+@pytest.fixture
+def env(tmp_path: Path, smtp_server: SMTPServer) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
+    return {**clean, "KEHOACH_DATA_DIR": str(tmp_path / "data"), "KEHOACH_CONFIG_DIR": str(REPO_ROOT / "config"),
+            "KEHOACH_SMTP_HOST": "127.0.0.1", "KEHOACH_SMTP_PORT": str(smtp_server.port),
+            "KEHOACH_SMTP_STARTTLS": "false", "KEHOACH_MAIL_FROM": MAIL_FROM}
+
+
+def outbox(env: dict[str, str], *args: str) -> list[dict[str, Any]]:
+    done = kehoach(env, "outbox", "--format", "json", *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def ids(server: SMTPServer) -> list[str]:
+    return [str(email.message_from_bytes(m.content, policy=policy.default)["Message-ID"])  # type: ignore[arg-type]
+            for m in server.recorder.messages]
+
+
+def test_sync_then_dispatch_delivers_due_reminders_once(env: dict[str, str], smtp_server: SMTPServer) -> None:
+    # Given the seed plans synced for 2026, twice (idempotent)
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    again = kehoach(env, "sync", "--year", "2026")
+    assert again.returncode == 0 and "Không đổi" in again.stdout
+    due_email = [r for r in outbox(env, "--status", "pending") if r["channel"] == "email" and r["send_at"] <= T]
+    assert due_email
+    # When the dispatcher runs at T with SMTP pointing at the local server
+    first = kehoach(env, "dispatch", "--now", T)
+    assert first.returncode == 0, first.stderr
+    # Then messages arrived, parse with the email package, and subjects read in Vietnamese
+    assert smtp_server.recorder.messages
+    for m in smtp_server.recorder.messages:
+        msg = email.message_from_bytes(m.content, policy=policy.default)  # type: ignore[arg-type]
+        assert any(ch in str(msg["Subject"]) for ch in "ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ")
+    sent = outbox(env, "--status", "sent")
+    assert sent and {r["key"] for r in sent} <= {r["key"] for r in due_email}
+    assert all(set(r) >= {"key", "plan", "kind", "unit", "channel", "send_at", "status", "sent_at", "last_error"}
+               for r in sent)
+    # When the same command runs again
+    count = len(smtp_server.recorder.messages)
+    second = kehoach(env, "dispatch", "--now", T, "--json")
+    # Then nothing more is delivered
+    assert second.returncode == 0 and json.loads(second.stdout)["sent"] == 0
+    assert len(smtp_server.recorder.messages) == count
+
+
+def test_dry_run_sends_and_writes_nothing(env: dict[str, str], smtp_server: SMTPServer) -> None:
+    kehoach(env, "sync", "--year", "2026")
+    done = kehoach(env, "dispatch", "--now", T, "--dry-run", "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["sent"] > 0
+    assert smtp_server.recorder.messages == [] and outbox(env, "--status", "sent") == []
+
+
+class SlowRecorder(Recorder):
+    """Each DATA takes a while, so a dispatcher can be killed in the middle of a batch."""
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(0.15)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def slow_smtp() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.recorder = server.handler = SlowRecorder()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_sigkill_mid_batch_then_restart_delivers_everything_duplicating_at_most_the_concurrency(
+    env: dict[str, str], slow_smtp: SMTPServer
+) -> None:
+    env = {**env, "KEHOACH_SMTP_PORT": str(slow_smtp.port)}
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    # Given a dispatcher sending through a slow server, killed with SIGKILL mid-batch
+    proc = subprocess.Popen([*CLI, "dispatch", "--now", T], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
+    deadline = time.monotonic() + 60
+    while len(slow_smtp.recorder.messages) < 15 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len(slow_smtp.recorder.messages)
+    stuck = outbox(env, "--status", "sending")
+    assert before >= 15 and stuck, "the kill must land mid-batch"
+    # When a dispatcher runs again after the lease expired
+    done = kehoach(env, "dispatch", "--now", AFTER_LEASE)
+    assert done.returncode == 0, done.stderr
+    # Then every notification was delivered, and at most `concurrency` messages arrived twice
+    rows = [r for r in outbox(env) if r["channel"] == "email" and r["send_at"] <= T]
+    assert not [r for r in rows if r["status"] in ("pending", "sending")]
+    sender = parse_address(MAIL_FROM)
+    received = Counter(ids(slow_smtp))
+    for r in rows:
+        if r["status"] == "sent":
+            assert received[message_id(r["message_key"], sender)] >= 1, r["key"]
+    duplicates = sum(n - 1 for n in received.values())
+    assert duplicates <= 10, received.most_common(12)

@@ -1,0 +1,98 @@
+"""The must-show path: submissions from some Yết Kiêu units, then status and rollup from the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from docx import Document
+from typer.testing import CliRunner
+
+from kehoach.cli import app
+from tests import reporting_world as world
+
+P = ["--plan", world.PLAN_ID, "--period", "nam-2026"]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    world.write_config(tmp_path / "config")
+    monkeypatch.setenv("KEHOACH_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("KEHOACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return invoke
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts += [c.text for row in table.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+def test_status_and_rollup_after_some_units_submitted(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Given three of the five Yết Kiêu bodies report: two on time, one after the 05/12 deadline
+    run("submit", *P, "--unit", "yk-cong-an", "--value", "tuyen_truyen_so_cuoc=3",
+        "--value", "tuyen_truyen_luot_nguoi__nam=10", "--value", "tuyen_truyen_luot_nguoi__nu=12",
+        "--value", "blgd_nan_nhan__nam=0", "--value", "blgd_nan_nhan__nu=2", "--now", "2026-12-01T09:00")
+    run("submit", *P, "--unit", "yk-thon-1", "--value", "tuyen_truyen_so_cuoc=2",
+        "--value", "tuyen_truyen_luot_nguoi__nam=5", "--value", "tuyen_truyen_luot_nguoi__nu=7",
+        "--now", "2026-12-04T15:00")
+    run("submit", *P, "--unit", "yk-tram-y-te", "--value", "tuyen_truyen_so_cuoc=1",
+        "--value", "tre_sinh_ra__nam=11", "--value", "tre_sinh_ra__nu=10", "--now", "2026-12-07T08:00")
+
+    # When the office asks for the status
+    status = json.loads(run("status", *P, "--format", "json"))
+
+    # Then completeness counts all three and timeliness only the two on time
+    assert status["expected"][0] == {"id": "yk-vhxh", "name": "Phòng Văn hóa - Xã hội"}
+    assert [u["id"] for u in status["submitted"]] == ["yk-cong-an", "yk-tram-y-te", "yk-thon-1"]
+    assert [u["id"] for u in status["late"]] == ["yk-tram-y-te"]
+    assert [u["id"] for u in status["missing"]] == ["yk-vhxh", "yk-thon-2"]
+    assert status["completeness"] == 60.0 and status["timeliness"] == 40.0
+    assert status["deadline"] == "2026-12-05" and "tuyen_truyen_so_cuoc" in status["indicators"]
+    every = json.loads(run("status", "--plan", world.PLAN_ID, "--format", "json"))
+    assert [x["period"] for x in every] == ["nam-2026", "thang-hanh-dong-2026"]
+
+    # And the roll-up writes a DOCX with the ND30 header, the sums and the missing units
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    text = docx_text(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "Số cuộc tuyên truyền về bình đẳng giới: 6 cuộc." in text  # 3 + 2 + 1
+    assert "Số lượt người tham dự: 34 lượt người (nam: 15; nữ: 19)." in text
+    assert "Đơn vị chưa gửi báo cáo: Phòng Văn hóa - Xã hội, Thôn Tây." in text
+    assert "Xã Yết Kiêu, ngày 08 tháng 12 năm 2026" in text
+    csv = (out / f"bao-cao-{world.PLAN_ID}-nam-2026.csv").read_text(encoding="utf-8-sig")
+    assert f"{world.PLAN_ID},nam-2026,tuyen_truyen_luot_nguoi,Số lượt người tham dự,lượt người,flow,TONG,Tổng số,34,15,19" in csv
+
+
+def test_rollup_sent_upward_becomes_the_communes_submission_to_the_city(run) -> None:  # type: ignore[no-untyped-def]
+    run("submit", *P, "--unit", "yk-cong-an", "--value", "tuyen_truyen_so_cuoc=3", "--now", "2026-12-01T09:00")
+    run("rollup", *P, "--send-upward", "--now", "2026-12-08T10:00")
+    city = json.loads(run("status", "--plan", world.CITY_PLAN_ID, "--period", "nam-2026", "--format", "json"))
+    assert [u["id"] for u in city["submitted"]] == ["ubnd-xa-yet-kieu"]
+    assert [u["id"] for u in city["missing"]] == ["ubnd-xa-khac"]
+
+
+def test_submit_rejects_a_negative_figure_and_stores_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(app, ["submit", *P, "--unit", "yk-cong-an", "--value", "tuyen_truyen_so_cuoc=-1"])
+    assert result.exit_code == 1 and "không được âm" in result.output
+    status = json.loads(run("status", *P, "--format", "json"))
+    assert status["submitted"] == []
+
+
+def test_extension_makes_a_late_submission_on_time(run) -> None:  # type: ignore[no-untyped-def]
+    run("extend", *P, "--unit", "yk-thon-2", "--until", "10/12/2026")
+    run("submit", *P, "--unit", "yk-thon-2", "--value", "tuyen_truyen_so_cuoc=1", "--now", "2026-12-09T09:00")
+    status = json.loads(run("status", *P, "--format", "json"))
+    assert [u["id"] for u in status["on_time"]] == ["yk-thon-2"] and status["late"] == []

@@ -1,0 +1,57 @@
+"""The draft báo cáo follows the layout of Nghị định 30/2020/NĐ-CP."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from docx import Document
+from docx.shared import Mm, Pt
+
+from kehoach.calendar import VN_TZ
+from kehoach.rollup.build import build_rollup
+from kehoach.rollup.report_docx import vn_dated, write_docx
+from kehoach.rollup.summary import markdown
+from kehoach.store.db import make_engine, session
+from kehoach.submissions.periods import resolve_period
+from kehoach.submissions.record import record_submission
+from tests import reporting_world as world
+
+
+def test_docx_layout_fonts_header_and_sections(tmp_path: Path) -> None:
+    plan, d = world.plan(), world.directory()
+    period = resolve_period(plan, "nam-2026")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with session(engine) as s:
+        record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
+                          values={"kinh_phi_su_dung": {"tong": 15000000}, "kien_nghi_de_xuat": "Bổ sung kinh phí"},
+                          now=datetime(2026, 12, 2, tzinfo=VN_TZ), source="cli")
+        r = build_rollup(s, plan, d, period, date(2026, 12, 8))
+    engine.dispose()
+    doc = Document(str(write_docx(r, tmp_path / "b.docx")))
+    sec = doc.sections[0]
+    # twips round-trip: within 0.1 mm
+    for got, want in ((sec.page_width, Mm(210)), (sec.left_margin, Mm(30)), (sec.right_margin, Mm(15))):
+        assert abs(got - want) < Mm(0.1)
+    header = doc.tables[0]
+    left, right = (c.text for c in header.rows[0].cells)
+    assert left.splitlines()[:2] == ["UBND THÀNH PHỐ", "UBND XÃ YẾT KIÊU"]
+    assert right.splitlines()[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert header.rows[1].cells[0].text.startswith("Số:") and header.rows[1].cells[0].text.endswith("/BC-UBND")
+    runs = [run for p in doc.paragraphs for run in p.runs if run.text.strip()]
+    assert {run.font.name for run in runs} == {"Times New Roman"}
+    assert all(Pt(11) <= run.font.size <= Pt(14) for run in runs)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Kính gửi: Sở Nội vụ" in text and "Kinh phí đã sử dụng: 15.000.000 đồng." in text
+    assert "- Phòng Văn hóa - Xã hội: Bổ sung kinh phí" in text
+    assert "Thực hiện Kế hoạch số 178/KH-UBND ngày 15/05/2026 của UBND thành phố" in text
+    for heading in ("I. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ", "IV. ĐÁNH GIÁ CHUNG", "VI. KIẾN NGHỊ, ĐỀ XUẤT"):
+        assert heading in text
+    assert "KT. CHỦ TỊCH" in doc.tables[1].rows[0].cells[1].text
+    assert "Nơi nhận:" in doc.tables[1].rows[0].cells[0].text
+    assert "Chưa gửi: Công an xã, Trạm Y tế xã, Thôn Đông, Thôn Tây" in markdown(r)
+
+
+def test_place_and_date_pad_day_and_early_months() -> None:
+    assert vn_dated("Đồng Tháp", date(2026, 2, 3)) == "Đồng Tháp, ngày 03 tháng 02 năm 2026"
+    assert vn_dated("Đồng Tháp", date(2026, 5, 29)) == "Đồng Tháp, ngày 29 tháng 5 năm 2026"

@@ -1,0 +1,186 @@
+"""The outbox contract, run against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta, timezone
+
+from sqlalchemy import Engine, select
+
+from kehoach.notification import Kind
+from kehoach.store.db import session
+from kehoach.store.outbox import Outcome, claim, due, listing, new_token, record, retire_missing, upsert_by_key
+from kehoach.store.tables import DeliveryAttempt, Outbox, Status
+from tests.delivery_factories import at, notification
+
+NOW = at(date(2026, 12, 1), 9)
+LEASE = timedelta(minutes=10)
+
+
+def test_upsert_twice_adds_nothing(engine: Engine) -> None:
+    # Given three notifications upserted once
+    items = [notification(u) for u in ("phong-1", "phong-2", "phong-3")]
+    with session(engine) as s:
+        first = upsert_by_key(s, items, NOW, 2026)
+        # When the same expansion is upserted again
+        second = upsert_by_key(s, items, NOW, 2026)
+        # Then nothing is added or changed
+        assert (first.inserted, second.inserted, second.updated, second.unchanged) == (3, 0, 0, 3)
+        assert len(listing(s)) == 3
+
+
+def test_plan_change_updates_pending_but_never_sent_rows(engine: Engine) -> None:
+    # Given two rows, one of them already sent
+    a, b = notification("phong-1"), notification("phong-3")
+    with session(engine) as s:
+        upsert_by_key(s, [a, b], NOW, 2026)
+        token = new_token()
+        rows = {r.key: r for r in claim(s, NOW, LEASE, 10, token=token)}
+        record(s, [Outcome(rows[a.key], Status.SENT, sent_at=NOW, message_key=a.key)], NOW, token)
+        # When the plan moves both reminders a day later
+        later = at(date(2026, 12, 2))
+        moved = [notification("phong-1", send_at=later), notification("phong-3", send_at=later)]
+        counts = upsert_by_key(s, moved, NOW, 2026)
+        # Then only the not-yet-sent row follows (it was 'sending': frozen too, so release it first)
+        assert counts.frozen == 2
+        record(s, [Outcome(rows[b.key], Status.PENDING, "thử lại")], NOW, token)
+        counts = upsert_by_key(s, moved, NOW, 2026)
+        assert (counts.updated, counts.frozen) == (1, 1)
+        by_key = {r.key: r for r in listing(s)}
+        assert by_key[a.key].send_at == a.send_at and by_key[a.key].status == Status.SENT
+        assert by_key[b.key].send_at == later
+
+
+def test_claim_takes_only_due_rows_and_not_twice(engine: Engine) -> None:
+    # Given one due row and one for tomorrow
+    today, tomorrow = notification("phong-1"), notification("phong-3", send_at=at(date(2026, 12, 2)))
+    with session(engine) as s:
+        upsert_by_key(s, [today, tomorrow], NOW, 2026)
+        # When two runs claim at the same moment
+        first = claim(s, NOW, LEASE, 10, token=new_token())
+        second = claim(s, NOW, LEASE, 10, token=new_token())
+        # Then only the due row is claimed, once, with a lease
+        assert [r.key for r in first] == [today.key] and second == []
+        assert first[0].status == Status.SENDING and first[0].claimed_until == NOW + LEASE
+        assert [r.key for r in due(s, NOW)] == []
+
+
+def test_expired_claim_is_claimable_again(engine: Engine) -> None:
+    # Given a row claimed by a dispatcher that then died
+    with session(engine) as s:
+        upsert_by_key(s, [notification()], NOW, 2026)
+        assert len(claim(s, NOW, LEASE, 10, token=new_token())) == 1
+        # When another run claims before and after the lease
+        before = claim(s, NOW + LEASE - timedelta(seconds=1), LEASE, 10, token=new_token())
+        after = claim(s, NOW + LEASE + timedelta(seconds=1), LEASE, 10, token=new_token())
+        # Then only after the lease has expired
+        assert before == [] and len(after) == 1
+
+
+def test_a_run_does_not_reclaim_what_it_put_back(engine: Engine) -> None:
+    # Given a row one run tried and put back to pending
+    with session(engine) as s:
+        upsert_by_key(s, [notification()], NOW, 2026)
+        token = new_token()
+        [row] = claim(s, NOW, LEASE, 10, token=token)
+        record(s, [Outcome(row, Status.PENDING, "421 máy chủ bận")], NOW, token)
+        # When the same run and then a new run claim
+        again = claim(s, NOW, LEASE, 10, token=token)
+        other = claim(s, NOW, LEASE, 10, token=new_token())
+        # Then the same run leaves it, the next one takes it
+        assert again == [] and len(other) == 1
+        assert other[0].attempts == 1 and other[0].last_error == "421 máy chủ bận"
+
+
+def test_retry_at_defers_the_row(engine: Engine) -> None:
+    with session(engine) as s:
+        upsert_by_key(s, [notification()], NOW, 2026)
+        token = new_token()
+        [row] = claim(s, NOW, LEASE, 10, token=token)
+        tomorrow = at(date(2026, 12, 2))
+        record(s, [Outcome(row, Status.PENDING, "hết hạn mức", retry_at=tomorrow)], NOW, token)
+        assert claim(s, NOW + timedelta(hours=1), LEASE, 10, token=new_token()) == []
+        assert len(claim(s, tomorrow, LEASE, 10, token=new_token())) == 1
+
+
+def test_record_writes_outcomes_and_attempt_log(engine: Engine) -> None:
+    items = [notification(u) for u in ("phong-1", "phong-3", "thon-x")]
+    with session(engine) as s:
+        upsert_by_key(s, items, NOW, 2026)
+        token = new_token()
+        rows = claim(s, NOW, LEASE, 10, token=token)
+        record(s, [
+            Outcome(rows[0], Status.SENT, provider_id="<id@x>", message_key=rows[0].key, sent_at=NOW),
+            Outcome(rows[1], Status.FAILED, "550 không có hộp thư"),
+            Outcome(rows[2], Status.SKIPPED, "đã nộp báo cáo", attempted=False),
+        ], NOW, token)
+        by_status = {r.status: r for r in listing(s)}
+        assert by_status[Status.SENT].provider_id == "<id@x>" and by_status[Status.SENT].sent_at == NOW
+        assert by_status[Status.FAILED].last_error == "550 không có hộp thư"
+        assert by_status[Status.SKIPPED].attempts == 0 and by_status[Status.SENT].attempts == 1
+        log = s.scalars(select(DeliveryAttempt)).all()
+        assert sorted(a.outcome for a in log) == ["failed", "sent", "skipped"]
+
+
+def test_stale_run_cannot_overwrite_a_row_taken_over(engine: Engine) -> None:
+    # Given a row whose first claim expired and a second run took it over
+    with session(engine) as s:
+        upsert_by_key(s, [notification()], NOW, 2026)
+        old, new = new_token(), new_token()
+        [stale] = claim(s, NOW, LEASE, 10, token=old)
+        [fresh] = claim(s, NOW + 2 * LEASE, LEASE, 10, token=new)
+        # When the old run records a failure late
+        record(s, [Outcome(stale, Status.FAILED, "muộn")], NOW, old)
+        # Then the row is still the new run's
+        [row] = listing(s)
+        assert row.status == Status.SENDING and row.claim_token == new and fresh.key == row.key
+
+
+def test_send_at_is_compared_in_absolute_time(engine: Engine) -> None:
+    # Given a row due at 08:00 in Hà Nội (01:00 UTC)
+    with session(engine) as s:
+        upsert_by_key(s, [notification()], NOW, 2026)
+        utc = at(date(2026, 12, 1), 8).astimezone(timezone.utc)
+        # Then at 00:59 UTC it is not due and at 01:00 UTC it is
+        assert claim(s, utc - timedelta(minutes=1), LEASE, 10, token=new_token()) == []
+        [row] = claim(s, utc, LEASE, 10, token=new_token())
+        assert row.send_at == utc and row.send_at.tzinfo is not None
+
+
+def test_concurrent_claims_never_overlap(engine: Engine) -> None:
+    # Given 400 due rows and four dispatchers claiming at once
+    items = [notification(f"don-vi-{i}") for i in range(400)]
+    with session(engine) as s:
+        upsert_by_key(s, items, NOW, 2026)
+    got: list[list[str]] = [[] for _ in range(4)]
+
+    def worker(i: int) -> None:
+        token = new_token()
+        with session(engine) as s:
+            while rows := claim(s, NOW, LEASE, 25, token=token):
+                got[i] += [r.key for r in rows]
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Then every row is claimed exactly once
+    claimed = [k for g in got for k in g]
+    assert len(claimed) == 400 and len(set(claimed)) == 400
+
+
+def test_retire_skips_pending_rows_the_plan_dropped(engine: Engine) -> None:
+    keep, drop = notification("phong-1"), notification("phong-3", kind=Kind.REPORT_DUE, step="0")
+    with session(engine) as s:
+        upsert_by_key(s, [keep, drop], NOW, 2026)
+        assert retire_missing(s, ["2026-thu-nghiem"], 2025, {keep.key}, NOW, "bỏ") == 0
+        assert retire_missing(s, ["2026-thu-nghiem"], 2026, {keep.key}, NOW, "bỏ") == 1
+        status = {r.key: (r.status, r.last_error) for r in listing(s)}
+        assert status == {keep.key: ("pending", None), drop.key: ("skipped", "bỏ")}
+
+
+def test_every_row_carries_its_plan(engine: Engine) -> None:
+    with session(engine) as s:
+        upsert_by_key(s, [notification()], NOW, 2026)
+        assert s.scalars(select(Outbox.plan)).all() == ["2026-thu-nghiem"]

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from kehoach.submissions.forms import form_indicators, validate
+from kehoach.submissions.record import safe_filename
+from tests import reporting_world as world
+
+
+def test_unit_sees_only_indicators_it_submits() -> None:
+    plan, d = world.plan(), world.directory()
+    ids = [i.id for i in form_indicators(plan, d, plan.report("nam"), "yk-thon-1")]
+    assert ids == ["tuyen_truyen_so_cuoc", "tuyen_truyen_luot_nguoi", "ket_qua_noi_bat", "kien_nghi_de_xuat"]
+    assert "tre_sinh_ra" in [i.id for i in form_indicators(plan, d, plan.report("nam"), "yk-tram-y-te")]
+
+
+def test_validation_gives_a_vietnamese_message_per_field() -> None:
+    plan, d = world.plan(), world.directory()
+    inds = form_indicators(plan, d, plan.report("nam"), "yk-thon-1")
+    bad = validate(inds, {"tuyen_truyen_so_cuoc": "-2", "tuyen_truyen_luot_nguoi__nam": "1,5",
+                          "tuyen_truyen_luot_nguoi__nu": ""})
+    assert bad.errors == {
+        "tuyen_truyen_so_cuoc": "Số liệu không được âm.",
+        "tuyen_truyen_luot_nguoi__nam": "Vui lòng nhập số nguyên (không có phần thập phân).",
+        "tuyen_truyen_luot_nguoi__nu": "Vui lòng nhập số liệu (nhập 0 nếu không có).",
+    }
+    good = validate(inds, {"tuyen_truyen_so_cuoc": "1.200", "tuyen_truyen_luot_nguoi__nam": "3",
+                           "tuyen_truyen_luot_nguoi__nu": " 4 ", "ket_qua_noi_bat": "Tốt"})
+    assert good.ok and good.values == {"tuyen_truyen_so_cuoc": {"tong": 1200},
+                                       "tuyen_truyen_luot_nguoi": {"nam": 3, "nu": 4}, "ket_qua_noi_bat": "Tốt"}
+
+
+def test_safe_filename_keeps_only_the_base_name() -> None:
+    assert safe_filename("../../x.docx") == "x.docx"
+    assert safe_filename("C:\\Users\\a\\..\\báo cáo.pdf") == "báo cáo.pdf"
+    assert safe_filename("..") == "tep-dinh-kem"
