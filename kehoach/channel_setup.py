@@ -44,7 +44,7 @@ def channels_from_settings(settings: Settings, calendar: WorkingCalendar | None 
             extra["next_working_morning"] = lambda now: _next_working_morning(calendar, now)
         zalo = ZaloChannel(
             app_id=settings.zalo_app_id, secret_key=settings.zalo_secret_key.get_secret_value(),
-            template_id=str(getattr(settings, "zalo_template_id", None) or ""),
+            template_id=settings.zalo_template_id,
             tokens=FileTokenStore(settings.data_dir / "zalo_tokens.json",
                                   initial_refresh_token=settings.zalo_refresh_token.get_secret_value()),
             api_base=settings.zalo_api_base, oauth_base=settings.zalo_oauth_base, **extra,

@@ -10,8 +10,6 @@ run: its rows go back to pending untouched and wait for the next dispatch.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,29 +27,16 @@ from kehoach.preparation import Prepared, prepare, render_bundle
 from kehoach.store.db import session
 from kehoach.store.outbox import Outcome, claim, due, new_token
 from kehoach.store.tables import Outbox, Status
+from kehoach.submissions.tracking import submitted_units
 from notifications.channels.base import Channel, DeliveryError
 from notifications.message import OutgoingMessage
 
 SubmittedUnits = Callable[[Session, str, str], set[str]]
+Links = Callable[[str, str, str], str]  # (plan, unit, period) → the unit's signed submission link
 Job = tuple[Bundle[Outbox], dict[str, dict[str, Any]]]
 BREAKER = 5  # consecutive retryable failures per sender after which a channel rests until the next run
 TRIES = 3  # tries of one message within a run before it waits for the next dispatch
 BACKOFF = (0.2, 1.0)
-
-
-def nobody_submitted(_session: Session, _plan_id: str, _period: str) -> set[str]:
-    """The seam's default until submissions exist: no unit has submitted anything."""
-    return set()
-
-
-def default_submitted_units() -> SubmittedUnits:
-    """``kehoach.submissions.tracking.submitted_units`` when that module exists."""
-    if importlib.util.find_spec("kehoach.submissions") and importlib.util.find_spec("kehoach.submissions.tracking"):
-        found: SubmittedUnits | None = getattr(
-            importlib.import_module("kehoach.submissions.tracking"), "submitted_units", None)
-        if found is not None:
-            return found
-    return nobody_submitted
 
 
 @dataclass
@@ -104,10 +89,11 @@ class _Run:
 
     def __init__(self, engine: Engine, directory: Directory, calendar: WorkingCalendar | None,
                  channels: Mapping[str, Channel | None], now: datetime, opts: Options,
-                 submitted: SubmittedUnits, progress: Callable[[DispatchSummary], None] | None) -> None:
+                 submitted: SubmittedUnits, progress: Callable[[DispatchSummary], None] | None,
+                 links: Links | None) -> None:
         self.engine, self.directory, self.calendar = engine, directory, calendar
         self.channels, self.now, self.opts = channels, now, opts
-        self.submitted, self.progress = submitted, progress
+        self.submitted, self.progress, self.links = submitted, progress, links
         self.token = new_token()
         self.summary = DispatchSummary(now)
         self.down: dict[str, str] = {}  # channel → the error that made it rest
@@ -119,7 +105,8 @@ class _Run:
         with session(self.engine) as s:
             return prepare(rows, s, self.now, directory=self.directory, calendar=self.calendar,
                            channels=self.channels, submitted=self.submitted,
-                           late_window=self.opts.late_window, digest_channels=self.opts.digest_channels)
+                           late_window=self.opts.late_window, digest_channels=self.opts.digest_channels,
+                           links=self.links)
 
     def _claim(self) -> list[Outbox]:
         with session(self.engine) as s:
@@ -242,12 +229,16 @@ async def dispatch_async(
     engine: Engine, directory: Directory, channels: Mapping[str, Channel | None], now: datetime, *,
     calendar: WorkingCalendar | None = None, dry_run: bool = False, options: Options | None = None,
     submitted: SubmittedUnits | None = None, progress: Callable[[DispatchSummary], None] | None = None,
+    links: Links | None = None,
 ) -> DispatchSummary:
-    """Send everything due at ``now``; ``dry_run`` only reports what would happen."""
+    """Send everything due at ``now``; ``dry_run`` only reports what would happen.
+
+    ``links`` gives the signed submission link that report reminders carry.
+    """
     if now.tzinfo is None:
         raise ValueError("dispatch needs an aware 'now'")
     run = _Run(engine, directory, calendar, channels, now, options or Options(),
-               submitted or default_submitted_units(), progress)
+               submitted or submitted_units, progress, links)
     if dry_run:
         with session(engine) as s:
             rows = due(s, now)

@@ -27,6 +27,8 @@ from notifications.render import render_digest, render_message
 ZALO_NOT_CONFIGURED = "Zalo chưa được cấu hình"
 ALREADY_SUBMITTED = "đã nộp báo cáo"
 NONE_MISSING = "tất cả đơn vị đã nộp báo cáo"
+# Kinds that ask a unit for its report: they carry the unit's signed submission link.
+LINKED_KINDS = REPORT_CHASING_KINDS | {Kind.CAMPAIGN_CLOSING}
 
 
 @dataclass
@@ -48,18 +50,10 @@ def addresses(unit: Unit, channel: str) -> tuple[str, ...]:
 
 
 def missing_units(context: Mapping[str, Any], submitted: set[str], directory: Directory) -> list[str] | None:
-    """Names of the expected units that have not submitted; None when the context lists none.
-
-    Expansion lists ``expected_unit_ids`` (or, older, only ``expected_units`` names, which
-    are matched back to ids through the directory).
-    """
+    """Names of the expected units that have not submitted; None when the context lists none."""
     ids = context.get("expected_unit_ids")
     if ids is None:
-        names = context.get("expected_units")
-        if names is None:
-            return None
-        by_name = {u.name: u.id for u in directory.units}
-        ids = [by_name.get(n, n) for n in names]
+        return None
     return [directory.label(i) if directory.knows(i) else i for i in ids if i not in submitted]
 
 
@@ -67,7 +61,7 @@ def prepare(
     rows: list[Outbox], s: Session, now: datetime, *, directory: Directory,
     calendar: WorkingCalendar | None, channels: Mapping[str, Channel | None],
     submitted: Callable[[Session, str, str], set[str]], late_window: int,
-    digest_channels: frozenset[str],
+    digest_channels: frozenset[str], links: Callable[[str, str, str], str] | None = None,
 ) -> Prepared:
     out = Prepared()
     cache: dict[tuple[str, str], set[str]] = {}
@@ -98,6 +92,8 @@ def prepare(
             decide(Status.FAILED, f"Đơn vị '{unit.id}' ({unit.name}) chưa có {what}")
             continue
         context = {**row.context, "unit": {"id": unit.id, "name": unit.name}}
+        if links is not None and row.period and row.kind in LINKED_KINDS:
+            context["link"] = links(row.plan, unit.id, row.period)
         if row.period and row.kind in REPORT_CHASING_KINDS and unit.id in units_done(row.plan, row.period):
             decide(Status.SKIPPED, ALREADY_SUBMITTED)
             continue

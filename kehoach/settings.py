@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     zalo_app_id: str | None = None
     zalo_secret_key: SecretStr | None = None
     zalo_refresh_token: SecretStr | None = None
+    zalo_template_id: str = "kehoach-nhac-viec"  # the approved ZNS template carrying {content}, {deadline}, {link}
     zalo_concurrency: int = 4
 
     portal_secret: SecretStr = SecretStr("kehoach-dev-secret-change-me")

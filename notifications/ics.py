@@ -1,7 +1,7 @@
 """Calendar attachments: a deadline as an all-day event the unit can add to its calendar.
 
-The UID is derived from the notification key, so a message re-sent after a crash carries the
-same event and calendar programs update it instead of adding a second one.
+The UID is derived from the deadline's key (plan, item, period, date), so every reminder of
+one deadline, and a message re-sent after a crash, update one event instead of adding more.
 """
 
 from __future__ import annotations
@@ -27,13 +27,12 @@ ALARM_BEFORE = timedelta(hours=16)
 
 @dataclass(frozen=True)
 class Deadline:
-    """One all-day event: what is due (``summary``, Vietnamese), when, and where to submit."""
+    """One all-day event: what is due (``summary``, Vietnamese) and when."""
 
     key: str
     summary: str
     day: date
     description: str
-    url: str | None = None
 
 
 def event_uid(key: str) -> str:
@@ -62,8 +61,6 @@ def _event(deadline: Deadline) -> Event:
     event.add("summary", deadline.summary)
     event.add("description", deadline.description)
     event.add("transp", "TRANSPARENT")
-    if deadline.url:
-        event.add("url", deadline.url)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", deadline.summary)

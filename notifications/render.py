@@ -7,6 +7,10 @@ JSON-safe dict the domain produced, plus ``unit`` and ``link`` added per recipie
 
 from __future__ import annotations
 
+import html
+import json
+from collections import OrderedDict
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
@@ -22,6 +26,12 @@ DIGEST = "digest"
 
 Context = Mapping[str, Any]
 
+# Per-recipient values are rendered as these markers, then substituted (see render_message).
+_UNIT_ID, _UNIT_NAME, _LINK = "\x1fu\x1f", "\x1fn\x1f", "\x1fl\x1f"
+_MARK = "\x1f"
+_RENDERED: OrderedDict[tuple[str, str, bool, str], OutgoingMessage] = OrderedDict()
+_RENDERED_MAX = 512
+
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
@@ -32,6 +42,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # templates ship with the package; no stat() per message
     )
     env.filters["vi_date"] = vi_date
     return env
@@ -46,9 +57,48 @@ def render_subject(kind: str, context: Context) -> str:
 def render_message(
     kind: str, context: Context, *, key: str, channel: str, to: Sequence[str], to_name: str
 ) -> OutgoingMessage:
-    """One notification for one recipient on one channel."""
-    return _message(
-        kind, context, [(kind, context)], key=key, channel=channel, to=to, to_name=to_name
+    """One notification for one recipient on one channel.
+
+    Every recipient of an event shares its context but for ``unit`` and ``link``, and the
+    templates are the costly part of a dispatch. So the message is rendered once per event
+    and channel with markers in place of the unit and the link, kept, and personalised by
+    substitution (HTML-escaped in the HTML part). A template that transforms those values
+    would leave a marker behind: such a message is rendered in full instead.
+    """
+    unit = context.get("unit")
+    link = context.get("link")
+    shared = {k: v for k, v in context.items() if k not in ("unit", "link")}
+    cache_key = (kind, channel, bool(link), json.dumps(shared, sort_keys=True, default=str))
+    generic = _RENDERED.get(cache_key)
+    if generic is None:
+        marked = dict(shared, link=_LINK if link else None)
+        if unit is not None:
+            marked["unit"] = {"id": _UNIT_ID, "name": _UNIT_NAME}
+        generic = _message(kind, marked, [(kind, marked)], key="", channel=channel, to=(), to_name="")
+        _RENDERED[cache_key] = generic
+        if len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    values = {_UNIT_ID: str((unit or {}).get("id", "")), _UNIT_NAME: str((unit or {}).get("name", "")),
+              _LINK: str(link or "")}
+    msg = _personalise(generic, values, key=key, to=tuple(to), to_name=to_name)
+    if any(_MARK in part for part in (msg.subject, msg.text, msg.html or "", *msg.zalo_template_data.values())):
+        return _message(kind, context, [(kind, context)], key=key, channel=channel, to=to, to_name=to_name)
+    return msg
+
+
+def _personalise(generic: OutgoingMessage, values: Mapping[str, str], **fields: Any) -> OutgoingMessage:
+    def sub(text: str, escape: bool = False) -> str:
+        for marker, value in values.items():
+            text = text.replace(marker, html.escape(value) if escape else value)
+        return text
+
+    return replace(
+        generic,
+        subject=sub(generic.subject),
+        text=sub(generic.text),
+        html=sub(generic.html, escape=True) if generic.html is not None else None,
+        zalo_template_data={k: sub(v) for k, v in generic.zalo_template_data.items()},
+        **fields,
     )
 
 
@@ -92,7 +142,7 @@ def _message(
             key=key, channel=channel, to=tuple(to), to_name=to_name, subject=subject, text=text,
             zalo_template_data=_zalo_data(text, context, len(items) == 1),
         )
-    deadlines = [d for i, (kind, ctx) in enumerate(items) if (d := _deadline(f"{key}#{i}", kind, ctx))]
+    deadlines = [d for kind, ctx in items if (d := _deadline(kind, ctx))]
     return OutgoingMessage(
         key=key,
         channel=channel,
@@ -105,18 +155,22 @@ def _message(
     )
 
 
-def _deadline(key: str, kind: str, context: Context) -> Deadline | None:
-    """The calendar event for a deadline reminder; None for kinds that announce, not demand."""
+def _deadline(kind: str, context: Context) -> Deadline | None:
+    """The calendar event for a deadline reminder; None for kinds that announce, not demand.
+
+    Its key names the plan, the item and its period, not the reminder or the recipient, so
+    every reminder of one deadline updates the same event in the unit's calendar.
+    """
     if kind not in DEADLINE_KINDS or not context.get("deadline"):
         return None
     plan, item = context["plan"], context["item"]
+    period = (context.get("period") or {}).get("id", "")
     verb = "Hạn thực hiện" if kind == "task_reminder" else "Hạn báo cáo"
     return Deadline(
-        key=key,
+        key=f"{plan['id']}/{item['id']}/{period}/{context['deadline']}",
         summary=f"{verb}: {item['title']}",
         day=date.fromisoformat(context["deadline"]),
-        description=f"{plan['label']}: {plan['title']}",
-        url=context.get("link"),
+        description=f"{plan['label']}: {plan['title']}\nĐường dẫn gửi báo cáo có trong thư nhắc.",
     )
 
 

@@ -19,6 +19,7 @@ from kehoach.lateness import DEFAULT_LATE_WINDOW
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import listing, status_counts
 from kehoach.store.tables import Outbox, Status
+from kehoach.submissions.links import link_maker
 from kehoach.sync import sync as sync_year
 
 STATUS_VI = {"pending": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "lỗi", "skipped": "bỏ qua"}
@@ -70,7 +71,8 @@ def dispatch_command(
 
     opts = Options(batch_size=batch_size, late_window=late_window,
                    concurrency={"email": s.smtp_concurrency, "zalo": s.zalo_concurrency})
-    summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress)
+    summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress,
+                       links=link_maker(s, moment))
     if as_json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False))
         return

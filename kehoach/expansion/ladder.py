@@ -49,11 +49,12 @@ def report_events(
     if policy.on_due:
         events.append(event(Kind.REPORT_DUE, 0, target, units))
     office = (policy.escalate_to or report.to,)
-    expected = [u.name for u in directory.resolve(units)]
+    expected = directory.resolve(units)
     for n in policy.after:
         day = cal.add_working_days(legal, n)
         events.append(event(Kind.REPORT_OVERDUE, n, day, units))
-        events.append(event(Kind.ESCALATION, n, day, office, expected_units=expected))
+        events.append(event(Kind.ESCALATION, n, day, office, expected_units=[u.name for u in expected],
+                            expected_unit_ids=[u.id for u in expected]))
     if report.upward:
         up_written = report.upward.due.in_year(year)
         up_target = cal.target_for_due(up_written, policy.due_on_day_off)

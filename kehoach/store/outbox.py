@@ -199,6 +199,29 @@ class Outcome:
     attempted: bool = True  # False when the row was returned without a send (channel down)
 
 
+def _record_statement() -> Any:
+    table = Outbox.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.status == Status.SENDING.value,
+               table.c.claim_token == bindparam("b_token"))
+        .values(
+            status=bindparam("b_status"), last_error=bindparam("b_error"),
+            provider_id=func.coalesce(bindparam("b_provider"), table.c.provider_id),
+            message_key=func.coalesce(bindparam("b_message"), table.c.message_key),
+            sent_at=bindparam("b_sent_at", type_=UTCDateTime()),
+            send_at=func.coalesce(bindparam("b_retry_at", type_=UTCDateTime()), table.c.send_at),
+            attempts=table.c.attempts + bindparam("b_inc"), claimed_until=None,
+            updated_at=bindparam("b_now", type_=UTCDateTime()),
+        )
+    )
+
+
+# Built once: the dispatcher records a few outcomes at a time, thousands of times a run.
+_RECORD = _record_statement()
+_LOG = DeliveryAttempt.__table__.insert()
+
+
 def record(session: Session, outcomes: Sequence[Outcome], now: datetime, token: str) -> None:
     """Write a batch of outcomes and their attempt log in one transaction.
 
@@ -207,29 +230,15 @@ def record(session: Session, outcomes: Sequence[Outcome], now: datetime, token: 
     """
     if not outcomes:
         return
-    table = Outbox.__table__
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.status == Status.SENDING.value,
-               table.c.claim_token == token)
-        .values(
-            status=bindparam("b_status"), last_error=bindparam("b_error"),
-            provider_id=func.coalesce(bindparam("b_provider"), table.c.provider_id),
-            message_key=func.coalesce(bindparam("b_message"), table.c.message_key),
-            sent_at=bindparam("b_sent_at", type_=UTCDateTime()),
-            send_at=func.coalesce(bindparam("b_retry_at", type_=UTCDateTime()), table.c.send_at),
-            attempts=table.c.attempts + bindparam("b_inc"), claimed_until=None, updated_at=now,
-        )
-    )
     params = [
-        {"b_id": o.row.id, "b_status": o.status.value, "b_error": o.error, "b_provider": o.provider_id,
-         "b_message": o.message_key, "b_sent_at": o.sent_at, "b_retry_at": o.retry_at,
-         "b_inc": 1 if o.attempted else 0}
+        {"b_id": o.row.id, "b_token": token, "b_status": o.status.value, "b_error": o.error,
+         "b_provider": o.provider_id, "b_message": o.message_key, "b_sent_at": o.sent_at,
+         "b_retry_at": o.retry_at, "b_inc": 1 if o.attempted else 0, "b_now": now}
         for o in outcomes
     ]
-    session.execute(stmt, params)
+    session.execute(_RECORD, params)
     session.execute(
-        DeliveryAttempt.__table__.insert(),
+        _LOG,
         [{"outbox_key": o.row.key, "plan": o.row.plan, "channel": o.row.channel, "at": now,
           "outcome": o.status.value, "error": o.error, "provider_id": o.provider_id,
           "message_key": o.message_key} for o in outcomes],

@@ -11,7 +11,8 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Callable
 from urllib.parse import quote, urlencode
 
 from kehoach.errors import LinkError
@@ -54,6 +55,12 @@ def make_link(settings: Settings, plan_id: str, unit_id: str, period: str, expir
     base = settings.portal_base_url.rstrip("/")
     query = link_query(settings, plan_id, unit_id, period, expires_at)
     return f"{base}{link_path(plan_id, period, unit_id)}?{query}"
+
+
+def link_maker(settings: Settings, now: datetime) -> Callable[[str, str, str], str]:
+    """``(plan, unit, period) → link`` valid ``portal_link_days`` from ``now``, for reminders."""
+    expires = now + timedelta(days=settings.portal_link_days)
+    return lambda plan_id, unit_id, period: make_link(settings, plan_id, unit_id, period, expires)
 
 
 def verify(

@@ -74,14 +74,14 @@ class EmailChannel:
         async with self._slots, self._mapped_errors(msg):
             async with self._connection() as (smtp, reused):
                 try:
-                    await smtp.send_message(email)
+                    await smtp.sendmail(email.sender, email.recipients, email.data)
                 except aiosmtplib.SMTPServerDisconnected:
                     if not reused:
                         raise
                     # The server closed an idle pooled connection: one fresh try.
                     await smtp.connect()
-                    await smtp.send_message(email)
-        return Delivery(provider_id=str(email["Message-ID"]), sent_at=self._clock())
+                    await smtp.sendmail(email.sender, email.recipients, email.data)
+        return Delivery(provider_id=email.message_id, sent_at=self._clock())
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []

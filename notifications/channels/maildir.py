@@ -46,7 +46,7 @@ class MaildirChannel:
         except ValueError as exc:
             raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
         try:
-            key = await asyncio.to_thread(self._add, email.as_bytes())
+            key = await asyncio.to_thread(self._add, email.data)
         except OSError as exc:
             raise DeliveryError(f"cannot write {msg.key} to Maildir {self.directory}: {exc}") from exc
         return Delivery(provider_id=key, sent_at=self._clock())

@@ -14,12 +14,15 @@ from collections import Counter
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from kehoach.settings import REPO_ROOT
+from kehoach.settings import REPO_ROOT, Settings
+from kehoach.submissions.links import verify
 from notifications.mime import message_id, parse_address
 from tests.servers.smtp import Recorder, SMTPServer
 
@@ -133,3 +136,21 @@ def test_sigkill_mid_batch_then_restart_delivers_everything_duplicating_at_most_
             assert received[message_id(r["message_key"], sender)] >= 1, r["key"]
     duplicates = sum(n - 1 for n in received.values())
     assert duplicates <= 10, received.most_common(12)
+
+
+def test_report_reminder_carries_the_units_signed_link(env: dict[str, str], smtp_server: SMTPServer) -> None:
+    # Given the seed plans synced, and the first Yết Kiêu annual-report reminder due on 19/11/2026
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    # When the dispatcher runs that morning
+    done = kehoach(env, "dispatch", "--now", "2026-11-19T08:05:00+07:00")
+    assert done.returncode == 0, done.stderr
+    # Then Thôn 1's message names its deadline and carries a link to its own form that verifies
+    to_thon_1 = [email.message_from_bytes(m.content, policy=policy.default) for m in smtp_server.recorder.messages
+                 if "thon1@" in ",".join(m.rcpt_tos)]
+    assert len(to_thon_1) == 1
+    text = to_thon_1[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Thứ Sáu, 04/12/2026" in text
+    link = next(w for w in text.split() if "/nop/2026-xa-yet-kieu-bdg/bc-nam-2026/xa-yk-thon-1?" in w)
+    query = parse_qs(urlsplit(link).query)
+    verify(Settings(), "2026-xa-yet-kieu-bdg", "xa-yk-thon-1", "bc-nam-2026", query["e"][0], query["s"][0],
+           datetime.fromisoformat("2026-11-20T08:00:00+07:00"))

@@ -23,7 +23,10 @@ def test_report_reminder_ics_is_one_all_day_event_on_the_deadline() -> None:
     assert event.decoded("dtstart") == date(2026, 5, 29)
     assert event.decoded("dtend") == date(2026, 5, 30)
     assert str(event["summary"]) == "Hạn báo cáo: Báo cáo kết quả"
-    assert str(event["uid"]) == event_uid("2026-stp:r1:h1:u1:-3#0")
+    # the same event for every reminder of that deadline and every unit: calendars update it
+    later = render_message("report_due", context(), key="2026-stp:r1:h1:u2:0", channel="email", to=[], to_name="")
+    (again,) = Calendar.from_ical(later.attachments[0].data).walk("VEVENT")
+    assert str(event["uid"]) == str(again["uid"]) == event_uid("2026-stp/r1/2026-h1/2026-05-29")
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("trigger") == -timedelta(hours=16)
 

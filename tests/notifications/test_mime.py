@@ -16,7 +16,7 @@ MAIL_FROM = "Văn phòng Sở Tư pháp <vanphong@stp.gov.vn>"
 
 def parsed(to_name: str = "Phòng Văn hóa", **extra: object) -> EmailMessage:
     message = render_message("report_due", context(**extra), key="k1", channel="email", to=["a@x.vn", "b@x.vn"], to_name=to_name)
-    raw = build_email(message, MAIL_FROM, date=datetime(2026, 5, 25, 8, 0).astimezone()).as_bytes()
+    raw = build_email(message, MAIL_FROM, date=datetime(2026, 5, 25, 8, 0).astimezone()).data
     return email.message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
 
 
