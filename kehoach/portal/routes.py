@@ -27,11 +27,22 @@ from kehoach.portal.app import PortalError, PortalState
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Submission
 from kehoach.submissions import notices
-from kehoach.submissions.forms import NUMERIC_KINDS, SEX_PARTS, form_indicators, validate
+from kehoach.submissions.forms import (
+    NUMERIC_KINDS,
+    SEX_PARTS,
+    form_indicators,
+    report_indicators,
+    validate,
+)
 from kehoach.submissions.links import LINK_PREFIX, link_path, verify
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
 from kehoach.submissions.record import (
-    UnsupportedType, Upload, UploadTooLarge, attachments_of, check_upload, record_submission,
+    UnsupportedType,
+    Upload,
+    UploadTooLarge,
+    attachments_of,
+    check_upload,
+    record_submission,
 )
 from kehoach.submissions.tracking import expected_units
 
@@ -161,7 +172,7 @@ async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: 
         if row is None:
             raise PortalError(404, "Không tìm thấy bản báo cáo đã gửi.")
         files = attachments_of(s, row.id or 0)
-    labels = {i.id: i for i in t.plan.indicators}
+    labels = {i.id: i for i in report_indicators(t.plan, t.period.report)}
     shown = []
     for key, value in row.values.items():
         ind = labels.get(key)

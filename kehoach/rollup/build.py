@@ -10,7 +10,15 @@ from sqlmodel import Session
 
 from kehoach.directory import Directory
 from kehoach.plan import IndicatorKind, Plan
-from kehoach.rollup.totals import IndicatorTotal, Narrative, Rate, computed_rates, gather_narratives, sum_indicators
+from kehoach.rollup.totals import (
+    IndicatorTotal,
+    Narrative,
+    Rate,
+    computed_rates,
+    gather_narratives,
+    sum_indicators,
+)
+from kehoach.submissions.forms import report_indicators
 from kehoach.submissions.periods import Period
 from kehoach.submissions.record import latest_submissions
 from kehoach.submissions.tracking import PeriodStatus, status_of
@@ -64,7 +72,7 @@ def build_rollup(session: Session, plan: Plan, directory: Directory, period: Per
     for u in latest:
         if u not in names:
             names[u] = directory.unit(u).name if directory.has_unit(u) else u
-    indicators = [i for i in plan.indicators if period.report.id in i.reports]
+    indicators = report_indicators(plan, period.report)
     totals = sum_indicators(indicators, values)
     issuer = directory.unit(plan.issuer) if directory.has_unit(plan.issuer) else None
     parent = directory.unit(issuer.parent) if issuer and issuer.parent and directory.has_unit(issuer.parent) else None

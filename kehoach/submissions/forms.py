@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from kehoach.directory import Directory
-from kehoach.plan import Indicator, IndicatorKind, Plan, Report
+from kehoach.plan import Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report
 
 NUMERIC_KINDS = frozenset({IndicatorKind.FLOW, IndicatorKind.STOCK})
 SEX_PARTS = (("nam", "Nam"), ("nu", "Nữ"))
@@ -45,10 +45,30 @@ class Validated:
         return not self.errors
 
 
+def task_narratives(plan: Plan, report: Report) -> list[Indicator]:
+    """A narrative field per task the report covers, for the units that lead or coordinate it.
+
+    The báo cáo is written task by task, so each unit tells what it did for each of its tasks;
+    an Action Month report covers only the campaign's tasks.
+    """
+    campaign_only = report.period is PeriodKind.CAMPAIGN
+    return [
+        Indicator(id="ket_qua_" + task.id.replace("-", "_"), kind=IndicatorKind.TEXT, task=task.id,
+                  label=f"Kết quả thực hiện nhiệm vụ {task.section}: {task.title}", reports=[report.id],
+                  submitted_by=[*task.lead, *task.coordinating])
+        for task in plan.tasks if not campaign_only or task.cadence is Cadence.CAMPAIGN
+    ]
+
+
+def report_indicators(plan: Plan, report: Report) -> list[Indicator]:
+    """Everything the report asks for: the plan's indicators and a narrative per task."""
+    return [i for i in plan.indicators if report.id in i.reports] + task_narratives(plan, report)
+
+
 def form_indicators(plan: Plan, directory: Directory, report: Report, unit_id: str) -> list[Indicator]:
     """The indicators ``unit_id`` reports in ``report``: those of the report it is named for."""
     chosen = []
-    for ind in plan.indicators:
+    for ind in report_indicators(plan, report):
         if report.id not in ind.reports:
             continue
         if ind.submitted_by and unit_id not in {u.id for u in directory.resolve(ind.submitted_by)}:

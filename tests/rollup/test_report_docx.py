@@ -55,3 +55,19 @@ def test_docx_layout_fonts_header_and_sections(tmp_path: Path) -> None:
 def test_place_and_date_pad_day_and_early_months() -> None:
     assert vn_dated("Đồng Tháp", date(2026, 2, 3)) == "Đồng Tháp, ngày 03 tháng 02 năm 2026"
     assert vn_dated("Đồng Tháp", date(2026, 5, 29)) == "Đồng Tháp, ngày 29 tháng 5 năm 2026"
+
+
+def test_task_narrative_goes_under_its_task_heading(tmp_path: Path) -> None:
+    plan, d = world.plan(), world.directory()
+    period = resolve_period(plan, "nam-2026")
+    task = plan.tasks[0]
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with session(engine) as s:
+        record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
+                          values={"ket_qua_" + task.id: "Đã tổ chức 3 hội nghị triển khai kế hoạch."},
+                          now=datetime(2026, 12, 2, tzinfo=VN_TZ), source="cli")
+        r = build_rollup(s, plan, d, period, date(2026, 12, 8))
+    engine.dispose()
+    paragraphs = [p.text for p in Document(str(write_docx(r, tmp_path / "b.docx"))).paragraphs]
+    heading = next(i for i, p in enumerate(paragraphs) if p.endswith(task.title))
+    assert "Đã tổ chức 3 hội nghị triển khai kế hoạch." in paragraphs[heading + 1]

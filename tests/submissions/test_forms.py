@@ -32,3 +32,16 @@ def test_safe_filename_keeps_only_the_base_name() -> None:
     assert safe_filename("../../x.docx") == "x.docx"
     assert safe_filename("C:\\Users\\a\\..\\báo cáo.pdf") == "báo cáo.pdf"
     assert safe_filename("..") == "tep-dinh-kem"
+
+
+def test_each_lead_unit_tells_what_it_did_for_each_of_its_tasks() -> None:
+    # Given a plan whose tasks Phòng Văn hóa - Xã hội leads
+    plan, d = world.plan(), world.directory()
+    # When it opens its annual form
+    fields = {i.id: i for i in form_indicators(plan, d, plan.report("nam"), "yk-vhxh")}
+    # Then there is a narrative per task, labelled with the plan's section and title
+    first = plan.tasks[0]
+    narrative = fields["ket_qua_" + first.id.replace("-", "_")]
+    assert narrative.task == first.id
+    assert narrative.label == f"Kết quả thực hiện nhiệm vụ {first.section}: {first.title}"
+    assert len([i for i in fields.values() if i.id.startswith("ket_qua_t")]) == len(plan.tasks)
