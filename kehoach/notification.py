@@ -26,6 +26,7 @@ class Kind(StrEnum):
     OCCASION = "occasion"
     ROLLUP_READY = "rollup_ready"
     SUBMISSION_RECEIVED = "submission_received"
+    REPORT_UPWARD = "report_upward"  # the approved báo cáo, to the body above (Sở Nội vụ)
 
 
 KIND_LABELS = {
@@ -42,6 +43,7 @@ KIND_LABELS = {
     Kind.OCCASION: "Ngày kỷ niệm",
     Kind.ROLLUP_READY: "Dự thảo báo cáo tổng hợp",
     Kind.SUBMISSION_RECEIVED: "Xác nhận đã nhận báo cáo",
+    Kind.REPORT_UPWARD: "Gửi báo cáo lên cấp trên",
 }
 
 # Kinds that concern one report period: a unit that submitted for the period gets no more of them.

@@ -123,8 +123,8 @@ def _multipart(subtype: str, boundary: str, parts: list[bytes]) -> bytes:
 def _attachment(a: Attachment) -> bytes:
     if not _FILENAME.match(a.filename):
         raise ValueError(f"attachment name must be plain ASCII: {a.filename!r}")
-    return _part(f'{a.content_type}; charset=utf-8; name="{a.filename}"', a.data,
-                 f'attachment; filename="{a.filename}"')
+    charset = "; charset=utf-8" if a.content_type.startswith("text/") else ""
+    return _part(f'{a.content_type}{charset}; name="{a.filename}"', a.data, f'attachment; filename="{a.filename}"')
 
 
 def build_email(msg: OutgoingMessage, mail_from: str, *, date: datetime | None = None) -> Email:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import html
 import json
+import mimetypes
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notifications.ics import DEADLINE_KINDS, Deadline, build_ics
-from notifications.message import OutgoingMessage
+from notifications.message import Attachment, OutgoingMessage
 from notifications.vietnamese import vi_date
 
 ZALO = "zalo"  # the channel that gets the short zalo.txt text instead of an email body
@@ -143,6 +145,7 @@ def _message(
             zalo_template_data=_zalo_data(text, context, len(items) == 1),
         )
     deadlines = [d for kind, ctx in items if (d := _deadline(kind, ctx))]
+    files = tuple(file_attachment(Path(p)) for p in context.get("files", ()))
     return OutgoingMessage(
         key=key,
         channel=channel,
@@ -151,8 +154,14 @@ def _message(
         subject=subject,
         text=env.get_template(f"{template}/body.txt").render(**context).strip() + "\n",
         html=env.get_template(f"{template}/body.html").render(**context),
-        attachments=(build_ics(deadlines),) if deadlines else (),
+        attachments=((build_ics(deadlines),) if deadlines else ()) + files,
     )
+
+
+def file_attachment(path: Path) -> Attachment:
+    """A file named in the context (the draft báo cáo, its data), read when the message is built."""
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return Attachment(filename=path.name, content_type=content_type, data=path.read_bytes())
 
 
 def _deadline(kind: str, context: Context) -> Deadline | None:

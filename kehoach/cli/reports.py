@@ -22,7 +22,12 @@ from kehoach.store.db import make_engine, session
 from kehoach.submissions import notices
 from kehoach.submissions.forms import form_indicators, values_from_pairs
 from kehoach.submissions.links import make_link
-from kehoach.submissions.periods import Period, UnknownPeriod, periods_of_year, resolve_period
+from kehoach.submissions.periods import (
+    Period,
+    UnknownPeriod,
+    periods_of_year,
+    resolve_period,
+)
 from kehoach.submissions.record import Upload, grant_extension, record_submission
 from kehoach.submissions.tracking import PeriodStatus, expected_units, status_of
 
@@ -127,18 +132,26 @@ def rollup(
         paths = write_outputs(r, target)
         for kind, path in paths.items():
             console.print(f"{kind}: {path}")
+        files = [paths["docx"], paths["csv"]]
         if send:
             missing = [u.name for u in r.status.missing]
-            n = notices.enqueue(db, notices.rollup_ready(p, cfg.directory, per, at, str(paths["docx"]), missing,
+            n = notices.enqueue(db, notices.rollup_ready(p, cfg.directory, per, at, files, missing,
                                                          f"draft-{at:%Y%m%dT%H%M%S}"), at)
-            console.print(f"Đã xếp {n} thư gửi dự thảo cho {cfg.directory.label(p.office)}.")
+            console.print(f"Đã xếp {n} thư gửi dự thảo (kèm tệp) cho {cfg.directory.label(p.office)}; "
+                          "thư đi ở lần dispatch tiếp theo.")
         if send_upward:
             parents = parent_periods(cfg.plans.values(), cfg.directory, p, per)
-            if not parents:
-                fail("không có kế hoạch cấp trên nào trong hệ thống nhận báo cáo của đơn vị ban hành kế hoạch này")
+            emails = notices.report_upward(p, cfg.directory, per, at, files, f"upward-{at:%Y%m%dT%H%M%S}")
+            if not parents and not emails:
+                fail("báo cáo này không có nơi nhận cấp trên: không có kế hoạch cấp trên trong hệ thống "
+                     "và mục upward.unit của báo cáo chưa được khai báo")
             for parent, pper in parents:
                 row = submit_upward(db, s.data_dir, r, parent, pper, cfg.directory, at, paths["docx"])
                 console.print(f"Đã nộp lên {parent.id} kỳ {pper.id} (phiên bản {row.version}).")
+            if emails:
+                notices.enqueue(db, emails, at)
+                console.print(f"Đã xếp thư gửi báo cáo (kèm tệp) cho {cfg.directory.label(emails[0].unit)}; "
+                              "thư đi ở lần dispatch tiếp theo.")
     _print_status(r.status)
 
 

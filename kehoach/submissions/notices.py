@@ -8,11 +8,13 @@ second confirmation) and carry no expansion year, so a plan re-sync never retire
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from kehoach.directory import Directory
+from kehoach.expansion.expand import plan_context
 from kehoach.notification import Kind, Notification, event_key
 from kehoach.plan import Plan
 from kehoach.store.outbox import upsert_by_key
@@ -21,9 +23,8 @@ from notifications.render import render_subject
 
 
 def _context(plan: Plan, directory: Directory, period: Period, kind: Kind, link: str | None, **extra: Any) -> dict[str, Any]:
-    issuer = plan.issuer_label or (directory.unit(plan.issuer).name if directory.has_unit(plan.issuer) else plan.issuer)
     return {
-        "plan": {"id": plan.id, "label": plan.label, "title": plan.title, "issuer": issuer},
+        "plan": plan_context(plan, directory),
         "item": {"id": period.report.id, "title": period.report.title},
         "period": {"id": period.id, "label": period.label},
         "deadline": period.due.isoformat(),
@@ -53,11 +54,23 @@ def confirmation(plan: Plan, directory: Directory, period: Period, unit_id: str,
     return _notifications(plan, directory, period, Kind.SUBMISSION_RECEIVED, f"{unit_id}-v{version}", unit_id, now, ctx)
 
 
-def rollup_ready(plan: Plan, directory: Directory, period: Period, now: datetime, link: str | None,
+def rollup_ready(plan: Plan, directory: Directory, period: Period, now: datetime, files: list[Path],
                  missing: list[str], attempt: str) -> list[Notification]:
-    """The draft báo cáo to the plan's office for review; ``attempt`` makes each --send its own message."""
-    ctx = _context(plan, directory, period, Kind.ROLLUP_READY, link, missing_units=missing)
+    """The draft báo cáo, attached, to the plan's office for review; each --send is its own message."""
+    ctx = _context(plan, directory, period, Kind.ROLLUP_READY, None, missing_units=missing,
+                   files=[str(f) for f in files])
     return _notifications(plan, directory, period, Kind.ROLLUP_READY, attempt, plan.office, now, ctx)
+
+
+def report_upward(plan: Plan, directory: Directory, period: Period, now: datetime, files: list[Path],
+                  attempt: str) -> list[Notification]:
+    """The approved báo cáo, attached, by email to the body above (the report's ``upward.unit``)."""
+    upward = period.report.upward
+    if upward is None or upward.unit is None:
+        return []
+    ctx = _context(plan, directory, period, Kind.REPORT_UPWARD, None, files=[str(f) for f in files],
+                   deadline=upward.due.in_year(period.year).isoformat(), upward_to=upward.to)
+    return _notifications(plan, directory, period, Kind.REPORT_UPWARD, attempt, upward.unit, now, ctx)
 
 
 def enqueue(session: Session, notifications: list[Notification], now: datetime) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email
 import json
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,9 @@ from docx import Document
 from typer.testing import CliRunner
 
 from kehoach.cli import app
+from kehoach.settings import REPO_ROOT
 from tests import reporting_world as world
+from tests.servers.smtp import SMTPServer
 
 P = ["--plan", world.PLAN_ID, "--period", "nam-2026"]
 
@@ -96,3 +100,35 @@ def test_extension_makes_a_late_submission_on_time(run) -> None:  # type: ignore
     run("submit", *P, "--unit", "yk-thon-2", "--value", "tuyen_truyen_so_cuoc=1", "--now", "2026-12-09T09:00")
     status = json.loads(run("status", *P, "--format", "json"))
     assert [u["id"] for u in status["on_time"]] == ["yk-thon-2"] and status["late"] == []
+
+
+def test_draft_to_the_office_and_approved_report_to_so_noi_vu_arrive_with_the_docx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_server: SMTPServer,
+) -> None:
+    # Given the seed Yết Kiêu plan, one body's report, and SMTP pointing at a local server
+    for name, value in {"KEHOACH_CONFIG_DIR": str(REPO_ROOT / "config"), "KEHOACH_DATA_DIR": str(tmp_path),
+                        "KEHOACH_SMTP_HOST": "127.0.0.1", "KEHOACH_SMTP_PORT": str(smtp_server.port),
+                        "KEHOACH_SMTP_STARTTLS": "false"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    yk = ["--plan", "2026-xa-yet-kieu-bdg", "--period", "bc-nam-2026"]
+    for args in (["submit", *yk, "--unit", "xa-yk-cong-an", "--value", "blgd_so_vu=2", "--now", "2026-12-01T09:00"],
+                 # When the office sends the draft for review and, approved, the report upward
+                 ["rollup", *yk, "--send", "--send-upward", "--now", "2026-12-08T10:00"],
+                 ["dispatch", "--now", "2026-12-08T10:05:00+07:00"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    # Then Phòng Văn hóa - Xã hội gets the draft and Sở Nội vụ the report, each with the báo cáo attached
+    by_to = {}
+    for m in smtp_server.recorder.messages:
+        msg = email.message_from_bytes(m.content, policy=policy.default)
+        by_to.setdefault(str(msg["Subject"]).split("]")[0] + "]", []).append((m.rcpt_tos, msg))
+    assert set(by_to) >= {"[Dự thảo báo cáo tổng hợp]", "[Báo cáo]"}
+    (draft_to, draft), = by_to["[Dự thảo báo cáo tổng hợp]"]
+    (upward_to, upward), = by_to["[Báo cáo]"]
+    assert any("vhxh" in a for a in draft_to) and any("noivu" in a or "snv" in a for a in upward_to), upward_to
+    for msg in (draft, upward):
+        (docx_part,) = [p for p in msg.iter_attachments() if p.get_filename().endswith(".docx")]
+        (tmp_path / "got.docx").write_bytes(docx_part.get_content())
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in docx_text(tmp_path / "got.docx")
