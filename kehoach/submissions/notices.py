@@ -39,7 +39,9 @@ def _notifications(plan: Plan, directory: Directory, period: Period, kind: Kind,
     unit = directory.unit(unit_id)
     subject = render_subject(kind.value, context)
     base = event_key(plan.id, kind, period.id, step)
-    usable = [c for c in channels if c in unit.channels] or ["email"]
+    # a unit without the asked channel is told on the one it has; one with no contact at all
+    # saw the confirmation page, and there is nobody to write to
+    usable = [c for c in channels if c in unit.channels] or list(unit.channels[:1])
     return [
         Notification(f"{base}/{unit_id}/{c}", plan.id, kind, unit_id, c, now, period.due, subject, period.id, context)
         for c in usable

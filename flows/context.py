@@ -1,0 +1,74 @@
+"""What every flow shares: settings, config and the database, loaded once per process.
+
+Loading the plans and building the holiday calendar takes a moment; a dispatch every 15
+minutes (or a simulated year of them) must not pay it each time. The cache is keyed by the
+settings that decide what is loaded, so a test that points at another data folder gets its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from prefect.runtime import flow_run
+from sqlalchemy import Engine
+
+from kehoach.calendar import VN_TZ
+from kehoach.config import Config, load_config
+from kehoach.settings import Settings
+from kehoach.store.db import make_engine
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    config: Config
+    engine: Engine
+
+
+@lru_cache(maxsize=8)
+def _runtime(_key: str) -> Runtime:
+    settings = Settings()
+    return Runtime(settings, load_config(settings), make_engine(settings.resolved_database_url))
+
+
+def runtime() -> Runtime:
+    s = Settings()
+    key = "|".join(str(v) for v in (s.config_dir, s.data_dir, s.resolved_database_url, s.smtp_host, s.smtp_port))
+    return _runtime(key)
+
+
+def vn_now(now: datetime | None = None) -> datetime:
+    """The flow's ``now``: the one given (simulation, tests), else the clock, in Asia/Ho_Chi_Minh."""
+    if now is None:
+        return datetime.now(VN_TZ)
+    return now.astimezone(VN_TZ) if now.tzinfo else now.replace(tzinfo=VN_TZ)
+
+
+def run_name(kind: str, *keys: str) -> Callable[[], str]:
+    """A flow-run name like ``collection 2026-stp-lang-son-bdg bc-nam-2026 @ 2026-12-10 16:30``."""
+
+    def name() -> str:
+        params: dict[str, Any] = flow_run.parameters or {}
+        parts = [kind] + [str(params[k]) for k in keys if params.get(k) is not None]
+        parts.append("@ " + vn_now(params.get("now")).strftime("%Y-%m-%d %H:%M"))
+        return " ".join(parts)
+
+    return name
+
+
+def tag_run(*tags: str) -> None:
+    """Add tags (plan id, kind) to the current flow run, whoever started it (deployment, runner, test)."""
+    from prefect import get_client
+
+    run_id = flow_run.id
+    if run_id is None:
+        return
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(run_id).tags
+        wanted = sorted(set(current) | {t for t in tags if t})
+        if wanted != sorted(current):
+            client.update_flow_run(run_id, tags=wanted)

@@ -1,0 +1,58 @@
+"""dispatch_flow: send everything due at ``now``; nothing at all on a day off.
+
+One task fans out over every due message (the dispatcher's own senders); a task run per
+message would cost Prefect's orchestration overhead thousands of times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, task
+
+from flows.artifacts import markdown_table, publish_markdown, publish_table
+from flows.context import run_name, runtime, tag_run, vn_now
+from kehoach.activity import attempts_at
+from kehoach.channel_setup import channels_from_settings
+from kehoach.dispatcher import dispatch
+from kehoach.store.db import session
+from kehoach.submissions.links import link_maker
+
+
+@task(name="send-due", retries=2, retry_delay_seconds=[10, 60], retry_jitter_factor=0.5)
+def send_due(now: datetime, dry_run: bool = False) -> dict[str, Any]:
+    """Claim, render, send, record. Retried with backoff when a channel's server is unreachable."""
+    rt = runtime()
+    cal = rt.config.calendar([now.year])
+    if not cal.is_working_day(now.date()):
+        return {"now": now.isoformat(), "day_off": True, "sent": 0, "skipped": 0, "failed": 0, "retried": 0}
+    summary = dispatch(rt.engine, rt.config, channels_from_settings(rt.settings, cal), now,
+                       calendar=cal, dry_run=dry_run, links=link_maker(rt.settings, now))
+    return {**summary.as_dict(), "day_off": False}
+
+
+@task(name="dispatch-outcomes")
+def outcomes_at(now: datetime) -> list[dict[str, Any]]:
+    with session(runtime().engine) as s:
+        return attempts_at(s, now)
+
+
+@flow(name="dispatch", flow_run_name=run_name("dispatch"))
+def dispatch_flow(now: datetime | None = None, dry_run: bool = False) -> dict[str, Any]:
+    now = vn_now(now)
+    tag_run("kind:dispatch")
+    summary = send_due(now, dry_run)
+    if summary["day_off"]:
+        publish_markdown("dispatch", f"# Gửi thông báo {now:%d/%m/%Y %H:%M}\n\nNgày nghỉ: không gửi gì.\n",
+                         "Ngày nghỉ")
+        return summary
+    rows = [] if dry_run else outcomes_at(now)
+    publish_markdown("dispatch", (
+        f"# Gửi thông báo {now:%d/%m/%Y %H:%M}{' (chạy thử)' if dry_run else ''}\n\n"
+        f"- Đã gửi: **{summary['sent']}** thông báo trong {summary['messages']} tin\n"
+        f"- Bỏ qua: {summary['skipped']}\n- Lỗi: {summary['failed']}\n"
+        f"- Chờ gửi lại: {summary['retried']}\n\n" + markdown_table(rows)
+    ), "Tóm tắt lần gửi")
+    publish_table("dispatch-outcomes", rows, "Đã gửi, bỏ qua và lỗi, theo kế hoạch, loại và kênh")
+    return summary

@@ -1,0 +1,98 @@
+"""Running the flows in this process: the embedded runner and the simulation (``kehoach run``/``simulate``).
+
+Without ``PREFECT_API_URL`` Prefect starts a temporary local server on the first flow run
+(10–15 s here) and reuses it for the whole process; ``warm_up`` pays that once, up front.
+When the process exits Prefect may log "Error flushing events" while its server stops: it
+is harmless, and it is kept out of what the user reads (``quiet_exit``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from kehoach.schedules import Deployment
+
+
+def configure(log_level: str = "WARNING") -> None:
+    """Before Prefect is imported: its own console logs off (we print what matters), no analytics."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def warm_up() -> str:
+    """Start (or reach) the Prefect API once; returns where it is."""
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        client.api_healthcheck()
+        return str(client.api_url)
+
+
+def quiet_exit() -> None:
+    """Registered last, so it runs first at exit: silence Prefect's shutdown noise."""
+
+    def hush() -> None:
+        logging.disable(logging.CRITICAL)
+        sys.stderr.flush()
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (lives until the interpreter ends)
+
+    atexit.register(hush)
+
+
+@contextmanager
+def fast_runs() -> Iterator[None]:
+    """No heartbeats: they guard long runs on workers, and cost ~1 s per flow run at teardown."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def flow_functions() -> dict[str, Callable[..., Any]]:
+    from flows.campaign import campaign_flow
+    from flows.collection import collection_flow
+    from flows.dispatch import dispatch_flow
+    from flows.recurring import recurring_flow
+    from flows.rollup import rollup_flow
+    from flows.sync import sync_flow
+
+    return {"sync": sync_flow, "dispatch": dispatch_flow, "collection": collection_flow,
+            "campaign": campaign_flow, "recurring": recurring_flow, "rollup": rollup_flow}
+
+
+def runner_calls(say: Callable[[str], None]) -> dict[str, Callable[..., Any]]:
+    """What the embedded runner injects: run the deployment's flow with its tags, and say so."""
+    from prefect import tags
+
+    def wrap(kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(d: Deployment, **params: Any) -> Any:
+            say(f"chạy {d.name} {' '.join(f'{k}={v}' for k, v in params.items())}".rstrip())
+            with tags(*d.tags, d.name):
+                return fn(**params)
+
+        return call
+
+    return {kind: wrap(kind, fn) for kind, fn in flow_functions().items()}
+
+
+def simulation_flows(plan_ids: list[str] | None) -> Any:
+    """The flows as ``kehoach.simulation.Flows``; sync only the simulated plans when some are named."""
+    from kehoach.simulation import Flows
+
+    fns = flow_functions()
+
+    def sync(year: int, now: datetime) -> Any:
+        if not plan_ids:
+            return fns["sync"](year=year, now=now)
+        return [fns["sync"](year=year, plan_id=p, now=now) for p in plan_ids]
+
+    return Flows(sync=sync, dispatch=fns["dispatch"], collection=fns["collection"],
+                 campaign=fns["campaign"], recurring=fns["recurring"])

@@ -1,0 +1,37 @@
+"""rollup_flow: one period's roll-up (started by report collection when the period closes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, task
+
+from flows.artifacts import publish_markdown, publish_table
+from flows.context import run_name, runtime, tag_run, vn_now
+from kehoach.collection import make_rollup
+from kehoach.store.db import session
+from kehoach.submissions.periods import resolve_period
+
+
+@task(name="make-rollup", retries=1, retry_delay_seconds=[10])
+def make(plan_id: str, period_id: str, now: datetime) -> dict[str, Any]:
+    rt = runtime()
+    plan = rt.config.plan(plan_id)
+    with session(rt.engine) as s:
+        md, paths, queued = make_rollup(s, plan, rt.config.directory, resolve_period(plan, period_id),
+                                        rt.settings.data_dir, now)
+    return {"plan": plan_id, "period": period_id, "markdown": md,
+            "files": {k: str(p) for k, p in paths.items()}, "notices_queued": queued}
+
+
+@flow(name="rollup", flow_run_name=run_name("rollup", "plan_id", "period"))
+def rollup_flow(plan_id: str, period: str, now: datetime | None = None) -> dict[str, Any]:
+    now = vn_now(now)
+    tag_run(plan_id, "kind:rollup")
+    result = make(plan_id, period, now)
+    publish_markdown(f"rollup-{plan_id}-{period}", result["markdown"], "Tổng hợp kỳ báo cáo")
+    publish_table(f"rollup-files-{plan_id}-{period}",
+                  [{"Tệp": kind, "Đường dẫn": path} for kind, path in result["files"].items()],
+                  "Dự thảo báo cáo và số liệu")
+    return {k: v for k, v in result.items() if k != "markdown"}

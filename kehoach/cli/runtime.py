@@ -1,0 +1,206 @@
+"""``kehoach run`` (the embedded runner and the portal) and ``kehoach simulate`` (a year in minutes).
+
+Both run the real Prefect flows in this process; ``flows.local`` starts Prefect's temporary
+server once and keeps its shutdown noise off the console.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from kehoach.calendar import VN_TZ
+from kehoach.cli.app import app
+from kehoach.cli.common import config, console, fail, settings
+from notifications.vietnamese import WEEKDAYS_VI
+
+KIND_COLUMNS = {  # short headers: the table must fit an 80-column terminal
+    "Nhắc hạn BC": ("report_reminder", "report_due"),
+    "Quá hạn": ("report_overdue",),
+    "Báo VP": ("escalation",),
+    "Tháng HĐ": ("campaign_notice", "campaign_kickoff", "campaign_weekly", "campaign_closing"),
+    "Kỷ niệm": ("occasion",),
+    "Nhiệm vụ": ("task_reminder",),
+    "Khác": ("office_compile", "rollup_ready", "submission_received"),
+}
+CAPTION = ("Nhắc hạn BC: nhắc và báo đến hạn nộp báo cáo · Báo VP: báo văn phòng các đơn vị chưa nộp · "
+           "Tháng HĐ: Tháng hành động · Khác: tổng hợp gửi cấp trên, dự thảo tổng hợp, xác nhận đã nhận")
+
+
+def say(message: str) -> None:
+    console.print(f"[dim]{datetime.now(VN_TZ):%d/%m %H:%M:%S}[/] {message}", highlight=False)
+
+
+@app.command()
+def run(portal: bool = typer.Option(True, help="Serve the submission portal in the same process."),
+        ) -> None:
+    """Run the flows on prefect.yaml's schedules (APScheduler in this process) and serve the portal."""
+    from flows import local
+
+    local.configure()
+    s, cfg = settings(), config()
+    from kehoach.runner import EmbeddedRunner
+    from kehoach.schedules import scheduled
+    from kehoach.store.db import make_engine
+
+    engine = make_engine(s.resolved_database_url)
+    deployments = scheduled(plan_ids=set(cfg.plans))
+    say(f"cơ sở dữ liệu: {engine.url.render_as_string(hide_password=True)}; dữ liệu: {s.data_dir}")
+    say("khởi động Prefect (máy chủ tạm thời, 10–15 giây)…")
+    local.quiet_exit()
+    say(f"Prefect sẵn sàng: {local.warm_up()}")
+    runner = EmbeddedRunner(engine, deployments, local.runner_calls(say), say=say)
+    runner.start()
+    table = Table("Lịch", "Lần chạy tới", title="Các lịch từ prefect.yaml (giờ Việt Nam)")
+    for jid, at in runner.next_runs():
+        table.add_row(jid, f"{WEEKDAYS_VI[at.weekday()]}, {at:%d/%m/%Y %H:%M}" if at else "tạm dừng")
+    console.print(table)
+    if any(d.name == "sync" for d in deployments):
+        say("đồng bộ kế hoạch vào hộp thư đi ngay bây giờ (sau đó theo lịch)")
+        runner.run_now("sync")
+    try:
+        if portal and _portal_available():
+            _serve_portal(s, cfg, engine)
+        else:
+            _wait_for_signal()
+    finally:
+        say("đang dừng: chờ các luồng đang chạy xong…")
+        runner.shutdown(wait=True)
+        say("đã dừng.")
+
+
+def _portal_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("kehoach.portal.app") is not None
+
+
+def _serve_portal(s: Any, cfg: Any, engine: Any) -> None:
+    """uvicorn in this thread: it handles Ctrl-C and SIGTERM and returns."""
+    import uvicorn
+
+    from kehoach.portal.app import create_app
+
+    say(f"cổng nộp báo cáo: http://{s.portal_host}:{s.portal_port}/ (Ctrl-C để dừng)")
+    server = uvicorn.Server(uvicorn.Config(create_app(s, cfg, engine), host=s.portal_host, port=s.portal_port,
+                                           log_level="warning", lifespan="off"))
+    server.run()
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    say("đang chạy (Ctrl-C để dừng)")
+    while not stop.wait(1.0):
+        pass
+
+
+def _parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} '{value}' không phải ngày dạng YYYY-MM-DD")
+
+
+@app.command()
+def simulate(
+    from_: str = typer.Option(..., "--from", help="First simulated day, e.g. 2026-01-01"),
+    to: str = typer.Option(..., "--to", help="Last simulated day, e.g. 2026-12-31"),
+    plan: list[str] = typer.Option([], "--plan", help="Only this plan (repeatable)"),
+    submit_share: float = typer.Option(0.6, min=0.0, max=1.0, help="Share of the units that submit before the deadline"),
+    data_dir: Path | None = typer.Option(None, help="Simulation data folder, emptied first (default: <data_dir>/mo-phong)"),
+) -> None:
+    """Run the real flows on a simulated clock from --from to --to; print a month-by-month summary."""
+    start, end = _parse_day(from_, "--from"), _parse_day(to, "--to")
+    if end < start:
+        fail("--to phải sau --from")
+    base = settings()
+    sim_dir = data_dir or base.data_dir / "mo-phong"
+    if sim_dir.exists():
+        shutil.rmtree(sim_dir)
+    # The flows read their settings from the environment: point them at the simulation's own data.
+    os.environ["KEHOACH_DATA_DIR"] = str(sim_dir)
+    os.environ["KEHOACH_DATABASE_URL"] = f"sqlite:///{sim_dir / 'kehoach.db'}"
+    from flows import local
+
+    local.configure()
+    s, cfg = settings(), config()
+    for p in plan:
+        if p not in cfg.plans:
+            fail(f"không có kế hoạch '{p}'; các kế hoạch hiện có: {', '.join(sorted(cfg.plans))}")
+    plan_ids = plan or sorted(cfg.plans)
+    from kehoach.schedules import scheduled
+    from kehoach.simulation import Options, Simulation
+    from kehoach.store.db import make_engine
+
+    engine = make_engine(s.resolved_database_url)
+    where = f"SMTP {s.smtp_host}:{s.smtp_port}" if s.smtp_configured else f"Maildir {sim_dir / 'maildir'}"
+    console.print(f"Mô phỏng {start:%d/%m/%Y}–{end:%d/%m/%Y}, {len(plan_ids)} kế hoạch; thư gửi tới {where}.")
+    local.quiet_exit()
+    with console.status("Khởi động Prefect (máy chủ tạm thời, 10–15 giây)…"):
+        local.warm_up()
+    sim = Simulation(cfg, engine, scheduled(plan_ids=set(plan_ids)), local.simulation_flows(plan),
+                     Options(start, end, plan_ids, submit_share=submit_share, data_dir=sim_dir))
+    began = time.monotonic()
+    runs = 0
+    with local.fast_runs(), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("ngày"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("", total=(end - start).days + 1)
+
+        def progress(p: Any) -> None:
+            nonlocal runs
+            runs += len(p.ticks)
+            bar.update(task, completed=p.days_done, description=f"{p.day:%m/%Y} · {runs} lượt chạy luồng")
+
+        sim.run(progress)
+    _print_summary(engine, start, end, runs, time.monotonic() - began, sim_dir)
+
+
+def _month_keys(start: date, end: date) -> list[str]:
+    keys, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        keys.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return keys
+
+
+def _print_summary(engine: Any, start: date, end: date, runs: int, seconds: float, sim_dir: Path) -> None:
+    from collections import Counter
+
+    from kehoach.activity import MonthCounts, monthly
+    from kehoach.store.db import session
+
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=VN_TZ)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
+    with session(engine) as sess:
+        found = {m.month: m for m in monthly(sess, lo, hi)}
+    months = [found.get(key) or MonthCounts(key, Counter()) for key in _month_keys(start, end)]
+    table = Table("Tháng", *KIND_COLUMNS, "Đã gửi", "Bỏ qua", "Lỗi",
+                  title="Thông báo theo tháng (mô phỏng)", caption=CAPTION)
+    totals = [0] * (len(KIND_COLUMNS) + 3)
+    for m in months:
+        cells = [sum(m.by_kind.get(k, 0) for k in kinds) for kinds in KIND_COLUMNS.values()]
+        cells += [m.sent, m.skipped, m.failed]
+        totals = [a + b for a, b in zip(totals, cells, strict=True)]
+        table.add_row(f"{m.month[5:]}/{m.month[:4]}", *(str(c) for c in cells))
+    table.add_section()
+    table.add_row("Cả kỳ", *(f"[bold]{c}[/]" for c in totals))
+    console.print(table)
+    console.print(f"{runs} lượt chạy luồng trong {seconds:.0f} giây. Dữ liệu mô phỏng: {sim_dir}")
