@@ -38,7 +38,11 @@ class RateLimit:
 
 
 class Recorder:
-    """Commits outcomes (and new fallback rows) in groups, off the event loop."""
+    """Commits outcomes (and new fallback rows) in groups.
+
+    On the event loop itself: every sender is waiting for this commit anyway, and a worker
+    thread only adds the wait for the GIL (measured: twice the commits' wall time).
+    """
 
     def __init__(self, engine: Engine, now: datetime, token: str) -> None:
         self.engine, self.now, self.token = engine, now, token
@@ -68,13 +72,14 @@ class Recorder:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
+            await asyncio.sleep(0)  # let the other senders' outcomes join this commit
             self._wake.clear()
             taken, self._queue = self._queue, []
             if taken:
                 outcomes = [o for group, _, _ in taken for o in group]
                 rows = [r for _, group, _ in taken for r in group]
                 try:
-                    await asyncio.to_thread(self._write, outcomes, rows)
+                    self._write(outcomes, rows)
                 except BaseException as exc:  # the senders must learn that nothing was recorded
                     for _, _, fut in taken:
                         fut.set_exception(exc)

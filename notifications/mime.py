@@ -35,6 +35,7 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
+@lru_cache(maxsize=4096)  # the sender, and a subject shared by every recipient of an event
 def encoded_words(text: str) -> str:
     """RFC 2047 ``=?utf-8?b?…?=`` words of at most 45 bytes each (75 characters encoded),
     split between characters and folded one per line."""
