@@ -9,10 +9,10 @@ clock, no I/O beyond reading the overrides file once.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 import holidays

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from kehoach.calendar import WorkingCalendar, build_calendar
 from kehoach.directory import Directory

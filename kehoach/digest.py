@@ -6,9 +6,10 @@ morning gets one email listing the three, not three emails. Pure: values in, val
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, Iterable, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from kehoach.calendar import VN_TZ
 
@@ -28,17 +29,17 @@ class Item(Protocol):
     def send_at(self) -> datetime: ...
 
 
-I = TypeVar("I", bound=Item)
+ItemT = TypeVar("ItemT", bound=Item)
 
 
 @dataclass(frozen=True)
-class Bundle(Generic[I]):
+class Bundle(Generic[ItemT]):
     """What goes out as one message: one notification, or a digest of several."""
 
     unit: str
     channel: str
     day: date
-    items: tuple[I, ...]
+    items: tuple[ItemT, ...]
 
     @property
     def key(self) -> str:
@@ -50,13 +51,13 @@ class Bundle(Generic[I]):
         return len(self.items) > 1
 
 
-def bundle(items: Iterable[I], *, digest_channels: frozenset[str] = DIGEST_CHANNELS) -> list[Bundle[I]]:
+def bundle(items: Iterable[ItemT], *, digest_channels: frozenset[str] = DIGEST_CHANNELS) -> list[Bundle[ItemT]]:
     """Group by (unit, channel, local day of ``send_at``) on digest channels; others stay single.
 
     The order is stable: bundles by their key, items in a bundle by key.
     """
-    groups: dict[tuple[str, str, date], list[I]] = {}
-    singles: list[Bundle[I]] = []
+    groups: dict[tuple[str, str, date], list[ItemT]] = {}
+    singles: list[Bundle[ItemT]] = []
     for it in items:
         day = it.send_at.astimezone(VN_TZ).date()
         if it.channel in digest_channels:

@@ -6,7 +6,8 @@ Plans name units and groups by id; ``Directory.resolve`` turns those names into 
 
 from __future__ import annotations
 
-from typing import Annotated, Iterable
+from collections.abc import Iterable
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 

@@ -7,9 +7,10 @@ instead of adding another.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 
 class Kind(StrEnum):

@@ -7,9 +7,10 @@ Everything here is decided from values and ``now``; the only I/O is the submissi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlmodel import Session
 
@@ -74,7 +75,7 @@ def prepare(
     contexts: dict[int, dict[str, Any]] = {}
     keep: list[Outbox] = []
     for row in rows:
-        def decide(status: Status, reason: str) -> None:
+        def decide(status: Status, reason: str, row: Outbox = row) -> None:
             out.outcomes.append(Outcome(row, status, reason, attempted=False))
 
         if reason := too_late(row.kind, row.send_at, row.deadline, now, window=late_window, calendar=calendar):

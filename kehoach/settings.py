@@ -5,6 +5,8 @@ Every secret is a ``SecretStr`` so that no log line, artifact or error message s
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import cached_property
 from pathlib import Path
 
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
     zalo_template_id: str = "kehoach-nhac-viec"  # the approved ZNS template carrying {content}, {deadline}, {link}
     zalo_concurrency: int = 4
 
-    portal_secret: SecretStr = SecretStr("kehoach-dev-secret-change-me")
+    portal_secret: SecretStr | None = None  # unset: a random one kept in the data directory
     portal_base_url: str = "http://127.0.0.1:8000"
     portal_host: str = "127.0.0.1"  # units reach it through a reverse proxy, never directly
     portal_port: int = 8000
@@ -64,6 +66,29 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'kehoach.db'}"
+
+    def signing_key(self) -> bytes:
+        """The portal's HMAC key: the configured secret, or one made once per data directory.
+
+        Never a built-in default, so a deployment that forgets the setting still has links
+        nobody else can forge.
+        """
+        if self.portal_secret is not None:
+            return self.portal_secret.get_secret_value().encode()
+        path = self.data_dir / "portal-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".portal-secret.{os.getpid()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
+            try:
+                os.link(draft, path)  # atomic: of two processes starting together, one key wins
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        return path.read_text().strip().encode()
 
     @property
     def smtp_configured(self) -> bool:

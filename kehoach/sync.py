@@ -7,9 +7,10 @@ sent, failed or skipped are never touched, so the outbox stays a true record of 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlmodel import Session
 

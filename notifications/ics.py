@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
@@ -55,7 +55,7 @@ def _event(deadline: Deadline) -> Event:
     event = Event()
     event.add("uid", event_uid(deadline.key))
     # DTSTAMP from the deadline, not the clock: rendering stays a pure function of its input.
-    event.add("dtstamp", datetime.combine(deadline.day, time(0), timezone.utc))
+    event.add("dtstamp", datetime.combine(deadline.day, time(0), UTC))
     event.add("dtstart", deadline.day)
     event.add("dtend", deadline.day + timedelta(days=1))
     event.add("summary", deadline.summary)

@@ -3,7 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kehoach.calendar import DueOnDayOff, WorkingCalendar, build_calendar
 from kehoach.errors import CalendarError

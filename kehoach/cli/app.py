@@ -6,7 +6,7 @@ import typer
 
 app = typer.Typer(
     name="kehoach",
-    help="Turns KẾ HOẠCH plans into reminders, report collection and roll-ups.",
+    help="kehoach: biến KẾ HOẠCH thành nhắc việc, thu thập báo cáo và báo cáo tổng hợp.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, NoReturn
+from typing import NoReturn
 
 import typer
 from rich.console import Console

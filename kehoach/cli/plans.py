@@ -9,7 +9,7 @@ from collections import defaultdict
 from enum import StrEnum
 from itertools import groupby
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -30,9 +30,9 @@ class Format(StrEnum):
     CSV = "csv"
 
 
-@app.command()
+@app.command(help="Kiểm tra danh bạ đơn vị, lịch nghỉ và các kế hoạch; liệt kê mọi lỗi kèm tệp, dòng và vị trí.")
 def validate(
-    files: Annotated[Optional[list[Path]], typer.Argument(help="plan files; default config/plans/*.yaml")] = None,
+    files: Annotated[list[Path] | None, typer.Argument(help="các tệp kế hoạch; mặc định config/plans/*.yaml")] = None,
 ) -> None:
     """Check the unit directory, the calendar overrides and the plans; list every error found."""
     cfg = config(files or None)
@@ -45,11 +45,11 @@ def validate(
     console.print(f"[green]Hợp lệ:[/] {len(cfg.plans)} kế hoạch, {len(cfg.directory.units)} đơn vị.")
 
 
-@app.command()
+@app.command(help="Xem trước mọi thông báo các kế hoạch sẽ gửi trong năm, theo ngày làm việc.")
 def preview(
-    year: Annotated[int, typer.Option(help="the year to expand")],
-    plan: Annotated[Optional[str], typer.Option(help="only this plan id")] = None,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv")] = Format.TABLE,
+    year: Annotated[int, typer.Option(help="năm cần xem")],
+    plan: Annotated[str | None, typer.Option(help="chỉ kế hoạch có mã này")] = None,
+    format: Annotated[Format, typer.Option("--format", help="table, json hoặc csv")] = Format.TABLE,
 ) -> None:
     """Every notification the plans will send in a year, on its working day."""
     cfg = config()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -32,8 +32,8 @@ from kehoach.submissions.record import Upload, grant_extension, record_submissio
 from kehoach.submissions.tracking import PeriodStatus, expected_units, status_of
 
 PlanOpt = Annotated[str, typer.Option("--plan", help="mã kế hoạch")]
-PeriodOpt = Annotated[str, typer.Option("--period", help="kỳ báo cáo, ví dụ nam-2026")]
-NowOpt = Annotated[Optional[str], typer.Option("--now", help="thời điểm ISO 8601 (mặc định: bây giờ)")]
+PeriodOpt = Annotated[str, typer.Option("--period", help="kỳ báo cáo, ví dụ bc-nam-2026")]
+NowOpt = Annotated[str | None, typer.Option("--now", help="thời điểm ISO 8601 (mặc định: bây giờ)")]
 
 
 def _plan_period(cfg: Config, plan_id: str, period_id: str) -> tuple[Plan, Period]:
@@ -59,11 +59,11 @@ def _print_status(st: PeriodStatus) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(help="Ghi nhận báo cáo thay cho một đơn vị (tạo phiên bản mới).")
 def submit(
-    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit")], period: PeriodOpt,
-    value: Annotated[Optional[list[str]], typer.Option("--value", help="tên=số, ví dụ tuyen_truyen_luot_nguoi__nu=12")] = None,
-    file: Annotated[Optional[list[Path]], typer.Option("--file", exists=True, dir_okay=False)] = None,
+    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit", help="mã đơn vị")], period: PeriodOpt,
+    value: Annotated[list[str] | None, typer.Option("--value", help="tên=số, ví dụ tuyen_truyen_luot_nguoi__nu=12")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", exists=True, dir_okay=False)] = None,
     estimate: Annotated[bool, typer.Option("--uoc", help="số liệu có phần ước thực hiện")] = False,
     now: NowOpt = None,
 ) -> None:
@@ -87,9 +87,9 @@ def submit(
     console.print(f"Đã ghi nhận báo cáo của {cfg.directory.unit(unit).name}, kỳ {per.id}, phiên bản {row.version}.")
 
 
-@app.command()
+@app.command(help="Đơn vị phải báo cáo, đúng hạn, trễ hạn, chưa nộp; tỷ lệ đầy đủ và đúng hạn.")
 def status(
-    plan: PlanOpt, period: Annotated[Optional[str], typer.Option("--period")] = None,
+    plan: PlanOpt, period: Annotated[str | None, typer.Option("--period")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
 ) -> None:
     """Expected, on time, late and missing units; completeness and timeliness."""
@@ -114,10 +114,10 @@ def status(
         _print_status(st)
 
 
-@app.command()
+@app.command(help="Tổng hợp báo cáo của kỳ: dự thảo DOCX, Markdown, HTML và CSV; gửi văn phòng hoặc cấp trên.")
 def rollup(
     plan: PlanOpt, period: PeriodOpt,
-    out: Annotated[Optional[Path], typer.Option("--out", help="thư mục ghi kết quả")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="thư mục ghi kết quả")] = None,
     send: Annotated[bool, typer.Option("--send", help="gửi dự thảo cho văn phòng xem xét")] = False,
     send_upward: Annotated[bool, typer.Option("--send-upward", help="nộp báo cáo đã duyệt lên kế hoạch cấp trên")] = False,
     now: NowOpt = None,
@@ -155,9 +155,9 @@ def rollup(
     _print_status(r.status)
 
 
-@app.command()
+@app.command(help="Gia hạn nộp báo cáo cho một đơn vị trong một kỳ.")
 def extend(
-    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit")], period: PeriodOpt,
+    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit", help="mã đơn vị")], period: PeriodOpt,
     until: Annotated[str, typer.Option("--until", help="dd/mm/yyyy")], now: NowOpt = None,
 ) -> None:
     """Grant a unit a later due date for one period (gia hạn)."""
@@ -174,9 +174,9 @@ def extend(
     console.print(f"Đã gia hạn cho {cfg.directory.unit(unit).name} đến {day:%d/%m/%Y}.")
 
 
-@app.command()
+@app.command(help="In đường dẫn nộp báo cáo (có chữ ký) của một đơn vị.")
 def link(
-    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit")], period: PeriodOpt,
+    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit", help="mã đơn vị")], period: PeriodOpt,
     days: Annotated[int, typer.Option("--days", help="số ngày hiệu lực")] = 0, now: NowOpt = None,
 ) -> None:
     """Print a unit's signed submission link."""
@@ -186,10 +186,10 @@ def link(
     typer.echo(make_link(s, plan, unit, period, expires))
 
 
-@app.command()
+@app.command(help="Chạy cổng nộp báo cáo (mặc định chỉ trên 127.0.0.1).")
 def portal(
-    host: Annotated[Optional[str], typer.Option("--host")] = None,
-    port: Annotated[Optional[int], typer.Option("--port")] = None,
+    host: Annotated[str | None, typer.Option("--host")] = None,
+    port: Annotated[int | None, typer.Option("--port")] = None,
 ) -> None:
     """Serve the submission portal (127.0.0.1 unless told otherwise)."""
     import uvicorn

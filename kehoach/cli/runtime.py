@@ -47,8 +47,8 @@ def say(message: str) -> None:
     console.print(f"[dim]{datetime.now(VN_TZ):%d/%m %H:%M:%S}[/] {message}", highlight=False)
 
 
-@app.command()
-def run(portal: bool = typer.Option(True, help="Serve the submission portal in the same process."),
+@app.command(help="Chạy các quy trình theo lịch của prefect.yaml trong tiến trình này và phục vụ cổng nộp báo cáo.")
+def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo cáo trong cùng tiến trình."),
         ) -> None:
     """Run the flows on prefect.yaml's schedules (APScheduler in this process) and serve the portal."""
     from flows import local
@@ -119,13 +119,13 @@ def _parse_day(value: str, option: str) -> date:
         fail(f"{option} '{value}' không phải ngày dạng YYYY-MM-DD")
 
 
-@app.command()
+@app.command(help="Chạy các quy trình thật trên đồng hồ mô phỏng từ --from đến --to; in tổng kết theo tháng.")
 def simulate(
-    from_: str = typer.Option(..., "--from", help="First simulated day, e.g. 2026-01-01"),
-    to: str = typer.Option(..., "--to", help="Last simulated day, e.g. 2026-12-31"),
-    plan: list[str] = typer.Option([], "--plan", help="Only this plan (repeatable)"),
-    submit_share: float = typer.Option(0.6, min=0.0, max=1.0, help="Share of the units that submit before the deadline"),
-    data_dir: Path | None = typer.Option(None, help="Simulation data folder, emptied first (default: <data_dir>/mo-phong)"),
+    from_: str = typer.Option(..., "--from", help="Ngày đầu mô phỏng, ví dụ 2026-01-01"),
+    to: str = typer.Option(..., "--to", help="Ngày cuối mô phỏng, ví dụ 2026-12-31"),
+    plan: list[str] = typer.Option([], "--plan", help="Chỉ kế hoạch này (có thể lặp lại)"),
+    submit_share: float = typer.Option(0.6, min=0.0, max=1.0, help="Tỷ lệ đơn vị nộp báo cáo trước hạn trong mô phỏng"),
+    data_dir: Path | None = typer.Option(None, help="Thư mục dữ liệu mô phỏng, được làm trống trước (mặc định: <data_dir>/mo-phong)"),
 ) -> None:
     """Run the real flows on a simulated clock from --from to --to; print a month-by-month summary."""
     start, end = _parse_day(from_, "--from"), _parse_day(to, "--to")

@@ -22,7 +22,7 @@ def new_cookie() -> str:
 
 
 def token_for(settings: Settings, cookie: str, path: str) -> str:
-    key = settings.portal_secret.get_secret_value().encode()
+    key = settings.signing_key()
     return hmac.new(key, f"csrf|{cookie}|{path}".encode(), hashlib.sha256).hexdigest()
 
 

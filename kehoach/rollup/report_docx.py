@@ -131,13 +131,13 @@ def _appendix(doc: DocumentObject, r: Rollup) -> None:
     rows = r.numeric_totals
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("STT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Nam", "Nữ")):
+    for cell, text in zip(table.rows[0].cells, ("STT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Nam", "Nữ"), strict=True):
         _first_para(cell, text, 12, bold=True)
     for n, t in enumerate(rows, 1):
         cells = table.add_row().cells
         sex = (fmt_int(t.nam), fmt_int(t.nu)) if t.indicator.by_sex else ("", "")
         for cell, text in zip(cells, (str(n), t.indicator.label, t.indicator.unit_of_measure or "",
-                                      fmt_int(t.total), *sex)):
+                                      fmt_int(t.total), *sex), strict=True):
             _first_para(cell, text, 12)
     if r.estimate:
         _para(doc, "Ghi chú: một số đơn vị báo cáo số liệu ước thực hiện đến hết kỳ.", 12, italic=True,

@@ -8,8 +8,9 @@ roll-up, never submitted") are computed only when their inputs were reported.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from kehoach.plan import Indicator, IndicatorKind
 

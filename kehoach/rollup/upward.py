@@ -8,9 +8,9 @@ year, only the indicators the parent's form asks of that body, and the DOCX atta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
 from sqlmodel import Session
 

@@ -9,8 +9,9 @@ nothing. Whole numbers only: rates are computed at roll-up, never submitted.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from kehoach.directory import Directory
 from kehoach.plan import Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report

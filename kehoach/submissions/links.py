@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from kehoach.errors import LinkError
@@ -33,7 +33,7 @@ class LinkClaims:
 
 def _signature(settings: Settings, plan_id: str, unit_id: str, period: str, expires: int) -> str:
     message = f"submission|{plan_id}|{period}|{unit_id}|{expires}".encode()
-    key = settings.portal_secret.get_secret_value().encode()
+    key = settings.signing_key()
     digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -86,7 +86,7 @@ def verify(
     expected = _signature(settings, plan_id, unit_id, period, expires_ts)
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise LinkError("Đường dẫn không hợp lệ hoặc đã bị sửa đổi.")
-    expires_at = datetime.fromtimestamp(expires_ts, tz=timezone.utc)
+    expires_at = datetime.fromtimestamp(expires_ts, tz=UTC)
     if now >= expires_at:
         raise LinkError("Đường dẫn đã hết hạn. Vui lòng liên hệ cơ quan đầu mối để được cấp lại.")
     return LinkClaims(plan_id, unit_id, period, expires_at)

@@ -9,9 +9,10 @@ dispatcher calls before sending a report reminder.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlmodel import Session
 

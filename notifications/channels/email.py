@@ -121,7 +121,7 @@ class EmailChannel:
         except aiosmtplib.SMTPResponseException as exc:
             permanent = exc.code >= 500
             raise DeliveryError(f"{where}: {exc.code} {exc.message}", permanent=permanent) from exc
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
 
 
@@ -130,5 +130,5 @@ async def _close(smtp: aiosmtplib.SMTP) -> None:
     if smtp.is_connected:
         try:
             await smtp.quit()
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+        except (TimeoutError, aiosmtplib.SMTPException, OSError):
             smtp.close()

@@ -11,7 +11,7 @@ import enum
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -188,7 +188,7 @@ class ZaloChannel:
             data = answer.get("data") or {}
             sent_time = data.get("sent_time")
             sent_at = (
-                datetime.fromtimestamp(int(sent_time) / 1000, timezone.utc).astimezone(VN)
+                datetime.fromtimestamp(int(sent_time) / 1000, UTC).astimezone(VN)
                 if sent_time else self._clock()
             )
             return Delivery(provider_id=str(data.get("msg_id")), sent_at=sent_at)

@@ -12,9 +12,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from email import policy
 from pathlib import Path
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -152,5 +152,5 @@ def test_report_reminder_carries_the_units_signed_link(env: dict[str, str], smtp
     assert "Thứ Sáu, 04/12/2026" in text
     link = next(w for w in text.split() if "/nop/2026-xa-yet-kieu-bdg/bc-nam-2026/xa-yk-thon-1?" in w)
     query = parse_qs(urlsplit(link).query)
-    verify(Settings(), "2026-xa-yet-kieu-bdg", "xa-yk-thon-1", "bc-nam-2026", query["e"][0], query["s"][0],
+    verify(Settings(data_dir=Path(env["KEHOACH_DATA_DIR"])), "2026-xa-yet-kieu-bdg", "xa-yk-thon-1", "bc-nam-2026", query["e"][0], query["s"][0],
            datetime.fromisoformat("2026-11-20T08:00:00+07:00"))

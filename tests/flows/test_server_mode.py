@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,15 +45,27 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
-def database_url(tmp: Path) -> str:
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """Prefect's database: a fresh PostgreSQL database when one is configured (as in CI), else SQLite."""
     pg = os.environ.get("KEHOACH_TEST_POSTGRES_URL")
-    if pg:  # a fresh schema would need more care; Prefect's tables live happily beside kehoach's
-        return pg.replace("postgresql://", "postgresql+asyncpg://", 1).replace("+psycopg", "+asyncpg")
-    return f"sqlite+aiosqlite:///{tmp / 'prefect.db'}"
+    if not pg:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}"
+        return
+    import psycopg
+
+    name = f"prefect_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
+    finally:
+        with psycopg.connect(pg, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def server(tmp_path: Path, database_url: str) -> Iterator[tuple[str, dict[str, str]]]:
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
@@ -60,7 +73,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "PREFECT_API_URL": api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_API_DATABASE_CONNECTION_URL": database_url(tmp_path),
+        "PREFECT_API_DATABASE_CONNECTION_URL": database_url,
         "PREFECT_WORKER_QUERY_SECONDS": "2",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "KEHOACH_DATA_DIR": str(tmp_path / "data"),

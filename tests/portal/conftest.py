@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-
-import warnings
 
 import pytest
 

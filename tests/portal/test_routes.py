@@ -6,9 +6,9 @@ import re
 from datetime import timedelta
 from io import BytesIO
 
-from starlette.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from kehoach.settings import Settings
 from kehoach.store.db import session

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import Engine, select
 
@@ -140,7 +140,7 @@ def test_send_at_is_compared_in_absolute_time(engine: Engine) -> None:
     # Given a row due at 08:00 in Hà Nội (01:00 UTC)
     with session(engine) as s:
         upsert_by_key(s, [notification()], NOW, 2026)
-        utc = at(date(2026, 12, 1), 8).astimezone(timezone.utc)
+        utc = at(date(2026, 12, 1), 8).astimezone(UTC)
         # Then at 00:59 UTC it is not due and at 01:00 UTC it is
         assert claim(s, utc - timedelta(minutes=1), LEASE, 10, token=new_token()) == []
         [row] = claim(s, utc, LEASE, 10, token=new_token())
