@@ -75,7 +75,7 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
         say("đồng bộ kế hoạch vào hộp thư đi ngay bây giờ (sau đó theo lịch)")
         runner.run_now("sync")
     try:
-        if portal and _portal_available():
+        if portal:
             _serve_portal(s, cfg, engine)
         else:
             _wait_for_signal()
@@ -83,12 +83,6 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
         say("đang dừng: chờ các luồng đang chạy xong…")
         runner.shutdown(wait=True)
         say("đã dừng.")
-
-
-def _portal_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("kehoach.portal.app") is not None
 
 
 def _serve_portal(s: Any, cfg: Any, engine: Any) -> None:

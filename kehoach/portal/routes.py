@@ -108,6 +108,15 @@ def _form_page(request: Request, t: Target, *, raw: dict[str, str] | None = None
     return response
 
 
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    """What a person who opens the portal's address without a link sees: how to get one."""
+    state = _state(request)
+    plans = [{"label": p.label, "title": p.title, "office": state.config.directory.label(p.office)}
+             for p in state.config.plans.values()]
+    return state.templates.TemplateResponse(request, "home.html", {"plans": plans})
+
+
 @router.get(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}", response_class=HTMLResponse)
 async def show_form(request: Request, plan_id: str, period_id: str, unit_id: str) -> HTMLResponse:
     return _form_page(request, _target(request, plan_id, period_id, unit_id))

@@ -152,3 +152,9 @@ def test_file_name_with_path_parts_is_stored_inside_the_version_folder(
     assert stored == (portal_settings.data_dir / "uploads" / world.PLAN_ID / PERIOD / "yk-cong-an" / "1" / "x.docx").resolve()
     assert stored.read_bytes() == DOCX
     assert not (portal_settings.data_dir.parent / "x.docx").exists()
+
+
+def test_portal_home_tells_a_visitor_without_a_link_what_to_do(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "đường dẫn riêng" in page.text and "Triển khai thực hiện công tác bình đẳng giới" in page.text
