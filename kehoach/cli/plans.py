@@ -78,8 +78,8 @@ def _print_table(notes: list[Notification], names: dict[str, str], year: int) ->
         for n in in_month:
             events[(n.send_at.date(), n.plan, n.kind, n.subject)].append(n)
         table = Table(title=f"{MONTHS_VI[month]}/{year}", title_justify="left", show_lines=False, expand=True)
-        for col, style in (("Ngày gửi", "cyan"), ("Kế hoạch", "magenta"), ("Loại", ""), ("Nội dung", ""),
-                           ("Gửi đến", "green")):
+        table.add_column("Ngày gửi", style="cyan", no_wrap=True)
+        for col, style in (("Kế hoạch", "magenta"), ("Loại", ""), ("Nội dung", ""), ("Gửi đến", "green")):
             table.add_column(col, style=style, overflow="fold")
         for (day, plan_id, kind, subject), group in events.items():
             units = list(dict.fromkeys(n.unit for n in group))
