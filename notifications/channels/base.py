@@ -8,6 +8,11 @@ from typing import Protocol
 from notifications.message import Delivery, OutgoingMessage
 
 
+def system_now() -> datetime:
+    """The channels' default clock (aware, local); the dispatcher passes its own ``now``."""
+    return datetime.now().astimezone()
+
+
 class DeliveryError(Exception):
     """A message that did not go out.
 

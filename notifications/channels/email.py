@@ -16,13 +16,9 @@ from datetime import datetime
 
 import aiosmtplib
 
-from notifications.channels.base import DeliveryError
+from notifications.channels.base import DeliveryError, system_now
 from notifications.message import Delivery, OutgoingMessage
 from notifications.mime import build_email
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 class EmailChannel:
@@ -41,7 +37,7 @@ class EmailChannel:
         timeout: float = 30.0,
         concurrency: int = 10,
         tls_context: ssl.SSLContext | None = None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = system_now,
     ) -> None:
         """``password`` is the unwrapped secret: it goes to the server and nowhere else.
 

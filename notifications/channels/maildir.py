@@ -13,13 +13,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from notifications.channels.base import DeliveryError
+from notifications.channels.base import DeliveryError, system_now
 from notifications.message import Delivery, OutgoingMessage
 from notifications.mime import build_email
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 class MaildirChannel:
@@ -30,7 +26,7 @@ class MaildirChannel:
         directory: Path | str,
         *,
         mail_from: str = "kehoach <kehoach@localhost>",
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = system_now,
     ) -> None:
         self.directory = Path(directory)
         self._mail_from = mail_from

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from notifications.channels.base import DeliveryError
+from notifications.channels.base import DeliveryError, system_now
 from notifications.channels.zalo_tokens import FileTokenStore, TokenPair
 from notifications.message import Delivery, OutgoingMessage
 
@@ -70,9 +70,6 @@ def tracking_id(key: str) -> str:
     return key if len(key) <= TRACKING_ID_MAX else hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _now() -> datetime:
-    return datetime.now(VN)
-
 
 class ZaloChannel:
     name = "zalo"
@@ -88,7 +85,7 @@ class ZaloChannel:
         oauth_base: str = "https://oauth.zaloapp.com",
         timeout: float = 15.0,
         next_working_morning: Callable[[datetime], datetime] = next_weekday_morning,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = system_now,
     ) -> None:
         """``secret_key`` is the unwrapped app secret; ``tokens`` was seeded with the settings'
         refresh token and holds every later one."""
