@@ -190,6 +190,7 @@ class Occasion(_Model):
     title: str
     date: DayMonth
     units: list[str] = Field(min_length=1)
+    activities: list[str] = Field(default_factory=list, description="what the plan asks units to hold that day")
     notice_working_days_before: int = Field(default=5, ge=0, le=30)
 
 

@@ -67,6 +67,7 @@ def occasion_events(plan: Plan, occasion: Occasion, year: int, cal: WorkingCalen
         "item": item(occasion.id, occasion.title),
         "period": None,
         "occasion_date": day_of.isoformat(),
+        "activities": list(occasion.activities),
         "deadline": None,
     }
     return [Event(Kind.OCCASION, f"{occasion.id}-{year}", "notice", send, tuple(occasion.units), None, None, context)]
