@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kehoach.calendar import VN_TZ
 from kehoach.config import Config
 from kehoach.expansion.expand import expand
 from kehoach.notification import Notification
@@ -52,11 +51,11 @@ def sync_notifications(
     return counts
 
 
-def sync(config: Config, year: int, session: Session, now: datetime | None = None) -> SyncCounts:
+def sync(config: Config, year: int, session: Session, now: datetime) -> SyncCounts:
     """Expand every plan of ``config`` for ``year`` and upsert the result into the outbox."""
     calendar = config.calendar([year])
     notifications: list[Notification] = []
     for plan in config.plans.values():
         notifications += expand(plan, year, config.directory, calendar)
-    return sync_notifications(session, year, config.plans, notifications, now or datetime.now(VN_TZ))
+    return sync_notifications(session, year, config.plans, notifications, now)
 

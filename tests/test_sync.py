@@ -16,6 +16,8 @@ from kehoach.sync import RETIRED, sync
 from tests.delivery_factories import at
 from tests.factories import PLAN, write_config
 
+NOW = at(date(2026, 1, 2))
+
 
 def load(tmp_path: Path, plan: str = PLAN):  # type: ignore[no-untyped-def]
     return load_config(Settings(config_dir=write_config(tmp_path, plan=plan), data_dir=tmp_path / "data"))
@@ -28,8 +30,8 @@ def engine_at(tmp_path: Path) -> Engine:
 def test_sync_twice_adds_nothing(tmp_path: Path) -> None:
     cfg, engine = load(tmp_path), engine_at(tmp_path)
     with session(engine) as s:
-        first = sync(cfg, 2026, s)
-        second = sync(cfg, 2026, s)
+        first = sync(cfg, 2026, s, NOW)
+        second = sync(cfg, 2026, s, NOW)
         assert first.inserted > 0 and second.inserted == second.updated == second.retired == 0
         assert second.unchanged == first.inserted == len(listing(s))
 
@@ -38,7 +40,7 @@ def test_plan_change_updates_pending_rows_and_never_sent_ones(tmp_path: Path) ->
     # Given a synced year in which every row due by 01/12 has been sent
     cfg, engine = load(tmp_path), engine_at(tmp_path)
     with session(engine) as s:
-        sync(cfg, 2026, s)
+        sync(cfg, 2026, s, NOW)
         now = at(date(2026, 12, 1), 9)
         token = new_token()
         sent = claim(s, now, timedelta(minutes=5), 10_000, token=token)
@@ -47,7 +49,7 @@ def test_plan_change_updates_pending_rows_and_never_sent_ones(tmp_path: Path) ->
     # When the report's due date moves from 05/12 to 10/12 and the year is synced again
     changed = load(tmp_path / "v2", PLAN.replace("due: 05/12", "due: 10/12"))
     with session(engine) as s:
-        counts = sync(changed, 2026, s)
+        counts = sync(changed, 2026, s, NOW)
         after = {r.key: r for r in listing(s)}
     # Then sent rows are untouched and pending ones follow the new date
     assert sent and counts.updated > 0
@@ -62,8 +64,8 @@ def test_dropped_notifications_are_skipped_with_the_reason(tmp_path: Path) -> No
     cfg, engine = load(tmp_path), engine_at(tmp_path)
     renamed_task = PLAN.replace("  - id: ii-1\n", "  - id: ii-9\n")
     with session(engine) as s:
-        sync(cfg, 2026, s)
-        counts = sync(load(tmp_path / "v2", renamed_task), 2026, s)
+        sync(cfg, 2026, s, NOW)
+        counts = sync(load(tmp_path / "v2", renamed_task), 2026, s, NOW)
         retired = [r for r in listing(s) if r.status == "skipped"]
     assert counts.retired == len(retired) > 0
     assert {r.last_error for r in retired} == {RETIRED} and {r.kind for r in retired} == {"task_reminder"}

@@ -40,7 +40,7 @@ def sync_command(year: int = typer.Option(..., "--year", help="Năm cần đồn
     cfg, s = config(), settings()
     engine = make_engine(s.resolved_database_url)
     with session(engine) as db:
-        counts = sync_year(cfg, year, db)
+        counts = sync_year(cfg, year, db, parse_now(None))
     table = Table(title=f"Đồng bộ hộp thư đi năm {year}")
     for col in ("Thêm mới", "Cập nhật", "Không đổi", "Đã xử lý, giữ nguyên", "Không còn trong kế hoạch"):
         table.add_column(col, justify="right")
