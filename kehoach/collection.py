@@ -24,6 +24,9 @@ from kehoach.errors import CalendarError
 from kehoach.expansion.ladder import report_events
 from kehoach.notification import Kind
 from kehoach.plan import Plan
+from kehoach.rollup.build import build_rollup
+from kehoach.rollup.summary import markdown, write_outputs
+from kehoach.submissions.notices import enqueue, rollup_ready
 from kehoach.submissions.periods import Period, periods_of_year
 from kehoach.submissions.tracking import PeriodStatus, status_of
 
@@ -145,10 +148,6 @@ def make_rollup(session: Session, plan: Plan, directory: Directory, period: Peri
     Sending it upward stays a person's decision (``kehoach rollup --send-upward``): the office
     reviews the draft first. Returns the Markdown summary, the files by kind, and how many notices were queued.
     """
-    from kehoach.rollup.build import build_rollup
-    from kehoach.rollup.summary import markdown, write_outputs
-    from kehoach.submissions.notices import enqueue, rollup_ready
-
     r = build_rollup(session, plan, directory, period, now.astimezone(VN_TZ).date())
     paths = write_outputs(r, rollup_dir(data_dir, plan.id, period.id))
     notices = rollup_ready(plan, directory, period, now, [paths["docx"], paths["csv"]],

@@ -20,10 +20,6 @@ from kehoach.expansion.expand import expand
 from kehoach.notification import KIND_LABELS, Notification
 from notifications.vietnamese import vi_date
 
-MONTHS_VI = ["", "Tháng 1", "Tháng 2", "Tháng 3", "Tháng 4", "Tháng 5", "Tháng 6", "Tháng 7",
-             "Tháng 8", "Tháng 9", "Tháng 10", "Tháng 11", "Tháng 12"]
-
-
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
@@ -77,7 +73,7 @@ def _print_table(notes: list[Notification], names: dict[str, str], year: int) ->
         events: dict[tuple[object, ...], list[Notification]] = defaultdict(list)
         for n in in_month:
             events[(n.send_at.date(), n.plan, n.kind, n.subject)].append(n)
-        table = Table(title=f"{MONTHS_VI[month]}/{year}", title_justify="left", show_lines=False, expand=True)
+        table = Table(title=f"Tháng {month}/{year}", title_justify="left", show_lines=False, expand=True)
         table.add_column("Ngày gửi", style="cyan", no_wrap=True)
         for col, style in (("Kế hoạch", "magenta"), ("Loại", ""), ("Nội dung", ""), ("Gửi đến", "green")):
             table.add_column(col, style=style, overflow="fold")

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from notifications.message import Delivery, OutgoingMessage
+from notifications.mime import Email, build_email
 
 
 def system_now() -> datetime:
@@ -34,6 +35,14 @@ class DeliveryError(Exception):
         self.permanent = permanent
         self.retry_at = retry_at
         self.fallback_email = fallback_email
+
+
+def build_or_refuse(msg: OutgoingMessage, mail_from: str, date: datetime) -> Email:
+    """The message's bytes; an address that cannot be written is a permanent failure, not a retry."""
+    try:
+        return build_email(msg, mail_from, date=date)
+    except ValueError as exc:
+        raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
 
 
 class Channel(Protocol):

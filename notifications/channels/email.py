@@ -16,9 +16,8 @@ from datetime import datetime
 
 import aiosmtplib
 
-from notifications.channels.base import DeliveryError, system_now
+from notifications.channels.base import DeliveryError, build_or_refuse, system_now
 from notifications.message import Delivery, OutgoingMessage
-from notifications.mime import build_email
 
 
 class EmailChannel:
@@ -63,10 +62,7 @@ class EmailChannel:
         return f"EmailChannel({self._options['hostname']}:{self._options['port']})"
 
     async def send(self, msg: OutgoingMessage) -> Delivery:
-        try:
-            email = build_email(msg, self._mail_from, date=self._clock())
-        except ValueError as exc:
-            raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
+        email = build_or_refuse(msg, self._mail_from, self._clock())
         async with self._slots, self._mapped_errors(msg):
             async with self._connection() as (smtp, reused):
                 try:

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from notifications.channels.base import DeliveryError, system_now
+from notifications.channels.base import DeliveryError, build_or_refuse, system_now
 from notifications.message import Delivery, OutgoingMessage
-from notifications.mime import build_email
 
 
 class MaildirChannel:
@@ -37,10 +36,7 @@ class MaildirChannel:
 
     async def send(self, msg: OutgoingMessage) -> Delivery:
         """Write the message; the Maildir key is the provider id a person can look up."""
-        try:
-            email = build_email(msg, self._mail_from, date=self._clock())
-        except ValueError as exc:
-            raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
+        email = build_or_refuse(msg, self._mail_from, self._clock())
         try:
             key = await asyncio.to_thread(self._add, email.data)
         except OSError as exc:
