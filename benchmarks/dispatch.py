@@ -70,7 +70,7 @@ def start_sink() -> tuple[mp.Process, int, Any]:
 
 def workload(n: int) -> tuple[Any, list[Any]]:
     from kehoach.calendar import VN_TZ
-    from kehoach.directory import Directory, Unit
+    from kehoach.plans.directory import Directory, Unit
     from kehoach.notification import Kind, Notification
     from notifications.render import render_subject
 
@@ -93,7 +93,7 @@ def workload(n: int) -> tuple[Any, list[Any]]:
 
 def run_dispatcher(port: int, directory: Any, notes: list[Any], tmp: Path) -> tuple[float, dict[str, Any]]:
     from kehoach.calendar import VN_TZ
-    from kehoach.dispatcher import Options, dispatch_async
+    from kehoach.delivery.dispatcher import Options, dispatch_async
     from kehoach.store.db import make_engine, session
     from kehoach.store.outbox import upsert_by_key
     from notifications.channels import EmailChannel

@@ -15,9 +15,9 @@ import resource
 import time
 
 from kehoach.calendar import build_calendar
-from kehoach.directory import Directory
+from kehoach.plans.directory import Directory
 from kehoach.expansion.expand import expand
-from kehoach.plan import Plan
+from kehoach.plans.model import Plan
 
 TASK = {"section": "II", "content": ["Nội dung"], "lead": ["all"], "coordinating": [], "cadence": "thuong_xuyen"}
 

@@ -13,8 +13,8 @@ from prefect import flow, task
 
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
-from kehoach.activity import kind_label, kind_status
-from kehoach.agenda import FLOW_KINDS, agenda, campaign_window
+from kehoach.delivery.activity import kind_label, kind_status
+from kehoach.runtime.agenda import FLOW_KINDS, agenda, campaign_window
 from kehoach.store.db import session
 
 

@@ -15,7 +15,7 @@ from prefect import flow, task
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
 from flows.rollup import rollup_flow
-from kehoach.collection import advance
+from kehoach.submissions.collection import advance
 from kehoach.store.db import session
 
 STATUS_LABELS = {"on_time": "đã nộp đúng hạn", "late": "đã nộp trễ hạn", "missing": "chưa nộp"}

@@ -17,7 +17,7 @@ from prefect.runtime import flow_run
 from sqlalchemy import Engine
 
 from kehoach.calendar import VN_TZ
-from kehoach.config import Config, load_config
+from kehoach.plans.config import Config, load_config
 from kehoach.settings import Settings
 from kehoach.store.db import make_engine
 

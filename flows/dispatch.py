@@ -13,9 +13,9 @@ from prefect import flow, task
 
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
-from kehoach.activity import attempts_at
-from kehoach.channel_setup import channels_from_settings
-from kehoach.dispatcher import dispatch
+from kehoach.delivery.activity import attempts_at
+from kehoach.delivery.channel_setup import channels_from_settings
+from kehoach.delivery.dispatcher import dispatch
 from kehoach.store.db import session
 from kehoach.submissions.links import link_maker
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from kehoach.schedules import Deployment
+from kehoach.runtime.schedules import Deployment
 
 
 def configure(log_level: str = "WARNING") -> None:
@@ -84,8 +84,8 @@ def runner_calls(say: Callable[[str], None]) -> dict[str, Callable[..., Any]]:
 
 
 def simulation_flows(plan_ids: list[str] | None) -> Any:
-    """The flows as ``kehoach.simulation.Flows``; sync only the simulated plans when some are named."""
-    from kehoach.simulation import Flows
+    """The flows as ``kehoach.runtime.simulation.Flows``; sync only the simulated plans when some are named."""
+    from kehoach.runtime.simulation import Flows
 
     fns = flow_functions()
 

@@ -9,8 +9,8 @@ from prefect import flow, task
 
 from flows.artifacts import markdown_table, publish_markdown
 from flows.context import run_name, runtime, tag_run, vn_now
-from kehoach.activity import kind_status
-from kehoach.agenda import FLOW_KINDS, agenda
+from kehoach.delivery.activity import kind_status
+from kehoach.runtime.agenda import FLOW_KINDS, agenda
 from kehoach.store.db import session
 
 

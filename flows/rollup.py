@@ -9,7 +9,7 @@ from prefect import flow, task
 
 from flows.artifacts import publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
-from kehoach.collection import make_rollup
+from kehoach.submissions.collection import make_rollup
 from kehoach.store.db import session
 from kehoach.submissions.periods import resolve_period
 

@@ -11,7 +11,7 @@ from flows.artifacts import markdown_table, publish_markdown
 from flows.context import run_name, runtime, tag_run, vn_now
 from kehoach.expansion.expand import expand
 from kehoach.store.db import session
-from kehoach.sync import sync, sync_notifications
+from kehoach.expansion.sync import sync, sync_notifications
 
 
 @task(name="sync-outbox", retries=2, retry_delay_seconds=[5, 30])

@@ -2,12 +2,15 @@
 
 The domain, in data-flow order (it never imports Prefect or flows/):
 
-    plan.py, directory.py, contacts.py   the plan model, the shared unit directory, contact values
-    plan_loader.py, config.py            YAML → validated models, every error located
-    calendar.py                          working days, holidays.VN, a due date on a day off
-    expansion/                           (plan, year) → notifications with stable keys
-    notification.py                      the value the outbox stores
-    store/, sync.py, digest.py, dispatcher.py   the outbox and its delivery
-    submissions/, rollup/, portal/       units' reports, completeness, the báo cáo
-    cli/                                 the ``kehoach`` command; with portal/ and flows/ the only clock readers
+    plans/          the plan model, the shared unit directory, YAML loading and validation
+    calendar.py     working days, holidays.VN, a due date on a day off
+    expansion/      (plan, year) → notifications with stable keys; sync into the outbox
+    notification.py the value the outbox stores
+    store/          the outbox, submissions and their tables
+    delivery/       dispatcher, preparation, digest, pacing, lateness, channels, activity
+    submissions/    signed links, forms at the door, recording, tracking, collection
+    rollup/         totals, sections, the báo cáo DOCX, upward
+    web/            the web app: units' pages (portal/)
+    runtime/        embedded runner, schedules, agenda, simulation
+    cli/            the ``kehoach`` command; with web/ and flows/ the only clock readers
 """

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from kehoach.calendar import VN_TZ
-from kehoach.directory import Directory, Unit
+from kehoach.plans.directory import Directory, Unit
 from kehoach.notification import Kind, Notification
 
 PLAN = "2026-thu-nghiem"

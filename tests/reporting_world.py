@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kehoach.directory import Directory
-from kehoach.plan import Plan
+from kehoach.plans.directory import Directory
+from kehoach.plans.model import Plan
 
 PLAN_ID = "2026-xa-yet-kieu-bdg"
 CITY_PLAN_ID = "2026-tp-bdg"

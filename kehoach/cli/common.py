@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from kehoach.calendar import VN_TZ
-from kehoach.config import Config, load_config
+from kehoach.plans.config import Config, load_config
 from kehoach.errors import PlanError
 from kehoach.settings import Settings
 

@@ -11,16 +11,16 @@ import typer
 from rich.table import Table
 
 from kehoach.calendar import VN_TZ
-from kehoach.channel_setup import channels_from_settings
+from kehoach.delivery.channel_setup import channels_from_settings
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, err_console, fail, parse_now, settings
-from kehoach.dispatcher import DispatchSummary, Options, dispatch
-from kehoach.lateness import DEFAULT_LATE_WINDOW
+from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch
+from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import listing, status_counts
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.links import link_maker
-from kehoach.sync import sync as sync_year
+from kehoach.expansion.sync import sync as sync_year
 
 STATUS_VI = {"pending": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "lỗi", "skipped": "bỏ qua"}
 

@@ -12,9 +12,9 @@ from rich.table import Table
 
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, parse_now, settings
-from kehoach.config import Config
+from kehoach.plans.config import Config
 from kehoach.errors import SubmissionError
-from kehoach.plan import Plan
+from kehoach.plans.model import Plan
 from kehoach.rollup.build import build_rollup
 from kehoach.rollup.summary import write_outputs
 from kehoach.rollup.upward import parent_periods, submit_upward
@@ -194,7 +194,7 @@ def portal(
     """Serve the submission portal (127.0.0.1 unless told otherwise)."""
     import uvicorn
 
-    from kehoach.portal.app import create_app
+    from kehoach.web.app import create_app
 
     cfg, s = config(), settings()
     app_ = create_app(s, cfg, make_engine(s.resolved_database_url))

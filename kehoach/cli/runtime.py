@@ -55,8 +55,8 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
 
     local.configure()
     s, cfg = settings(), config()
-    from kehoach.runner import EmbeddedRunner
-    from kehoach.schedules import scheduled
+    from kehoach.runtime.runner import EmbeddedRunner
+    from kehoach.runtime.schedules import scheduled
     from kehoach.store.db import make_engine
 
     engine = make_engine(s.resolved_database_url)
@@ -89,7 +89,7 @@ def _serve_portal(s: Any, cfg: Any, engine: Any) -> None:
     """uvicorn in this thread: it handles Ctrl-C and SIGTERM and returns."""
     import uvicorn
 
-    from kehoach.portal.app import create_app
+    from kehoach.web.app import create_app
 
     say(f"cổng nộp báo cáo: http://{s.portal_host}:{s.portal_port}/ (Ctrl-C để dừng)")
     server = uvicorn.Server(uvicorn.Config(create_app(s, cfg, engine), host=s.portal_host, port=s.portal_port,
@@ -140,8 +140,8 @@ def simulate(
         if p not in cfg.plans:
             fail(f"không có kế hoạch '{p}'; các kế hoạch hiện có: {', '.join(sorted(cfg.plans))}")
     plan_ids = plan or sorted(cfg.plans)
-    from kehoach.schedules import scheduled
-    from kehoach.simulation import Options, Simulation
+    from kehoach.runtime.schedules import scheduled
+    from kehoach.runtime.simulation import Options, Simulation
     from kehoach.store.db import make_engine
 
     engine = make_engine(s.resolved_database_url)
@@ -178,7 +178,7 @@ def _month_keys(start: date, end: date) -> list[str]:
 def _print_summary(engine: Any, start: date, end: date, runs: int, seconds: float, sim_dir: Path) -> None:
     from collections import Counter
 
-    from kehoach.activity import MonthCounts, monthly
+    from kehoach.delivery.activity import MonthCounts, monthly
     from kehoach.store.db import session
 
     lo = datetime.combine(start, datetime.min.time(), tzinfo=VN_TZ)

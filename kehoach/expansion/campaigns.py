@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from kehoach.calendar import WorkingCalendar
-from kehoach.directory import Directory
+from kehoach.plans.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.notification import Kind
-from kehoach.plan import Campaign, Occasion, Plan
+from kehoach.plans.model import Campaign, Occasion, Plan
 
 
 def campaign_events(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:

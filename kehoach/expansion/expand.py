@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from kehoach.calendar import WorkingCalendar, at_local
-from kehoach.directory import Directory
+from kehoach.plans.directory import Directory
 from kehoach.expansion.campaigns import campaign_events, occasion_events
 from kehoach.expansion.event import Event
 from kehoach.expansion.ladder import report_events
 from kehoach.expansion.recurring import task_events
 from kehoach.notification import Notification, event_key
-from kehoach.plan import Plan
+from kehoach.plans.model import Plan
 from notifications.render import render_subject
 
 

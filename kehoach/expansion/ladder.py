@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 from kehoach.calendar import WorkingCalendar
-from kehoach.directory import Directory
+from kehoach.plans.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.notification import Kind
-from kehoach.plan import Plan, Report
+from kehoach.plans.model import Plan, Report
 from kehoach.submissions.periods import KIND_LABELS, format_period
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from kehoach.calendar import WorkingCalendar
-from kehoach.directory import Directory
+from kehoach.plans.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.expansion.ladder import step_label
 from kehoach.notification import Kind
-from kehoach.plan import Cadence, Every, Plan, Task
+from kehoach.plans.model import Cadence, Every, Plan, Task
 
 _EVERY = {Cadence.MONTHLY: Every.MONTH, Cadence.QUARTERLY: Every.QUARTER}
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kehoach.directory import Directory
-from kehoach.plan import IndicatorKind, Plan
+from kehoach.plans.directory import Directory
+from kehoach.plans.model import IndicatorKind, Plan
 from kehoach.rollup.totals import (
     IndicatorTotal,
     Narrative,

@@ -9,7 +9,7 @@ other text goes under the task it gives evidence for.
 
 from __future__ import annotations
 
-from kehoach.plan import IndicatorKind
+from kehoach.plans.model import IndicatorKind
 from kehoach.rollup.build import Rollup
 from kehoach.rollup.totals import IndicatorTotal, Narrative
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kehoach.plan import Indicator, IndicatorKind
+from kehoach.plans.model import Indicator, IndicatorKind
 
 NUMERIC = (IndicatorKind.FLOW, IndicatorKind.STOCK)
 

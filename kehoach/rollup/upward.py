@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from kehoach.directory import Directory
-from kehoach.plan import Plan
+from kehoach.plans.directory import Directory
+from kehoach.plans.model import Plan
 from kehoach.rollup.build import Rollup
 from kehoach.store.submission_tables import Submission
 from kehoach.submissions.forms import form_indicators

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kehoach.directory import Directory
-from kehoach.plan import Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report
+from kehoach.plans.directory import Directory
+from kehoach.plans.model import Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report
 
 NUMERIC_KINDS = frozenset({IndicatorKind.FLOW, IndicatorKind.STOCK})
 SEX_PARTS = (("nam", "Nam"), ("nu", "Nữ"))

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kehoach.directory import Directory
+from kehoach.plans.directory import Directory
 from kehoach.expansion.expand import plan_context
 from kehoach.notification import Kind, Notification, event_key
-from kehoach.plan import Plan
+from kehoach.plans.model import Plan
 from kehoach.store.outbox import upsert_by_key
 from kehoach.submissions.periods import Period
 from notifications.render import render_subject

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kehoach.plan import PeriodKind, Plan, Report
+from kehoach.plans.model import PeriodKind, Plan, Report
 
 _PERIOD = re.compile(r"^(?P<report>[a-z0-9][a-z0-9-]*)-(?P<year>\d{4})$")
 

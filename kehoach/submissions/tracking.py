@@ -17,8 +17,8 @@ from typing import Any
 from sqlmodel import Session
 
 from kehoach.calendar import VN_TZ
-from kehoach.directory import Directory, Unit
-from kehoach.plan import Plan
+from kehoach.plans.directory import Directory, Unit
+from kehoach.plans.model import Plan
 from kehoach.submissions.forms import numeric_indicators
 from kehoach.submissions.periods import Period
 from kehoach.submissions.record import extensions, first_submitted_at

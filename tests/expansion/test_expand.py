@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kehoach.calendar import VN_TZ
-from kehoach.config import Config, load_config
+from kehoach.plans.config import Config, load_config
 from kehoach.expansion.expand import expand
 from kehoach.notification import Kind
 from kehoach.settings import Settings

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from kehoach.config import Config, load_config
+from kehoach.plans.config import Config, load_config
 from kehoach.expansion.expand import expand
 from kehoach.notification import Kind, Notification
 from kehoach.settings import Settings

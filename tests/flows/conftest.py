@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from kehoach.config import Config, load_config
-from kehoach.schedules import scheduled
+from kehoach.plans.config import Config, load_config
+from kehoach.runtime.schedules import scheduled
 from kehoach.settings import Settings
-from kehoach.simulation import Options, Simulation, Tick
+from kehoach.runtime.simulation import Options, Simulation, Tick
 from kehoach.store.db import make_engine
 from tests.servers.smtp import SMTPServer
 

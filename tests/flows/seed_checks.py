@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import select
 
-from kehoach.activity import sent_between
+from kehoach.delivery.activity import sent_between
 from kehoach.calendar import VN_TZ
 from kehoach.notification import REPORT_CHASING_KINDS, Kind
 from kehoach.store.db import session

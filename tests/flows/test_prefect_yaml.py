@@ -10,16 +10,16 @@ import pytest
 import yaml
 
 from kehoach.calendar import VN_TZ
-from kehoach.config import load_config
-from kehoach.runner import cron_trigger
-from kehoach.schedules import PREFECT_YAML, Schedule, load_deployments, scheduled, weekday_names
+from kehoach.plans.config import load_config
+from kehoach.runtime.runner import cron_trigger
+from kehoach.runtime.schedules import PREFECT_YAML, Schedule, load_deployments, scheduled, weekday_names
 from kehoach.settings import Settings
 
 RAW = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
 
 
 def test_our_reading_matches_the_yaml() -> None:
-    # Given prefect.yaml read by PyYAML (as Prefect reads it) and by kehoach.schedules
+    # Given prefect.yaml read by PyYAML (as Prefect reads it) and by kehoach.runtime.schedules
     ours = load_deployments()
     # Then both see the same deployments, entrypoints, parameters and crons
     assert [d.name for d in ours] == [r["name"] for r in RAW["deployments"]]

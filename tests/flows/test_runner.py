@@ -14,8 +14,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from kehoach.calendar import VN_TZ
-from kehoach.runner import JOBS_TABLE, EmbeddedRunner, cron_trigger, job_id
-from kehoach.schedules import Deployment, Schedule, scheduled
+from kehoach.runtime.runner import JOBS_TABLE, EmbeddedRunner, cron_trigger, job_id
+from kehoach.runtime.schedules import Deployment, Schedule, scheduled
 from kehoach.store.db import make_engine
 
 KINDS = ("sync", "dispatch", "collection", "campaign", "recurring", "rollup")

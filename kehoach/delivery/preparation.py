@@ -1,0 +1,124 @@
+"""Before sending: decide each claimed row's fate and render what goes out.
+
+A row is skipped (too late, unit already submitted, channel not configured), failed (no
+such unit, no address) or bundled with the unit's other rows of the day into a message.
+Everything here is decided from values and ``now``; the only I/O is the submissions seam.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from kehoach.calendar import WorkingCalendar
+from kehoach.delivery.digest import Bundle, bundle
+from kehoach.plans.directory import Directory, Unit
+from kehoach.delivery.lateness import too_late
+from kehoach.notification import REPORT_CHASING_KINDS, Kind
+from kehoach.store.outbox import Outcome
+from kehoach.store.tables import Outbox, Status
+from notifications.channels.base import Channel
+from notifications.message import OutgoingMessage
+from notifications.render import render_digest, render_message
+
+ZALO_NOT_CONFIGURED = "Zalo chưa được cấu hình"
+ALREADY_SUBMITTED = "đã nộp báo cáo"
+NONE_MISSING = "tất cả đơn vị đã nộp báo cáo"
+# Kinds that ask a unit for its report: they carry the unit's signed submission link.
+LINKED_KINDS = REPORT_CHASING_KINDS | {Kind.CAMPAIGN_CLOSING}
+
+
+@dataclass
+class Prepared:
+    outcomes: list[Outcome] = field(default_factory=list)  # decided without sending
+    # What to send: each bundle with the per-recipient context of its rows, rendered by the
+    # sender just before sending so that rendering overlaps the other senders' network waits.
+    bundles: list[tuple[Bundle[Outbox], dict[str, dict[str, Any]]]] = field(default_factory=list)
+
+
+def not_configured(channel: str) -> str:
+    return ZALO_NOT_CONFIGURED if channel == "zalo" else f"Kênh {channel} chưa được cấu hình"
+
+
+def addresses(unit: Unit, channel: str) -> tuple[str, ...]:
+    if channel == "zalo":
+        return (unit.zalo,) if unit.zalo else ()
+    return tuple(unit.emails)
+
+
+def missing_units(context: Mapping[str, Any], submitted: set[str], directory: Directory) -> list[str] | None:
+    """Names of the expected units that have not submitted; None when the context lists none."""
+    ids = context.get("expected_unit_ids")
+    if ids is None:
+        return None
+    return [directory.label(i) if directory.knows(i) else i for i in ids if i not in submitted]
+
+
+def prepare(
+    rows: list[Outbox], s: Session, now: datetime, *, directory: Directory,
+    calendar: WorkingCalendar | None, channels: Mapping[str, Channel | None],
+    submitted: Callable[[Session, str, str], set[str]], late_window: int,
+    digest_channels: frozenset[str], links: Callable[[str, str, str], str] | None = None,
+) -> Prepared:
+    out = Prepared()
+    cache: dict[tuple[str, str], set[str]] = {}
+
+    def units_done(plan: str, period: str) -> set[str]:
+        if (plan, period) not in cache:
+            cache[plan, period] = submitted(s, plan, period)
+        return cache[plan, period]
+
+    contexts: dict[int, dict[str, Any]] = {}
+    keep: list[Outbox] = []
+    for row in rows:
+        def decide(status: Status, reason: str, row: Outbox = row) -> None:
+            out.outcomes.append(Outcome(row, status, reason, attempted=False))
+
+        if reason := too_late(row.kind, row.send_at, row.deadline, now, window=late_window, calendar=calendar):
+            decide(Status.SKIPPED, reason)
+            continue
+        if channels.get(row.channel) is None:
+            decide(Status.SKIPPED, not_configured(row.channel))
+            continue
+        if not directory.has_unit(row.unit):
+            decide(Status.FAILED, f"Không có đơn vị '{row.unit}' trong danh bạ")
+            continue
+        unit = directory.unit(row.unit)
+        if not addresses(unit, row.channel):
+            what = "số Zalo" if row.channel == "zalo" else "địa chỉ email"
+            decide(Status.FAILED, f"Đơn vị '{unit.id}' ({unit.name}) chưa có {what}")
+            continue
+        context = {**row.context, "unit": {"id": unit.id, "name": unit.name}}
+        if links is not None and row.period and row.kind in LINKED_KINDS:
+            context["link"] = links(row.plan, unit.id, row.period)
+        if row.period and row.kind in REPORT_CHASING_KINDS and unit.id in units_done(row.plan, row.period):
+            decide(Status.SKIPPED, ALREADY_SUBMITTED)
+            continue
+        if row.period and row.kind == Kind.ESCALATION:
+            missing = missing_units(row.context, units_done(row.plan, row.period), directory)
+            if missing is not None:
+                if not missing:
+                    decide(Status.SKIPPED, NONE_MISSING)
+                    continue
+                context["missing_units"] = missing
+        contexts[id(row)] = context
+        keep.append(row)
+
+    out.bundles = [(b, {r.key: contexts[id(r)] for r in b.items})
+                   for b in bundle(keep, digest_channels=digest_channels)]
+    return out
+
+
+def render_bundle(b: Bundle[Outbox], contexts: Mapping[str, Mapping[str, Any]], directory: Directory) -> OutgoingMessage:
+    """The message for one bundle: a single notification's template, or the digest."""
+    unit = directory.unit(b.unit)
+    to = addresses(unit, b.channel)
+    if b.is_digest:
+        items = [(r.kind, contexts[r.key]) for r in b.items]
+        return render_digest(items, day=b.day, key=b.key, channel=b.channel, to=to, to_name=unit.name)
+    r = b.items[0]
+    return render_message(r.kind, contexts[r.key], key=r.key, channel=b.channel, to=to, to_name=unit.name)

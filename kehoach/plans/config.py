@@ -1,0 +1,71 @@
+"""Everything under ``config/``: the unit directory, the calendar overrides and the plans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kehoach.calendar import WorkingCalendar, build_calendar
+from kehoach.plans.directory import Directory
+from kehoach.errors import PlanError, PlanIssue
+from kehoach.plans.model import Plan
+from kehoach.plans.loader import CalendarOverrides, load_calendar_overrides, load_directory, load_plan
+from kehoach.settings import Settings
+
+
+@dataclass
+class Config:
+    directory: Directory
+    plans: dict[str, Plan]
+    overrides: CalendarOverrides = field(default_factory=CalendarOverrides)
+    _calendars: dict[tuple[int, int], WorkingCalendar] = field(default_factory=dict, repr=False)
+
+    def plan(self, plan_id: str) -> Plan:
+        """The plan with this id; KeyError names the known ones."""
+        try:
+            return self.plans[plan_id]
+        except KeyError:
+            known = ", ".join(sorted(self.plans)) or "(không có kế hoạch nào)"
+            raise KeyError(f"không có kế hoạch '{plan_id}'; các kế hoạch hiện có: {known}") from None
+
+    def calendar(self, years: Iterable[int]) -> WorkingCalendar:
+        """One working calendar per year range, built once (holidays.VN is slow to build)."""
+        ys = list(years)
+        span = (min(ys), max(ys))
+        if span not in self._calendars:
+            off, working = self.overrides.as_dicts()
+            self._calendars[span] = build_calendar(range(span[0], span[1] + 1), off, working)
+        return self._calendars[span]
+
+
+def plan_files(settings: Settings) -> list[Path]:
+    return sorted(settings.plans_dir.glob("*.yaml"))
+
+
+def load_config(settings: Settings, files: Iterable[Path] | None = None) -> Config:
+    """Load and cross-check the config; raise one PlanError listing every issue in every file."""
+    issues: list[PlanIssue] = []
+    directory: Directory | None = None
+    overrides = CalendarOverrides()
+    try:
+        directory = load_directory(settings.contacts_file)
+    except PlanError as exc:
+        issues += exc.issues
+    try:
+        overrides = load_calendar_overrides(settings.calendar_file)
+    except PlanError as exc:
+        issues += exc.issues
+    plans: dict[str, Plan] = {}
+    for path in plan_files(settings) if files is None else files:
+        try:
+            plan = load_plan(Path(path), directory)
+        except PlanError as exc:
+            issues += exc.issues
+            continue
+        if plan.id in plans:
+            issues.append(PlanIssue(str(path), "id", None, f"mã kế hoạch '{plan.id}' đã dùng ở tệp khác"))
+        plans[plan.id] = plan
+    if issues or directory is None:
+        raise PlanError(issues)
+    return Config(directory, plans, overrides)

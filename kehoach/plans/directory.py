@@ -1,0 +1,95 @@
+"""The unit directory: every body that acts or reports, its contacts, and the unit groups.
+
+One directory serves every plan (an org tree: province → Sở / xã → phòng, thôn, trường).
+Plans name units and groups by id; ``Directory.resolve`` turns those names into units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+
+from kehoach.plans.contacts import normalise_email, normalise_phone
+from kehoach.plans.model import Id
+
+Email = Annotated[str, AfterValidator(normalise_email)]
+Phone = Annotated[str, AfterValidator(normalise_phone)]
+
+
+class Unit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Id
+    name: str = Field(min_length=1)
+    parent: str | None = None
+    groups: list[str] = Field(default_factory=list)
+    emails: list[Email] = Field(default_factory=list)
+    zalo: Phone | None = None
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Channels this unit can be reached on, email first."""
+        found = []
+        if self.emails:
+            found.append("email")
+        if self.zalo:
+            found.append("zalo")
+        return tuple(found)
+
+
+class UnitGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Id
+    name: str
+
+
+class Directory(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    groups: list[UnitGroup] = Field(default_factory=list)
+    units: list[Unit] = Field(default_factory=list)
+    _units: dict[str, Unit] = PrivateAttr(default_factory=dict)
+    _groups: dict[str, UnitGroup] = PrivateAttr(default_factory=dict)
+    _members: dict[str, list[Unit]] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, _context: object) -> None:
+        self._units = {u.id: u for u in self.units}
+        self._groups = {g.id: g for g in self.groups}
+        self._members = {g.id: [] for g in self.groups}
+        for u in self.units:
+            for g in u.groups:
+                self._members.setdefault(g, []).append(u)
+
+    def unit(self, unit_id: str) -> Unit:
+        return self._units[unit_id]
+
+    def has_unit(self, unit_id: str) -> bool:
+        return unit_id in self._units
+
+    def group(self, group_id: str) -> UnitGroup:
+        return self._groups[group_id]
+
+    def is_group(self, ref: str) -> bool:
+        return ref in self._groups
+
+    def knows(self, ref: str) -> bool:
+        return self.has_unit(ref) or self.is_group(ref)
+
+    def members(self, group_id: str) -> list[Unit]:
+        return list(self._members.get(group_id, []))
+
+    def resolve(self, refs: Iterable[str]) -> list[Unit]:
+        """Units named by ids or group ids, each once, in the order first named."""
+        seen: dict[str, Unit] = {}
+        for ref in refs:
+            found = self.members(ref) if self.is_group(ref) else [self.unit(ref)]
+            for u in found:
+                seen.setdefault(u.id, u)
+        return list(seen.values())
+
+    def label(self, ref: str) -> str:
+        """The Vietnamese name of a unit or a group."""
+        return self.group(ref).name if self.is_group(ref) else self.unit(ref).name

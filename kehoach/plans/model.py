@@ -1,0 +1,264 @@
+"""The plan model: what one KẾ HOẠCH says, as validated values.
+
+A plan references units and unit groups by id; both live in the shared unit directory
+(``kehoach.plans.directory``), so one deployment can hold the plans of many offices.
+Dates a plan repeats every year are written ``dd/mm`` (``DayMonth``); one-off dates
+``dd/mm/yyyy``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from kehoach.calendar import DueOnDayOff
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+
+
+class DayMonth(BaseModel):
+    """A day of the year a plan repeats every year, e.g. 30/05."""
+
+    model_config = ConfigDict(frozen=True)
+    day: int
+    month: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})\s*", value)
+            if not m:
+                raise ValueError(f"'{value}' không đúng dạng ngày/tháng (dd/mm)")
+            value = {"day": int(m[1]), "month": int(m[2])}
+        if isinstance(value, dict):
+            try:
+                date(2028, int(value["month"]), int(value["day"]))  # a leap year admits 29/02
+            except (ValueError, KeyError, TypeError):
+                shown = f"{value.get('day', '?'):0>2}/{value.get('month', '?'):0>2}"
+                raise ValueError(f"ngày {shown} không tồn tại") from None
+        return value
+
+    def in_year(self, year: int) -> date:
+        """The date in ``year``; 29/02 falls back to 28/02 outside leap years."""
+        try:
+            return date(year, self.month, self.day)
+        except ValueError:
+            return date(year, self.month, self.day - 1)
+
+    def __str__(self) -> str:
+        return f"{self.day:02d}/{self.month:02d}"
+
+
+def _parse_vn_date(value: Any) -> Any:
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", value)
+        if not m:
+            raise ValueError(f"'{value}' không đúng dạng ngày/tháng/năm (dd/mm/yyyy)")
+        try:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            raise ValueError(f"ngày {value.strip()} không tồn tại") from None
+    return value
+
+
+VnDate = Annotated[date, BeforeValidator(_parse_vn_date)]
+
+
+def _parse_time(value: Any) -> Any:
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if not m or int(m[1]) > 23 or int(m[2]) > 59:
+            raise ValueError(f"'{value}' không phải giờ hợp lệ (HH:MM)")
+        return time(int(m[1]), int(m[2]))
+    return value
+
+
+LocalTime = Annotated[time, BeforeValidator(_parse_time)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cadence(StrEnum):
+    """How often a task recurs, as plans write it."""
+
+    CONTINUOUS = "thuong_xuyen"  # "Thường xuyên": reminded every ReminderPolicy.continuous_every
+    MONTHLY = "hang_thang"
+    QUARTERLY = "hang_quy"
+    BY_DATE = "theo_thoi_han"  # done by ``Task.due``
+    CAMPAIGN = "theo_dot"  # done within a campaign; the campaign's messages remind it
+
+
+class Every(StrEnum):
+    MONTH = "thang"
+    QUARTER = "quy"
+
+
+class PeriodKind(StrEnum):
+    """Reporting periods; windows follow Nghị định 09/2019/NĐ-CP, Điều 12."""
+
+    SEMIANNUAL = "6_thang"  # 15/12 of the previous year to 14/06
+    ANNUAL = "nam"  # 15/12 of the previous year to 14/12
+    CAMPAIGN = "thang_hanh_dong"  # the campaign's own dates
+
+
+class IndicatorKind(StrEnum):
+    FLOW = "flow"  # happened during the period: summed
+    STOCK = "stock"  # a headcount at the end of the window
+    FLAG = "flag"  # có/không
+    TEXT = "text"  # narrative
+
+
+class Signer(_Model):
+    authority: str = Field(description="TM. / KT. / TL. line, e.g. 'KT. GIÁM ĐỐC'")
+    title: str
+    position: str | None = None
+    name: str
+
+
+class ParentPlan(_Model):
+    number: str
+    date: VnDate
+    issuer: str
+    title: str | None = None
+
+
+class Recipient(_Model):
+    """One line of "Nơi nhận"."""
+
+    name: str
+    units: list[str] = Field(default_factory=list, description="unit or group ids it stands for")
+    note: str | None = None
+
+
+class Task(_Model):
+    id: Id
+    section: str
+    title: str
+    content: list[str] = Field(min_length=1)
+    lead: list[str] = Field(min_length=1)
+    coordinating: list[str] = Field(default_factory=list)
+    cadence: Cadence
+    due: DayMonth | None = None
+
+    @model_validator(mode="after")
+    def _due_matches_cadence(self) -> Task:
+        if self.cadence is Cadence.BY_DATE and self.due is None:
+            raise ValueError("nhiệm vụ 'theo_thoi_han' cần trường 'due' (dd/mm)")
+        return self
+
+
+class Upward(_Model):
+    """The office's own report to the body above (the compile-and-send deadline)."""
+
+    to: str = Field(description="name of the receiving body, e.g. Sở Nội vụ")
+    unit: str | None = Field(default=None, description="its id in the directory, when it has one")
+    due: DayMonth
+
+
+class Report(_Model):
+    id: Id
+    title: str
+    period: PeriodKind
+    units: list[str] = Field(min_length=1, description="unit or group ids that report")
+    to: str = Field(description="unit id that receives and compiles, usually the office")
+    due: DayMonth = Field(description="units' deadline to the office")
+    upward: Upward | None = None
+    campaign: str | None = Field(default=None, description="campaign id, for period thang_hanh_dong")
+
+
+class Campaign(_Model):
+    id: Id
+    title: str
+    start: DayMonth
+    end: DayMonth
+    units: list[str] = Field(min_length=1)
+    activities: list[str] = Field(default_factory=list)
+    notice_working_days_before: int = Field(default=5, ge=1, le=30)
+    report: str | None = Field(default=None, description="report id whose results the closing asks for")
+
+
+class Occasion(_Model):
+    id: Id
+    title: str
+    date: DayMonth
+    units: list[str] = Field(min_length=1)
+    activities: list[str] = Field(default_factory=list, description="what the plan asks units to hold that day")
+    notice_working_days_before: int = Field(default=5, ge=0, le=30)
+
+
+class Indicator(_Model):
+    """One figure (or narrative) a report form asks for; rates are computed at roll-up."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    label: str
+    unit_of_measure: str | None = None
+    kind: IndicatorKind
+    by_sex: bool = False
+    reports: list[str] = Field(min_length=1, description="report ids whose form includes it")
+    submitted_by: list[str] = Field(default_factory=list, description="empty: every reporting unit")
+    task: str | None = Field(default=None, description="task id it gives evidence for")
+
+
+class ReminderPolicy(_Model):
+    """When to remind around a due date, in working days, and whom to escalate to."""
+
+    before: list[Annotated[int, Field(ge=1, le=60)]] = Field(default_factory=lambda: [10, 5, 2, 1])
+    on_due: bool = True
+    after: list[Annotated[int, Field(ge=1, le=60)]] = Field(default_factory=lambda: [1, 3])
+    escalate_to: str | None = Field(default=None, description="unit id; default: the report's 'to'")
+    office_before: list[Annotated[int, Field(ge=1, le=60)]] = Field(
+        default_factory=lambda: [5, 1], description="the office's own upward deadline, plus the day itself"
+    )
+    send_time: LocalTime = time(8, 0)
+    continuous_every: Every = Every.QUARTER
+    due_on_day_off: DueOnDayOff = DueOnDayOff.PREVIOUS_WORKING_DAY
+
+
+class Plan(_Model):
+    id: Id
+    title: str
+    symbol: str = Field(description="ký hiệu, e.g. KH-STP")
+    number: str | None = Field(default=None, description="số; blank until the document is numbered")
+    issuer: str = Field(description="unit id of the issuing body")
+    issuer_label: str | None = Field(default=None, description="as printed when not the unit name")
+    place: str
+    issued: str = Field(description="as written, e.g. 'tháng 4 năm 2026'")
+    year: int = Field(ge=2000, le=2100)
+    effective_from: VnDate
+    parent_plan: ParentPlan | None = None
+    office: str = Field(description="unit id that follows up and compiles")
+    units: list[str] = Field(min_length=1, description="every body named in Tổ chức thực hiện")
+    tasks: list[Task] = Field(min_length=1)
+    reports: list[Report] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=list)
+    occasions: list[Occasion] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    recipients: list[Recipient] = Field(min_length=1)
+    signer: Signer
+    reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+
+    @property
+    def label(self) -> str:
+        """``Kế hoạch số …/KH-STP`` as people cite it."""
+        number = self.number or "…"
+        return f"Kế hoạch số {number}/{self.symbol}"
+
+    def report(self, report_id: str) -> Report:
+        for r in self.reports:
+            if r.id == report_id:
+                return r
+        raise KeyError(report_id)
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        for c in self.campaigns:
+            if c.id == campaign_id:
+                return c
+        raise KeyError(campaign_id)

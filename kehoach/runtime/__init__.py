@@ -1,0 +1,3 @@
+"""Running the flows: ``schedules.py`` reads prefect.yaml's schedules, ``runner.py`` is the
+embedded APScheduler runner, ``agenda.py`` the days a plan has something to do,
+``simulation.py`` a simulated year against a moving clock."""

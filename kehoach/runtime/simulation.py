@@ -1,0 +1,196 @@
+"""A year in minutes: the flows run against a simulated clock, day by day, at prefect.yaml's times.
+
+For each working day the loop walks the dispatch schedule's ticks and dispatches whenever
+something is due (an empty tick would do nothing, so it is not run). The per-plan flows run
+at their scheduled time on the days their plan has an event (``agenda``), and the morning
+sync runs once per simulated year (the config does not change while simulating, and sync is
+idempotent). Before each report is due, a share of the units submit through the submissions
+API, so reminders stop for them and escalations name only the missing. Nothing here imports
+Prefect: the CLI (or a test) injects the flows as ``Flows``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from kehoach.runtime.agenda import agenda
+from kehoach.calendar import VN_TZ, WorkingCalendar, at_local
+from kehoach.plans.config import Config
+from kehoach.plans.model import IndicatorKind, Plan
+from kehoach.runtime.runner import cron_trigger
+from kehoach.runtime.schedules import Deployment, by_kind
+from kehoach.store.db import session
+from kehoach.store.outbox import due
+from kehoach.submissions.forms import form_indicators
+from kehoach.submissions.notices import confirmation, enqueue
+from kehoach.submissions.periods import Period, periods_of_year
+from kehoach.submissions.record import record_submission
+from kehoach.submissions.tracking import expected_units
+
+SUBMIT_AT = time(10, 0)
+
+
+@dataclass
+class Flows:
+    """The flow callables; each takes the flow's parameters and ``now``."""
+
+    sync: Callable[..., Any]
+    dispatch: Callable[..., Any]
+    collection: Callable[..., Any]
+    campaign: Callable[..., Any]
+    recurring: Callable[..., Any]
+
+
+@dataclass
+class Options:
+    start: date
+    end: date
+    plan_ids: list[str]
+    submit_share: float = 0.6  # of the expected units, who report before the deadline
+    submit_days_before: int = 3  # working days before the (working) due day
+    data_dir: Path = Path("data")
+
+
+@dataclass
+class Tick:
+    now: datetime
+    flow: str
+    result: Any
+
+
+@dataclass
+class Progress:
+    day: date
+    days_done: int
+    days_total: int
+    ticks: list[Tick] = field(default_factory=list)
+
+
+def submits(plan_id: str, period_id: str, unit_id: str, share: float) -> bool:
+    """A stable, pseudo-random choice: the same units submit in every run of the simulation."""
+    h = hashlib.sha256(f"{plan_id}/{period_id}/{unit_id}".encode()).digest()
+    return int.from_bytes(h[:4], "big") / 2**32 < share
+
+
+def sample_values(plan: Plan, config: Config, period: Period, unit_id: str) -> dict[str, Any]:
+    """Small plausible figures, so the roll-up of a simulated period has something to sum."""
+    values: dict[str, Any] = {}
+    for i, ind in enumerate(form_indicators(plan, config.directory, period.report, unit_id), start=1):
+        if ind.kind is IndicatorKind.FLAG:
+            values[ind.id] = True
+        elif ind.kind is IndicatorKind.TEXT:
+            values[ind.id] = "Đã triển khai theo kế hoạch (số liệu mô phỏng)."
+        elif ind.by_sex:
+            values[ind.id] = {"nam": i, "nu": i + 1}
+        else:
+            values[ind.id] = {"tong": i + 1}
+    return values
+
+
+def tick_times(d: Deployment, day: date) -> list[datetime]:
+    """The deployment's schedule fire times within one day (Asia/Ho_Chi_Minh)."""
+    out: list[datetime] = []
+    start = at_local(day, time(0, 0)) - timedelta(microseconds=1)
+    end = at_local(day + timedelta(days=1), time(0, 0))
+    for s in d.schedules:
+        trig = cron_trigger(s)
+        t = trig.get_next_fire_time(None, start)
+        while t is not None and t < end:
+            out.append(t.astimezone(VN_TZ))
+            t = trig.get_next_fire_time(t, t + timedelta(seconds=1))
+    return sorted(set(out))
+
+
+def first_tick(deployments: list[Deployment], day: date) -> datetime | None:
+    times = [t for d in deployments for t in tick_times(d, day)]
+    return min(times) if times else None
+
+
+class Simulation:
+    def __init__(self, config: Config, engine: Engine, deployments: list[Deployment], flows: Flows,
+                 options: Options) -> None:
+        self.config, self.engine, self.flows, self.opts = config, engine, flows, options
+        self.deployments = deployments
+        years = list(range(options.start.year, options.end.year + 1))
+        self.cal: WorkingCalendar = config.calendar(years)
+        self.plans = [config.plan(p) for p in options.plan_ids]
+        self.agendas = {(p.id, y): agenda(p, y, self.cal, config.directory) for p in self.plans for y in years}
+        self.submissions = self._plan_submissions(years)
+        self._synced_years: set[int] = set()
+
+    def _plan_submissions(self, years: list[int]) -> dict[date, list[tuple[Plan, Period, str]]]:
+        out: dict[date, list[tuple[Plan, Period, str]]] = {}
+        for plan in self.plans:
+            for year in years:
+                for period in periods_of_year(plan, year):
+                    target = self.cal.target_for_due(period.due, plan.reminder_policy.due_on_day_off)
+                    day = self.cal.add_working_days(target, -self.opts.submit_days_before)
+                    for unit in expected_units(self.config.directory, period):
+                        if submits(plan.id, period.id, unit.id, self.opts.submit_share):
+                            out.setdefault(day, []).append((plan, period, unit.id))
+        return out
+
+    def _submit(self, day: date) -> None:
+        now = at_local(day, SUBMIT_AT)
+        with session(self.engine) as s:
+            for plan, period, unit_id in self.submissions.get(day, []):
+                row = record_submission(s, self.opts.data_dir, plan_id=plan.id, period=period.id, unit_id=unit_id,
+                                        values=sample_values(plan, self.config, period, unit_id), now=now,
+                                        source="simulation")
+                enqueue(s, confirmation(plan, self.config.directory, period, unit_id, row.version, now, None), now)
+
+    def _has_due(self, now: datetime) -> bool:
+        with session(self.engine) as s:
+            return bool(due(s, now, limit=1))
+
+    def day(self, day: date) -> list[Tick]:
+        """Run one simulated day; returns what ran, in order."""
+        ticks: list[Tick] = []
+        if not self.cal.is_working_day(day):
+            return ticks
+        sync_at = first_tick(by_kind(self.deployments, "sync"), day) or at_local(day, time(6, 30))
+        if day.year not in self._synced_years:
+            ticks.append(Tick(sync_at, "sync", self.flows.sync(year=day.year, now=sync_at)))
+            self._synced_years.add(day.year)
+        runs: list[tuple[datetime, str, Callable[..., Any], dict[str, Any]]] = []
+        for kind, call in (("collection", self.flows.collection), ("campaign", self.flows.campaign),
+                           ("recurring", self.flows.recurring)):
+            for d in by_kind(self.deployments, kind):
+                plan_id = d.parameters.get("plan_id")
+                plans = [plan_id] if plan_id else [p.id for p in self.plans]
+                if not any(day in self.agendas[(p, day.year)][kind] for p in plans if (p, day.year) in self.agendas):
+                    continue
+                for t in tick_times(d, day):
+                    runs.append((t, kind, call, dict(d.parameters)))
+        for t in [t for d in by_kind(self.deployments, "dispatch") for t in tick_times(d, day)]:
+            runs.append((t, "dispatch", self.flows.dispatch, {}))
+        submit_at = at_local(day, SUBMIT_AT)
+        submitted = False
+        for t, kind, call, params in sorted(runs, key=lambda r: (r[0], r[1] != "dispatch")):
+            if not submitted and t >= submit_at:
+                self._submit(day)
+                submitted = True
+            if kind == "dispatch" and not self._has_due(t):
+                continue
+            ticks.append(Tick(t, kind, call(**params, now=t)))
+        if not submitted:
+            self._submit(day)
+        return ticks
+
+    def run(self, progress: Callable[[Progress], None] | None = None) -> list[Tick]:
+        self._synced_years = set()
+        days = [self.opts.start + timedelta(n) for n in range((self.opts.end - self.opts.start).days + 1)]
+        all_ticks: list[Tick] = []
+        for i, d in enumerate(days, start=1):
+            ticks = self.day(d)
+            all_ticks += ticks
+            if progress:
+                progress(Progress(d, i, len(days), ticks))
+        return all_ticks

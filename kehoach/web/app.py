@@ -1,0 +1,95 @@
+"""The web app: one FastAPI application for units' signed-link forms and, later, office pages.
+
+Units never log in: their signed link is the credential (``kehoach.submissions.links``).
+Office pages (status board, contacts, roll-up review) will mount here behind a login.
+Every error a person can meet is rendered as a Vietnamese page with the right status code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kehoach.calendar import VN_TZ
+from kehoach.plans.config import Config
+from kehoach.settings import Settings
+from notifications.vietnamese import vi_date
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    403: "Không có quyền truy cập",
+    404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ",
+    413: "Tệp quá lớn",
+    415: "Loại tệp không được chấp nhận",
+    500: "Lỗi hệ thống",
+}
+MESSAGES = {
+    404: "Không tìm thấy trang, kế hoạch, đơn vị hoặc kỳ báo cáo được yêu cầu.",
+    405: "Trang này không hỗ trợ thao tác vừa thực hiện.",
+}
+
+
+class PortalError(Exception):
+    """Raised by a handler to show the error page with ``status`` and a Vietnamese message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass
+class PortalState:
+    settings: Settings
+    config: Config
+    engine: Engine
+    clock: Callable[[], datetime]
+    templates: Jinja2Templates
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.settings.portal_max_upload_mb * 1024 * 1024
+
+
+def vn_now() -> datetime:
+    return datetime.now(VN_TZ)
+
+
+def render_error(state: PortalState, request: Request, status: int, message: str) -> HTMLResponse:
+    return state.templates.TemplateResponse(
+        request, "error.html", {"status": status, "title": TITLES.get(status, "Lỗi"), "message": message},
+        status_code=status,
+    )
+
+
+def create_app(settings: Settings, config: Config, engine: Engine,
+               clock: Callable[[], datetime] = vn_now) -> FastAPI:
+    """The app for one deployment; ``clock`` lets tests move time without patching."""
+    from kehoach.web.portal import routes
+
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.filters["vi_date"] = vi_date
+    app = FastAPI(title="kehoach", docs_url=None, redoc_url=None, openapi_url=None)
+    state = PortalState(settings, config, engine, clock, templates)
+    app.state.portal = state
+    app.include_router(routes.router)
+
+    @app.exception_handler(PortalError)
+    async def _portal_error(request: Request, exc: PortalError) -> HTMLResponse:
+        return render_error(state, request, exc.status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        return render_error(state, request, exc.status_code, MESSAGES.get(exc.status_code, TITLES.get(exc.status_code, "Lỗi")))
+
+    return app

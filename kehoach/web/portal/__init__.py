@@ -1,0 +1,1 @@
+"""The units' pages behind a signed link: the report form, its submission, the confirmation."""

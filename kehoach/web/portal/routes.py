@@ -1,0 +1,203 @@
+"""The unit's pages: the report form behind a signed link, its submission, the confirmation.
+
+Checks run in the order a person can fix them: an unknown plan or period is 404, a link
+that is tampered, expired or for another period is 403, a unit the report does not expect
+is 404, a forged post is 403; then an oversized file is 413, a wrong file type 415, and a
+bad figure shows the form again with the message beside the field. Nothing is stored unless
+everything passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import select
+from starlette.datastructures import UploadFile
+
+from kehoach.calendar import VN_TZ
+from kehoach.plans.directory import Unit
+from kehoach.errors import LinkError
+from kehoach.plans.model import IndicatorKind, Plan
+from kehoach.web import csrf
+from kehoach.web.app import PortalError, PortalState
+from kehoach.store.db import session
+from kehoach.store.submission_tables import Submission
+from kehoach.submissions import notices
+from kehoach.submissions.forms import (
+    NUMERIC_KINDS,
+    SEX_PARTS,
+    form_indicators,
+    report_indicators,
+    validate,
+)
+from kehoach.submissions.links import LINK_PREFIX, link_path, verify
+from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
+from kehoach.submissions.record import (
+    UnsupportedType,
+    Upload,
+    UploadTooLarge,
+    attachments_of,
+    check_upload,
+    record_submission,
+)
+from kehoach.submissions.tracking import expected_units
+
+router = APIRouter()
+FILE_FIELD = "tep_dinh_kem"
+MAX_FILES = 10
+
+
+@dataclass
+class Target:
+    plan: Plan
+    period: Period
+    unit: Unit
+    query: str  # the signed query string, carried to the post and the confirmation
+    aim: date  # the working day units are asked to report by (the plan's date may be a Saturday)
+
+    @property
+    def path(self) -> str:
+        return link_path(self.plan.id, self.period.id, self.unit.id)
+
+
+def _state(request: Request) -> PortalState:
+    state: PortalState = request.app.state.portal
+    return state
+
+
+def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Target:
+    state = _state(request)
+    plan = state.config.plans.get(plan_id)
+    if plan is None:
+        raise PortalError(404, f"Không tìm thấy kế hoạch “{plan_id}”.")
+    try:
+        period = resolve_period(plan, period_id)
+    except UnknownPeriod:
+        raise PortalError(404, f"Kế hoạch không có kỳ báo cáo “{period_id}”.") from None
+    e, s = request.query_params.get("e"), request.query_params.get("s")
+    try:
+        verify(state.settings, plan_id, unit_id, period_id, e, s, state.clock())
+    except LinkError as exc:
+        raise PortalError(403, str(exc)) from None
+    if unit_id not in {u.id for u in expected_units(state.config.directory, period)}:
+        raise PortalError(404, f"Đơn vị “{unit_id}” không thuộc danh sách báo cáo của kỳ này.")
+    aim = state.config.calendar([period.year]).target_for_due(period.due, plan.reminder_policy.due_on_day_off)
+    return Target(plan, period, state.config.directory.unit(unit_id), f"e={e}&s={s}", aim)
+
+
+def _form_page(request: Request, t: Target, *, raw: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+               status: int = 200, cookie: str | None = None) -> HTMLResponse:
+    state = _state(request)
+    cookie = cookie or request.cookies.get(csrf.COOKIE) or csrf.new_cookie()
+    indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
+    rows: list[dict[str, Any]] = []
+    for ind in indicators:
+        parts = [(f"{ind.id}__{p}", label) for p, label in SEX_PARTS] if ind.kind in NUMERIC_KINDS and ind.by_sex else [(ind.id, "")]
+        rows.append({"indicator": ind, "kind": ind.kind.value, "parts": parts, "numeric": ind.kind in NUMERIC_KINDS})
+    response = state.templates.TemplateResponse(request, "form.html", {
+        "t": t, "rows": rows, "raw": raw or {}, "errors": errors or {}, "file_field": FILE_FIELD,
+        "csrf_field": csrf.FIELD, "csrf_token": csrf.token_for(state.settings, cookie, t.path),
+        "max_mb": state.settings.portal_max_upload_mb, "action": f"{t.path}?{t.query}",
+    }, status_code=status)
+    response.set_cookie(csrf.COOKIE, cookie, httponly=True, samesite="strict", path=LINK_PREFIX,
+                        secure=state.settings.portal_base_url.startswith("https://"))
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    """What a person who opens the portal's address without a link sees: how to get one."""
+    state = _state(request)
+    plans = [{"label": p.label, "title": p.title, "office": state.config.directory.label(p.office)}
+             for p in state.config.plans.values()]
+    return state.templates.TemplateResponse(request, "home.html", {"plans": plans})
+
+
+@router.get(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}", response_class=HTMLResponse)
+async def show_form(request: Request, plan_id: str, period_id: str, unit_id: str) -> HTMLResponse:
+    return _form_page(request, _target(request, plan_id, period_id, unit_id))
+
+
+async def _read_uploads(files: list[Any], limit: int) -> list[Upload]:
+    uploads = []
+    for f in files:
+        if isinstance(f, UploadFile) and f.filename:
+            uploads.append(Upload(f.filename, await f.read(limit + 1)))
+    return uploads
+
+
+@router.post(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}", response_model=None)
+async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -> Response:
+    state = _state(request)
+    limit = state.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_FILES * limit + 1024 * 1024:
+        raise PortalError(413, f"Dữ liệu gửi lên vượt quá dung lượng cho phép ({state.settings.portal_max_upload_mb} MB mỗi tệp).")
+    t = _target(request, plan_id, period_id, unit_id)
+    form = await request.form(max_files=MAX_FILES, max_fields=2000)
+    cookie = request.cookies.get(csrf.COOKIE)
+    if not csrf.valid(state.settings, cookie, str(form.get(csrf.FIELD) or ""), t.path):
+        raise PortalError(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng mở lại đường dẫn báo cáo và gửi lại.")
+    raw = {k: v for k, v in form.items() if isinstance(v, str)}
+    indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
+    checked = validate(indicators, raw)
+    uploads = await _read_uploads(form.getlist(FILE_FIELD), limit)
+    status = 400
+    for upload in uploads:
+        try:
+            check_upload(upload, limit)
+        except UploadTooLarge as exc:
+            checked.errors[FILE_FIELD], status = str(exc), 413
+        except UnsupportedType as exc:
+            checked.errors[FILE_FIELD], status = str(exc), 415
+    if not checked.ok:
+        return _form_page(request, t, raw=raw, errors=checked.errors, status=status, cookie=cookie)
+    now = state.clock()
+    with session(state.engine) as s:
+        row = record_submission(
+            s, state.settings.data_dir, plan_id=t.plan.id, period=t.period.id, unit_id=t.unit.id,
+            values=checked.values, now=now, source="portal", uploads=uploads, max_upload_bytes=limit,
+            estimate=raw.get("uoc_tinh") == "co", submitter=(raw.get("nguoi_gui") or "").strip()[:200] or None,
+        )
+        link = f"{state.settings.portal_base_url.rstrip('/')}{t.path}?{t.query}"
+        notices.enqueue(s, notices.confirmation(t.plan, state.config.directory, t.period, t.unit.id, row.version, now, link), now)
+    return RedirectResponse(f"{t.path}/da-nhan?{t.query}&v={row.version}", status_code=303)
+
+
+@router.get(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}/da-nhan", response_class=HTMLResponse)
+async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: str) -> HTMLResponse:
+    state = _state(request)
+    t = _target(request, plan_id, period_id, unit_id)
+    version = request.query_params.get("v", "")
+    with session(state.engine) as s:
+        row = s.exec(select(Submission).where(
+            Submission.plan == plan_id, Submission.period == period_id, Submission.unit == unit_id,
+            Submission.version == (int(version) if version.isdigit() else -1),
+        )).first()
+        if row is None:
+            raise PortalError(404, "Không tìm thấy bản báo cáo đã gửi.")
+        files = attachments_of(s, row.id or 0)
+    labels = {i.id: i for i in report_indicators(t.plan, t.period.report)}
+    shown = []
+    for key, value in row.values.items():
+        ind = labels.get(key)
+        if ind is None:
+            continue
+        if ind.kind is IndicatorKind.FLAG:
+            text = "Có" if value else "Không"
+        elif ind.kind is IndicatorKind.TEXT:
+            text = value
+        elif ind.by_sex:
+            text = f"{value['nam'] + value['nu']} (nam {value['nam']}, nữ {value['nu']})"
+        else:
+            text = str(value["tong"])
+        shown.append((ind.label, text))
+    return state.templates.TemplateResponse(request, "confirmation.html", {
+        "t": t, "row": row, "shown": shown, "files": files, "when": row.submitted_at.astimezone(VN_TZ),
+        "form_url": f"{t.path}?{t.query}",
+    })
+

@@ -1,0 +1,114 @@
+"""Real Chromium through Playwright: a unit opens its signed link, fills the form, attaches a
+file and sees the confirmation; a tampered link shows the Vietnamese 403 page.
+
+Skipped when Debian's Chromium is missing, unless CI=true, where a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from kehoach.plans.config import Config
+from kehoach.web.app import create_app
+from kehoach.settings import Settings
+from kehoach.store.db import session
+from kehoach.store.submission_tables import Attachment, Submission
+from kehoach.submissions.links import make_link
+from tests import reporting_world as world
+from tests.web.portal.conftest import NOW
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing in CI: run .ci/chromium.sh", pytrace=False)
+    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_portal(portal_settings: Settings, config: Config, engine: Engine) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = portal_settings.model_copy(update={"portal_base_url": base})
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, config, engine, clock=lambda: NOW),
+                                           host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("portal did not start")
+        time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser.new_page()
+        browser.close()
+
+
+def test_unit_fills_the_form_attaches_a_file_and_sees_the_confirmation(
+    live_portal: str, page: Page, portal_settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    # Given Công an xã's signed link for the 2026 annual report
+    settings = portal_settings.model_copy(update={"portal_base_url": live_portal})
+    url = make_link(settings, world.PLAN_ID, "yk-cong-an", "nam-2026", NOW + timedelta(days=30))
+    attachment = tmp_path / "bao-cao-cong-an.docx"
+    attachment.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    # When it opens the link, first sends a negative figure, then corrects it
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("năm 2026")
+    for box in page.locator("input[type=text][inputmode=numeric]").all():
+        box.fill("1")
+    page.fill("#tuyen_truyen_so_cuoc", "-4")
+    page.fill("#tuyen_truyen_luot_nguoi__nu", "12")
+    page.fill("#ket_qua_noi_bat", "Phối hợp tổ chức 3 buổi tuyên truyền tại các thôn.")
+    page.click("#gui-bao-cao")
+    expect(page.locator("#loi-tuyen_truyen_so_cuoc")).to_have_text("Số liệu không được âm.")
+    page.fill("#tuyen_truyen_so_cuoc", "3")
+    page.set_input_files("#tep_dinh_kem", str(attachment))
+    page.click("#gui-bao-cao")
+    # Then the confirmation page shows, and the submission and its file are stored
+    expect(page.locator("#xac-nhan")).to_contain_text("Hệ thống đã nhận báo cáo")
+    expect(page.locator("body")).to_contain_text("bao-cao-cong-an.docx")
+    with session(engine) as s:
+        row = s.exec(select(Submission)).one()
+        assert row.values["tuyen_truyen_so_cuoc"] == {"tong": 3}
+        assert row.values["tuyen_truyen_luot_nguoi"] == {"nam": 1, "nu": 12}
+        assert s.exec(select(Attachment)).one().filename == "bao-cao-cong-an.docx"
+
+
+def test_tampered_link_shows_the_403_page(live_portal: str, page: Page, portal_settings: Settings) -> None:
+    settings = portal_settings.model_copy(update={"portal_base_url": live_portal})
+    url = make_link(settings, world.PLAN_ID, "yk-cong-an", "nam-2026", NOW + timedelta(days=30))
+    response = page.goto(url.replace("s=", "s=x"))
+    assert response is not None and response.status == 403
+    expect(page.locator("h1")).to_have_text("Không có quyền truy cập")
+    expect(page.locator("#error-message")).to_contain_text("không hợp lệ")
