@@ -2,13 +2,14 @@
 
     plans.py     validate, preview
     delivery.py  sync, dispatch, outbox
+    lifecycle.py plan pause, resume, retire, list
     reports.py   submit, status, rollup, extend, link, portal
     runtime.py   run (embedded scheduler + portal), simulate
 """
 
 from __future__ import annotations
 
-from kehoach.cli import delivery, plans, reports, runtime  # noqa: F401  (registers their commands)
+from kehoach.cli import delivery, lifecycle, plans, reports, runtime  # noqa: F401  (registers their commands)
 from kehoach.cli.app import app
 
 

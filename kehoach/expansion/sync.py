@@ -3,6 +3,8 @@
 Idempotent: a second run adds nothing. A plan change updates the pending rows it concerns,
 and a notification the plan no longer produces is skipped with the reason; rows already
 sent, failed or skipped are never touched, so the outbox stays a true record of the past.
+A whole sync also skips the pending rows of plans no longer in the config (renamed or
+deleted) and of retired plans, so removing a plan file stops its reminders.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any
 from sqlmodel import Session
 
 from kehoach.plans.config import Config
+from kehoach.plans.lifecycle import PlanState, plan_states
 from kehoach.expansion.expand import expand
 from kehoach.notification import Notification
-from kehoach.store.outbox import UpsertCounts, retire_missing, upsert_by_key
+from kehoach.store.outbox import UpsertCounts, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key
 
 RETIRED = "Không còn trong kế hoạch (đã đồng bộ lại)"
+PLAN_GONE = "Kế hoạch không còn trong cấu hình (đã đồng bộ lại)"
 
 
 @dataclass
@@ -29,7 +33,7 @@ class SyncCounts:
     updated: int = 0
     unchanged: int = 0
     frozen: int = 0  # already sent, failed, skipped or being sent: left as they are
-    retired: int = 0  # pending rows the plans no longer produce
+    retired: int = 0  # pending rows the plans no longer produce, or of plans gone from the config
     by_plan: dict[str, int] = field(default_factory=dict)  # notifications expanded per plan
 
     def as_dict(self) -> dict[str, Any]:
@@ -51,11 +55,23 @@ def sync_notifications(
     return counts
 
 
-def sync(config: Config, year: int, session: Session, now: datetime) -> SyncCounts:
-    """Expand every plan of ``config`` for ``year`` and upsert the result into the outbox."""
+def sync(
+    config: Config, year: int, session: Session, now: datetime, plan_ids: Iterable[str] | None = None,
+) -> SyncCounts:
+    """Expand the plans of ``config`` (all, or ``plan_ids``) for ``year`` into the outbox.
+
+    Retired plans are not expanded. Syncing every plan also skips the pending rows of plans
+    the config no longer has.
+    """
     calendar = config.calendar([year])
+    states = plan_states(session.get_bind())  # type: ignore[arg-type]
+    chosen = list(config.plans) if plan_ids is None else [config.plan(p).id for p in plan_ids]
+    live = [p for p in chosen if states.get(p) != PlanState.RETIRED]
     notifications: list[Notification] = []
-    for plan in config.plans.values():
-        notifications += expand(plan, year, config.directory, calendar)
-    return sync_notifications(session, year, config.plans, notifications, now)
+    for plan_id in live:
+        notifications += expand(config.plans[plan_id], year, config.directory, calendar)
+    counts = sync_notifications(session, year, live, notifications, now)
+    if plan_ids is None:
+        counts.retired += skip_plan_rows(session, plans_with_pending(session) - set(config.plans), now, PLAN_GONE)
+    return counts
 

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from kehoach.notification import Notification
+from kehoach.store.plan_tables import PlanState, PlanStateRow
 from kehoach.store.tables import DeliveryAttempt, Outbox, Source, Status, UTCDateTime
 
 CHUNK = 500
@@ -133,12 +134,38 @@ def retire_missing(
     return len(gone)
 
 
+def plans_with_pending(session: Session) -> set[str]:
+    """Every plan id that still has rows waiting to be sent."""
+    return set(session.scalars(select(Outbox.plan).where(Outbox.status == Status.PENDING.value).distinct()))
+
+
+def skip_plan_rows(session: Session, plan_ids: Iterable[str], now: datetime, reason: str) -> int:
+    """Skip every pending row of these plans, whatever its year or source, with ``reason``."""
+    plans = list(plan_ids)
+    if not plans:
+        return 0
+    done = session.execute(
+        update(Outbox).where(col(Outbox.plan).in_(plans), Outbox.status == Status.PENDING.value)
+        .values(status=Status.SKIPPED.value, last_error=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0  # type: ignore[attr-defined]
+    session.commit()
+    return done
+
+
 def _due(now: datetime) -> ColumnElement[bool]:
-    """Due and not held by a live claim; an expired ``sending`` claim is due again."""
-    return or_(
-        and_(Outbox.status == Status.PENDING.value, Outbox.send_at <= now,
-             or_(col(Outbox.claimed_until).is_(None), col(Outbox.claimed_until) < now)),
-        and_(Outbox.status == Status.SENDING.value, col(Outbox.claimed_until) < now),
+    """Due, not held by a live claim, and of a plan not paused or retired.
+
+    An expired ``sending`` claim is due again.
+    """
+    held = select(PlanStateRow.plan).where(PlanStateRow.state != PlanState.ACTIVE.value)
+    return and_(
+        or_(
+            and_(Outbox.status == Status.PENDING.value, Outbox.send_at <= now,
+                 or_(col(Outbox.claimed_until).is_(None), col(Outbox.claimed_until) < now)),
+            and_(Outbox.status == Status.SENDING.value, col(Outbox.claimed_until) < now),
+        ),
+        col(Outbox.plan).not_in(held),
     )
 
 
