@@ -1,7 +1,8 @@
 """What every flow shares: settings, config and the database, loaded once per process.
 
 Loading the plans and building the holiday calendar takes a moment; a dispatch every 15
-minutes (or a simulated year of them) must not pay it each time. The cache is keyed by the
+minutes (or a simulated year of them) must not pay it each time, yet a change made in the
+console (a contact, an uploaded plan) is seen by the next run. The cache is keyed by the
 settings that decide what is loaded, so a test that points at another data folder gets its own.
 """
 
@@ -17,7 +18,8 @@ from prefect.runtime import flow_run
 from sqlalchemy import Engine
 
 from kehoach.calendar import VN_TZ
-from kehoach.plans.config import Config, load_config
+from kehoach.plans.config import Config
+from kehoach.plans.live import LiveConfig
 from kehoach.settings import Settings
 from kehoach.store.db import make_engine
 
@@ -25,14 +27,20 @@ from kehoach.store.db import make_engine
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
-    config: Config
+    live: LiveConfig
     engine: Engine
+
+    @property
+    def config(self) -> Config:
+        """The config as of now: reloaded when the console changed the directory or a plan file."""
+        return self.live.current(datetime.now(VN_TZ))
 
 
 @lru_cache(maxsize=8)
 def _runtime(_key: str) -> Runtime:
     settings = Settings()
-    return Runtime(settings, load_config(settings), make_engine(settings.resolved_database_url))
+    engine = make_engine(settings.resolved_database_url)
+    return Runtime(settings, LiveConfig(settings, engine), engine)
 
 
 def runtime() -> Runtime:

@@ -1,6 +1,7 @@
 """The ``kehoach`` command line; one module per group of commands.
 
     plans.py     validate, preview
+    contacts.py  contacts export, contacts import
     delivery.py  sync, dispatch, outbox
     lifecycle.py plan pause, resume, retire, list
     reports.py   submit, status, rollup, extend, link, portal
@@ -9,7 +10,7 @@
 
 from __future__ import annotations
 
-from kehoach.cli import delivery, lifecycle, plans, reports, runtime  # noqa: F401  (registers their commands)
+from kehoach.cli import contacts, delivery, lifecycle, plans, reports, runtime  # noqa: F401  (registers their commands)
 from kehoach.cli.app import app
 
 

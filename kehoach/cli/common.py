@@ -14,6 +14,7 @@ from kehoach.calendar import VN_TZ
 from kehoach.plans.config import Config, load_config
 from kehoach.errors import PlanError
 from kehoach.settings import Settings
+from kehoach.store.db import make_engine
 
 console = Console()
 err_console = Console(stderr=True)
@@ -28,10 +29,17 @@ def settings() -> Settings:
     return Settings()
 
 
-def config(files: Iterable[Path] | None = None) -> Config:
-    """The validated config, or every issue printed and exit code 1."""
+def config(files: Iterable[Path] | None = None, *, database: bool = True) -> Config:
+    """The validated config, or every issue printed and exit code 1.
+
+    The directory is the database's (seeded from contacts.yaml on a fresh install), as the
+    console's; ``database=False`` reads only the files under config/ (``kehoach validate``).
+    """
+    s = settings()
     try:
-        return load_config(settings(), files)
+        if not database:
+            return load_config(s, files)
+        return load_config(s, files, engine=make_engine(s.resolved_database_url), now=datetime.now(VN_TZ))
     except PlanError as exc:
         for issue in exc.issues:
             err_console.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections import defaultdict
 from enum import StrEnum
 from itertools import groupby
 from pathlib import Path
@@ -16,8 +15,8 @@ from rich.table import Table
 
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail
-from kehoach.expansion.expand import expand
-from kehoach.notification import KIND_LABELS, Notification
+from kehoach.expansion.preview import preview_events, preview_notifications
+from kehoach.notification import Notification
 from notifications.vietnamese import vi_date
 
 class Format(StrEnum):
@@ -31,7 +30,7 @@ def validate(
     files: Annotated[list[Path] | None, typer.Argument(help="các tệp kế hoạch; mặc định config/plans/*.yaml")] = None,
 ) -> None:
     """Check the unit directory, the calendar overrides and the plans; list every error found."""
-    cfg = config(files or None)
+    cfg = config(files or None, database=False)
     for plan in cfg.plans.values():
         console.print(
             f"[green]✓[/] {plan.id}: {len(plan.tasks)} nhiệm vụ, {len(plan.reports)} báo cáo, "
@@ -53,8 +52,7 @@ def preview(
         plans = [cfg.plan(plan)] if plan else list(cfg.plans.values())
     except KeyError as exc:
         fail(str(exc.args[0]))
-    cal = cfg.calendar([year])
-    notes = sorted((n for p in plans for n in expand(p, year, cfg.directory, cal)), key=lambda n: (n.send_at, n.key))
+    notes = preview_notifications(plans, year, cfg.directory, cfg.calendar([year]))
     if format is Format.JSON:
         json.dump([n.as_dict() for n in notes], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -69,18 +67,13 @@ def preview(
 
 def _print_table(notes: list[Notification], names: dict[str, str], year: int) -> None:
     """One table per month; one row per event, its recipients summarised."""
-    for month, in_month in groupby(notes, key=lambda n: n.send_at.month):
-        events: dict[tuple[object, ...], list[Notification]] = defaultdict(list)
-        for n in in_month:
-            events[(n.send_at.date(), n.plan, n.kind, n.subject)].append(n)
+    for month, events in groupby(preview_events(notes), key=lambda e: e.day.month):
         table = Table(title=f"Tháng {month}/{year}", title_justify="left", show_lines=False, expand=True)
         table.add_column("Ngày gửi", style="cyan", no_wrap=True)
         for col, style in (("Kế hoạch", "magenta"), ("Loại", ""), ("Nội dung", ""), ("Gửi đến", "green")):
             table.add_column(col, style=style, overflow="fold")
-        for (day, plan_id, kind, subject), group in events.items():
-            units = list(dict.fromkeys(n.unit for n in group))
-            channels = ", ".join(sorted({n.channel for n in group}))
-            who = ", ".join(names[u] for u in units[:3]) + (f" và {len(units) - 3} đơn vị khác" if len(units) > 3 else "")
-            table.add_row(vi_date(day), plan_id, KIND_LABELS[kind], subject, f"{who} ({channels})")  # type: ignore[index,arg-type]
+        for e in events:
+            table.add_row(vi_date(e.day), e.plan, e.kind_label, e.subject,
+                          f"{e.recipients(names)} ({', '.join(e.channels)})")
         console.print(table)
     console.print(f"Tổng cộng {len(notes)} thông báo.")

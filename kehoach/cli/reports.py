@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,15 +10,17 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlmodel import Session
 
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, parse_now, settings
 from kehoach.plans.config import Config
 from kehoach.errors import SubmissionError
 from kehoach.plans.model import Plan
-from kehoach.rollup.build import build_rollup
+from kehoach.rollup.build import Rollup
+from kehoach.rollup.review import current_approval, latest_draft, rollup_for_review
+from kehoach.rollup.sending import NoUpwardTarget, send_approved, send_upward
 from kehoach.rollup.summary import write_outputs
-from kehoach.rollup.upward import parent_periods, submit_upward
 from kehoach.store.db import make_engine, session
 from kehoach.submissions import notices
 from kehoach.submissions.forms import form_indicators, values_from_pairs
@@ -128,7 +131,7 @@ def rollup(
     at = parse_now(now)
     target = out or s.data_dir / "rollups" / p.id / per.id
     with session(make_engine(s.resolved_database_url)) as db:
-        r = build_rollup(db, p, cfg.directory, per, at.date())
+        r = rollup_for_review(db, p, cfg.directory, per, at.date())
         paths = write_outputs(r, target)
         for kind, path in paths.items():
             console.print(f"{kind}: {path}")
@@ -140,19 +143,28 @@ def rollup(
             console.print(f"Đã xếp {n} thư gửi dự thảo (kèm tệp) cho {cfg.directory.label(p.office)}; "
                           "thư đi ở lần dispatch tiếp theo.")
         if send_upward:
-            parents = parent_periods(cfg.plans.values(), cfg.directory, p, per)
-            emails = notices.report_upward(p, cfg.directory, per, at, files, f"upward-{at:%Y%m%dT%H%M%S}")
-            if not parents and not emails:
-                fail("báo cáo này không có nơi nhận cấp trên: không có kế hoạch cấp trên trong hệ thống "
-                     "và mục upward.unit của báo cáo chưa được khai báo")
-            for parent, pper in parents:
-                row = submit_upward(db, s.data_dir, r, parent, pper, cfg.directory, at, paths["docx"])
-                console.print(f"Đã nộp lên {parent.id} kỳ {pper.id} (phiên bản {row.version}).")
-            if emails:
-                notices.enqueue(db, emails, at)
-                console.print(f"Đã xếp thư gửi báo cáo (kèm tệp) cho {cfg.directory.label(emails[0].unit)}; "
-                              "thư đi ở lần dispatch tiếp theo.")
+            _send_upward(db, s.data_dir, cfg, r, paths, at)
     _print_status(r.status)
+
+
+def _send_upward(db: Session, data_dir: Path, cfg: Config, r: Rollup, paths: dict[str, Path], at: datetime) -> None:
+    """The approved version when the office reviewed the report in the console, else this roll-up."""
+    saved, approval = latest_draft(db, r.plan.id, r.period.id), current_approval(db, r.plan.id, r.period.id)
+    if saved is not None and approval is None:
+        fail(f"bản dự thảo phiên bản {saved.version} chưa được lãnh đạo phê duyệt trên trang quản lý; chưa gửi gì")
+    try:
+        if approval is not None:
+            result = send_approved(db, data_dir, cfg.plans.values(), cfg.directory, r, approval,
+                                   by=getpass.getuser(), now=at)
+            console.print(f"Gửi bản đã phê duyệt (phiên bản {approval.version}).")
+        else:
+            result = send_upward(db, data_dir, cfg.plans.values(), cfg.directory, r, paths["docx"], paths["csv"], at)
+    except NoUpwardTarget as exc:
+        fail(str(exc))
+    for parent, pperiod, version in result.submissions:
+        console.print(f"Đã nộp lên {parent} kỳ {pperiod} (phiên bản {version}).")
+    if result.emailed_to:
+        console.print(f"Đã xếp thư gửi báo cáo (kèm tệp) cho {result.emailed_to}; thư đi ở lần dispatch tiếp theo.")
 
 
 @app.command(help="Gia hạn nộp báo cáo cho một đơn vị trong một kỳ.")

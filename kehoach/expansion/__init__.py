@@ -5,4 +5,5 @@
     recurring.py  reminders of "thường xuyên", monthly, quarterly and dated tasks
     campaigns.py  the Action Month (notice, kickoff, weekly, closing) and occasions
     expand.py     expand(): events → one Notification per unit and channel
+    preview.py    the year's notifications grouped by day and event (preview, console calendar)
 """

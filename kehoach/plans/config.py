@@ -1,13 +1,22 @@
-"""Everything under ``config/``: the unit directory, the calendar overrides and the plans."""
+"""Everything under ``config/``: the unit directory, the calendar overrides and the plans.
+
+With a database engine the directory comes from the database (seeded from
+``config/contacts.yaml`` on a fresh install), so the console, the CLI and every worker read
+the same units; without one, from the file (``kehoach validate`` checks the files).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from kehoach.calendar import WorkingCalendar, build_calendar
 from kehoach.plans.directory import Directory
+from kehoach.plans.directory_store import ensure_directory
 from kehoach.errors import PlanError, PlanIssue
 from kehoach.plans.model import Plan
 from kehoach.plans.loader import CalendarOverrides, load_calendar_overrides, load_directory, load_plan
@@ -43,13 +52,20 @@ def plan_files(settings: Settings) -> list[Path]:
     return sorted(settings.plans_dir.glob("*.yaml"))
 
 
-def load_config(settings: Settings, files: Iterable[Path] | None = None) -> Config:
-    """Load and cross-check the config; raise one PlanError listing every issue in every file."""
+def load_config(settings: Settings, files: Iterable[Path] | None = None, *, engine: Engine | None = None,
+                now: datetime | None = None) -> Config:
+    """Load and cross-check the config; raise one PlanError listing every issue in every file.
+
+    With ``engine`` (and ``now`` for the seed's audit line) the directory is the database's.
+    """
     issues: list[PlanIssue] = []
     directory: Directory | None = None
     overrides = CalendarOverrides()
     try:
-        directory = load_directory(settings.contacts_file)
+        if engine is not None and now is not None:
+            directory = ensure_directory(engine, settings.contacts_file, now)
+        else:
+            directory = load_directory(settings.contacts_file)
     except PlanError as exc:
         issues += exc.issues
     try:
@@ -69,3 +85,8 @@ def load_config(settings: Settings, files: Iterable[Path] | None = None) -> Conf
     if issues or directory is None:
         raise PlanError(issues)
     return Config(directory, plans, overrides)
+
+
+def with_directory(config: Config, directory: Directory) -> Config:
+    """The same plans and calendar over a changed directory (after an edit in the console)."""
+    return replace(config, directory=directory)

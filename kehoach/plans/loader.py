@@ -79,16 +79,21 @@ def read_yaml(path: Path) -> YamlDoc:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError([PlanIssue(str(path), "", None, f"không đọc được tệp: {exc}")]) from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, name: str) -> YamlDoc:
+    """Parse YAML text (a file's, or an upload's) named ``name`` in every issue."""
     try:
         data = YAML(typ="rt", pure=True).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "lỗi cú pháp"
-        raise PlanError([PlanIssue(str(path), "", line, f"lỗi cú pháp YAML: {problem}")]) from None
+        raise PlanError([PlanIssue(name, "", line, f"lỗi cú pháp YAML: {problem}")]) from None
     if not isinstance(data, dict):
-        raise PlanError([PlanIssue(str(path), "", 1, "tệp phải là một bảng khóa: giá trị")])
-    return YamlDoc(str(path), data)
+        raise PlanError([PlanIssue(name, "", 1, "tệp phải là một bảng khóa: giá trị")])
+    return YamlDoc(name, data)
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -127,8 +132,12 @@ def _duplicates(doc: YamlDoc, items: list[Any], where: tuple[str | int, ...], wh
 
 
 def load_directory(path: Path) -> Directory:
-    """The unit directory; duplicate ids and unknown parents or groups are errors."""
-    doc = read_yaml(path)
+    """The unit directory file; duplicate ids and unknown parents or groups are errors."""
+    return directory_from_doc(read_yaml(path))
+
+
+def directory_from_doc(doc: YamlDoc) -> Directory:
+    """A validated directory from parsed data (a file, or the database's rows as a mapping)."""
     directory = validate(doc, Directory)
     issues = _duplicates(doc, directory.units, ("units",), "mã đơn vị")
     issues += _duplicates(doc, directory.groups, ("groups",), "mã nhóm")
@@ -145,7 +154,10 @@ def load_directory(path: Path) -> Directory:
 
 def load_plan(path: Path, directory: Directory | None) -> Plan:
     """One plan file, checked against the unit directory when there is a valid one."""
-    doc = read_yaml(path)
+    return plan_from_doc(read_yaml(path), directory)
+
+
+def plan_from_doc(doc: YamlDoc, directory: Directory | None) -> Plan:
     plan = validate(doc, Plan)
     issues = check_references(doc, plan, directory) if directory is not None else []
     if issues:

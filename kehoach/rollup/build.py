@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import IndicatorKind, Plan
+from kehoach.rollup.narrative import OfficeTexts
 from kehoach.rollup.totals import (
     IndicatorTotal,
     Narrative,
@@ -36,6 +37,7 @@ class Rollup:
     parent_body_name: str | None
     estimate: bool  # some unit flagged its figures as partly estimated
     made_on: date
+    texts: OfficeTexts = field(default_factory=OfficeTexts)  # what the office wrote in the console
 
     @property
     def numeric_totals(self) -> list[IndicatorTotal]:

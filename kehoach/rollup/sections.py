@@ -39,16 +39,22 @@ def subject_of(r: Rollup) -> str:
     return title if str(r.period.year) in title else f"{title} {r.period.label}"
 
 
-def total_sentence(t: IndicatorTotal) -> str:
+def total_sentence(t: IndicatorTotal, note: str = "") -> str:
     uom = f" {t.indicator.unit_of_measure}" if t.indicator.unit_of_measure else ""
+    tail = f" ({note})." if note else "."
     if t.indicator.kind is IndicatorKind.FLAG:
-        return f"- {t.indicator.label}: {t.yes}/{len(t.reported_by)} đơn vị trả lời có."
+        return f"- {t.indicator.label}: {t.yes}/{len(t.reported_by)} đơn vị trả lời có{tail}"
     sex = f" (nam: {fmt(t.nam)}; nữ: {fmt(t.nu)})" if t.indicator.by_sex else ""
-    return f"- {t.indicator.label}: {fmt(t.total)}{uom}{sex}."
+    return f"- {t.indicator.label}: {fmt(t.total)}{uom}{sex}{tail}"
 
 
 def _narrative_lines(items: list[Narrative]) -> list[Line]:
     return [("text", f"- {n.unit_name}: {n.text}") for n in items]
+
+
+def _office_then_units(office: list[str], units: list[Narrative]) -> list[Line]:
+    """The office's own paragraphs, then what the units wrote; the placeholder when both are empty."""
+    return [("text", p) for p in office] + _narrative_lines(units) or [("text", PENDING)]
 
 
 def recipients(r: Rollup) -> list[str]:
@@ -79,6 +85,14 @@ def body_sections(r: Rollup) -> list[Line]:
         lines.append(("heading", f"{ROMAN[n]}. {text}"))
         n += 1
 
+    office = r.texts.section("dac_diem_tinh_hinh")
+    if office:
+        heading("ĐẶC ĐIỂM TÌNH HÌNH")
+        lines += [("text", p) for p in office]
+
+    def sentence(t: IndicatorTotal) -> Line:
+        return ("text", total_sentence(t, r.texts.note(t.id)))
+
     heading("KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ")
     # The plan's own task section (II. NHIỆM VỤ …) always appears; duties from other
     # sections (IV. TỔ CHỨC THỰC HIỆN) only when a unit reported something for them.
@@ -91,7 +105,7 @@ def body_sections(r: Rollup) -> list[Line]:
             continue
         i += 1
         lines.append(("subheading", f"{i}. {task.title}"))
-        lines += [("text", total_sentence(t)) for t in task_numbers]
+        lines += [sentence(t) for t in task_numbers]
         lines += _narrative_lines(task_texts)
         if not task_numbers and not task_texts:
             lines.append(("text", PENDING))
@@ -99,7 +113,7 @@ def body_sections(r: Rollup) -> list[Line]:
     loose_texts = [x for x in r.narratives if x.indicator.task is None and x.indicator.id not in SECTION_TEXTS]
     if loose or loose_texts:
         lines.append(("subheading", f"{i + 1}. Các kết quả khác"))
-        lines += [("text", total_sentence(t)) for t in loose] + _narrative_lines(loose_texts)
+        lines += [sentence(t) for t in loose] + _narrative_lines(loose_texts)
 
     heading("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
     if r.rates:
@@ -112,9 +126,10 @@ def body_sections(r: Rollup) -> list[Line]:
 
     heading("KINH PHÍ THỰC HIỆN")
     money = [t for t in r.totals if t.reported_by and t.indicator.unit_of_measure == MONEY]
-    lines += [("text", total_sentence(t)) for t in money] or [("text", PENDING)]
+    lines += [sentence(t) for t in money] or [("text", PENDING)]
 
     heading("ĐÁNH GIÁ CHUNG")
+    lines += [("text", p) for p in r.texts.section("danh_gia_chung")]
     lines.append(("subheading", "1. Ưu điểm"))
     lines += _narrative_lines(by_text["assessment_good"]) or [("text", PENDING)]
     lines.append(("subheading", "2. Tồn tại, hạn chế và nguyên nhân"))
@@ -130,8 +145,8 @@ def body_sections(r: Rollup) -> list[Line]:
         lines.append(("text", "Đơn vị chưa gửi báo cáo: " + ", ".join(u.name for u in status.missing) + "."))
 
     heading(f"PHƯƠNG HƯỚNG, NHIỆM VỤ {'6 THÁNG CUỐI NĂM ' + str(period.year) if period.report.period.value == '6_thang' else 'KỲ TỚI'}")
-    lines += _narrative_lines(by_text["next"]) or [("text", PENDING)]
+    lines += _office_then_units(r.texts.section("phuong_huong"), by_text["next"])
     heading("KIẾN NGHỊ, ĐỀ XUẤT")
-    lines += _narrative_lines(by_text["recommend"]) or [("text", PENDING)]
+    lines += _office_then_units(r.texts.section("kien_nghi"), by_text["recommend"])
     lines.append(("text", f"Trên đây là báo cáo kết quả thực hiện {period.label} của {r.body_name}./."))
     return lines

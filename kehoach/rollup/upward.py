@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -46,10 +47,15 @@ def submit_upward(
     directory: Directory,
     now: datetime,
     docx: Path | None = None,
+    approved_values: dict[str, Any] | None = None,
 ) -> Submission:
-    """Record the roll-up as the issuing body's submission to ``parent``; a new version each time."""
+    """Record the roll-up as the issuing body's submission to ``parent``; a new version each time.
+
+    ``approved_values``: the figures frozen when the leader approved (else the roll-up's own).
+    """
     asked = {i.id for i in form_indicators(parent, directory, parent_period.report, rollup.plan.issuer)}
-    values = {k: v for k, v in rollup.upward_values().items() if k in asked}
+    given = rollup.upward_values() if approved_values is None else approved_values
+    values = {k: v for k, v in given.items() if k in asked}
     uploads = [Upload(docx.name, docx.read_bytes())] if docx else []
     return record_submission(
         session, data_dir, plan_id=parent.id, period=parent_period.id, unit_id=rollup.plan.issuer,

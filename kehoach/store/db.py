@@ -25,7 +25,9 @@ def make_engine(url: str) -> Engine:
     else:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
         engine = create_engine(url, pool_pre_ping=True)
+    import kehoach.store.directory_tables  # noqa: F401
     import kehoach.store.plan_tables  # noqa: F401
+    import kehoach.store.report_tables  # noqa: F401
     import kehoach.store.submission_tables  # noqa: F401
     import kehoach.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 

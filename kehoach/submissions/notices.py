@@ -65,13 +65,17 @@ def rollup_ready(plan: Plan, directory: Directory, period: Period, now: datetime
 
 
 def report_upward(plan: Plan, directory: Directory, period: Period, now: datetime, files: list[Path],
-                  attempt: str) -> list[Notification]:
-    """The approved báo cáo, attached, by email to the body above (the report's ``upward.unit``)."""
+                  attempt: str, summary: list[str] | None = None) -> list[Notification]:
+    """The approved báo cáo, attached, by email to the body above (the report's ``upward.unit``).
+
+    ``summary``: the office's "Đánh giá chung" paragraphs, shown in the body (escaped there).
+    """
     upward = period.report.upward
     if upward is None or upward.unit is None:
         return []
     ctx = _context(plan, directory, period, Kind.REPORT_UPWARD, None, files=[str(f) for f in files],
-                   deadline=upward.due.in_year(period.year).isoformat(), upward_to=upward.to)
+                   deadline=upward.due.in_year(period.year).isoformat(), upward_to=upward.to,
+                   summary=list(summary or []))
     return _notifications(plan, directory, period, Kind.REPORT_UPWARD, attempt, upward.unit, now, ctx)
 
 
