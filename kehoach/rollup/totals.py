@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kehoach.plans.model import Indicator, IndicatorKind
+from kehoach.submissions.text import clean_text
 
 NUMERIC = (IndicatorKind.FLOW, IndicatorKind.STOCK)
 
@@ -89,8 +90,9 @@ def gather_narratives(
             continue
         for unit_id, values in values_by_unit.items():
             text = values.get(ind.id)
-            if isinstance(text, str) and text.strip():
-                out.append(Narrative(ind, unit_id, unit_names.get(unit_id, unit_id), text.strip()))
+            text = clean_text(text).strip() if isinstance(text, str) else ""  # stored before the door cleaned it
+            if text:
+                out.append(Narrative(ind, unit_id, unit_names.get(unit_id, unit_id), text))
     return out
 
 

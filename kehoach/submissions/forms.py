@@ -15,6 +15,7 @@ from typing import Any
 
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report
+from kehoach.submissions.text import clean_text
 
 NUMERIC_KINDS = frozenset({IndicatorKind.FLOW, IndicatorKind.STOCK})
 SEX_PARTS = (("nam", "Nam"), ("nu", "Nữ"))
@@ -134,7 +135,7 @@ def validate(indicators: list[Indicator], raw: Mapping[str, str]) -> Validated:
             else:
                 result.values[ind.id] = answer == "co"
         else:
-            text = str(raw.get(ind.id, "")).strip()
+            text = clean_text(str(raw.get(ind.id, ""))).strip()
             if len(text) > MAX_TEXT:
                 result.errors[ind.id] = f"Nội dung quá dài (tối đa {MAX_TEXT:,} ký tự).".replace(",", ".")
             elif text:

@@ -8,7 +8,6 @@ disk: a name like ``../../x.docx`` is stored as ``x.docx`` inside the version's 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from sqlmodel import Session, select
 
 from kehoach.errors import SubmissionError
 from kehoach.store.submission_tables import Attachment, Extension, Submission
+from kehoach.submissions.text import clean_line, clean_text
 
 ALLOWED_TYPES = {".docx": b"PK", ".xlsx": b"PK", ".pdf": b"%PDF"}
 
@@ -33,11 +33,15 @@ class Upload:
 
 
 def safe_filename(name: str) -> str:
-    """The last path component, without control characters or a leading dot; never empty."""
-    base = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
-    base = unicodedata.normalize("NFC", base)
-    base = re.sub(r"[\x00-\x1f<>:\"/\\|?*]", "_", base).strip(" .")
+    """The last path component, without control or bidi characters or a leading dot; never empty."""
+    base = PureWindowsPath(PurePosixPath(clean_line(name)).name).name
+    base = re.sub(r"[<>:\"/\\|?*]", "_", base).strip(" .")
     return base[-200:] or "tep-dinh-kem"
+
+
+def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Every text value through ``clean_text``: whichever door it came by, nothing unsafe is stored."""
+    return {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def check_upload(upload: Upload, max_bytes: int) -> None:
@@ -92,8 +96,8 @@ def record_submission(
         check_upload(upload, max_upload_bytes)
     row = Submission(
         plan=plan_id, period=period, unit=unit_id, version=next_version(session, plan_id, period, unit_id),
-        submitted_at=now, source=source, values=values, estimate=estimate,
-        submitter=submitter, from_plan=from_plan,
+        submitted_at=now, source=source, values=_clean_values(values), estimate=estimate,
+        submitter=clean_line(submitter) if submitter else None, from_plan=from_plan,
     )
     session.add(row)
     session.flush()
