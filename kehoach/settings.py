@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kehoach.store.files import private_dir
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     portal_port: int = 8000
     portal_max_upload_mb: int = 10  # per attached file
     portal_link_days: int = 60  # how long a submission link in a reminder stays valid
+    portal_submissions_per_link: int = 5  # per 10 minutes: each one queues a confirmation email
+    portal_posts_per_address: int = 30  # per 10 minutes, from one client address across all links
 
     @cached_property
     def plans_dir(self) -> Path:
@@ -77,7 +81,7 @@ class Settings(BaseSettings):
             return self.portal_secret.get_secret_value().encode()
         path = self.data_dir / "portal-secret"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             draft = path.with_name(f".portal-secret.{os.getpid()}")
             fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:

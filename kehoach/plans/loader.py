@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from kehoach.plans import limits
 from kehoach.plans.directory import Directory
 from kehoach.errors import PlanError, PlanIssue
 from kehoach.plans.model import Plan, VnDate
@@ -73,9 +74,11 @@ def format_path(loc: Iterable[str | int]) -> str:
     return out
 
 
-def read_yaml(path: Path) -> YamlDoc:
-    """Parse one file; a syntax error becomes a PlanError with its line."""
+def read_yaml(path: Path, max_bytes: int | None = None) -> YamlDoc:
+    """Parse one file; a syntax error, or a file over ``max_bytes``, becomes a PlanError."""
     try:
+        if max_bytes is not None and (size := path.stat().st_size) > max_bytes:
+            raise PlanError([limits.size_issue(str(path), size)])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError([PlanIssue(str(path), "", None, f"không đọc được tệp: {exc}")]) from None
@@ -86,6 +89,8 @@ def parse_yaml(text: str, name: str) -> YamlDoc:
     """Parse YAML text (a file's, or an upload's) named ``name`` in every issue."""
     try:
         data = YAML(typ="rt", pure=True).load(text)
+    except RecursionError:  # thousands of nested brackets: the parser recurses once per level
+        raise PlanError([limits.depth_issue(name)]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -154,10 +159,12 @@ def directory_from_doc(doc: YamlDoc) -> Directory:
 
 def load_plan(path: Path, directory: Directory | None) -> Plan:
     """One plan file, checked against the unit directory when there is a valid one."""
-    return plan_from_doc(read_yaml(path), directory)
+    return plan_from_doc(read_yaml(path, limits.MAX_PLAN_BYTES), directory)
 
 
 def plan_from_doc(doc: YamlDoc, directory: Directory | None) -> Plan:
+    if too_big := limits.oversize(doc.data):
+        raise PlanError([doc.issue(loc, message) for loc, message in too_big])
     plan = validate(doc, Plan)
     issues = check_references(doc, plan, directory) if directory is not None else []
     if issues:

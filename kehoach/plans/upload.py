@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kehoach.errors import PlanError, PlanIssue
+from kehoach.plans import limits
 from kehoach.plans.directory import Directory
 from kehoach.plans.loader import parse_yaml, plan_from_doc
 from kehoach.plans.model import Plan
-
-MAX_BYTES = 1024 * 1024
 
 
 def check_upload(data: bytes, name: str, directory: Directory, plans: Mapping[str, Plan], plans_dir: Path,
@@ -27,8 +26,8 @@ def check_upload(data: bytes, name: str, directory: Directory, plans: Mapping[st
     ``office`` is the uploader's office (None for an admin): a clerk may add or replace only
     plans whose follow-up office is theirs.
     """
-    if len(data) > MAX_BYTES:
-        raise PlanError([PlanIssue(name, "", None, f"tệp lớn hơn {MAX_BYTES // 1024} KB")])
+    if len(data) > limits.MAX_PLAN_BYTES:
+        raise PlanError([limits.size_issue(name, len(data))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -7,11 +7,17 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel, create_engine
 
+from kehoach.store.files import private_file
+
 
 def make_engine(url: str) -> Engine:
-    """An engine with the tables created; SQLite gets WAL so readers never block the dispatcher."""
+    """An engine with the tables created; SQLite gets WAL so readers never block the dispatcher.
+
+    The SQLite file and its folder are created private (0600, 0700).
+    """
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        if (path := url.removeprefix("sqlite:///")) != ":memory:":
+            private_file(Path(path))  # 0600: SQLite gives its -wal and -shm the same mode
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

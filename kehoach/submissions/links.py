@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,10 @@ from kehoach.errors import LinkError
 from kehoach.settings import Settings
 
 LINK_PREFIX = "/nop"
+# The one spelling of an expiry: Unix seconds in ASCII digits, as make_link writes it. int()
+# would also take "+1799999999", " 1799999999", "1_799_999_999" or Arabic-Indic digits, each
+# a new URL for the same signature, and 30 digits would overflow datetime.
+EXPIRY = re.compile(r"[1-9][0-9]{0,10}")
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,11 @@ def verify(
     ``period`` is the period the link is being used for: a link signed for another period
     fails the signature check, so it cannot be replayed against the next report.
     """
-    try:
-        expires_ts = int(expires) if expires is not None else None
-    except (TypeError, ValueError):
-        expires_ts = None
-    if expires_ts is None or not signature:
+    if expires is None or not signature:
         raise LinkError("Đường dẫn thiếu chữ ký hoặc thời hạn.")
+    if not EXPIRY.fullmatch(str(expires)):
+        raise LinkError("Đường dẫn không hợp lệ hoặc đã bị sửa đổi.")
+    expires_ts = int(expires)
     expected = _signature(settings, plan_id, unit_id, period, expires_ts)
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise LinkError("Đường dẫn không hợp lệ hoặc đã bị sửa đổi.")

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kehoach.errors import SubmissionError
+from kehoach.store.files import write_private
 from kehoach.store.submission_tables import Attachment, Extension, Submission
 from kehoach.submissions.text import clean_line, clean_text
 
@@ -68,6 +69,10 @@ class UnsupportedType(SubmissionError):
     """An attachment whose extension or content is not .docx/.xlsx/.pdf (the portal answers 415)."""
 
 
+class StorageFailed(SubmissionError):
+    """The disk refused an attachment (full, quota, I/O error): nothing was stored (the portal answers 507)."""
+
+
 def next_version(session: Session, plan_id: str, period: str, unit_id: str) -> int:
     stmt = select(func.max(Submission.version)).where(
         Submission.plan == plan_id, Submission.period == period, Submission.unit == unit_id
@@ -102,7 +107,34 @@ def record_submission(
     session.add(row)
     session.flush()
     folder = Path("uploads") / plan_id / period / unit_id / str(row.version)
+    written: list[Path] = []
+    try:
+        for name, upload in _unique_names(uploads):
+            target = (data_dir / folder / name).resolve()
+            if not target.is_relative_to((data_dir / "uploads").resolve()):
+                raise SubmissionError(f"tên tệp không hợp lệ: {upload.filename!r}")
+            write_private(target, upload.content)
+            written.append(target)
+            assert row.id is not None
+            session.add(Attachment(submission_id=row.id, filename=name, path=str(folder / name), size=len(upload.content)))
+        session.commit()
+    except (OSError, SubmissionError) as exc:
+        session.rollback()  # the version and its files go together, or not at all
+        for path in written:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise StorageFailed(
+                "Máy chủ không lưu được tệp đính kèm (có thể đã hết dung lượng lưu trữ); báo cáo chưa được ghi nhận. "
+                "Vui lòng gửi lại sau ít phút hoặc báo cơ quan đầu mối."
+            ) from exc
+        raise
+    return row
+
+
+def _unique_names(uploads: Sequence[Upload]) -> list[tuple[str, Upload]]:
+    """Each upload's safe name, numbered when two files share one (``a.pdf``, ``a-2.pdf``)."""
     used: set[str] = set()
+    named = []
     for upload in uploads:
         name = safe_filename(upload.filename)
         stem, suffix = Path(name).stem, Path(name).suffix
@@ -111,15 +143,8 @@ def record_submission(
             n += 1
             name = f"{stem}-{n}{suffix}"
         used.add(name)
-        target = (data_dir / folder / name).resolve()
-        if not target.is_relative_to((data_dir / "uploads").resolve()):
-            raise SubmissionError(f"tên tệp không hợp lệ: {upload.filename!r}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(upload.content)
-        assert row.id is not None
-        session.add(Attachment(submission_id=row.id, filename=name, path=str(folder / name), size=len(upload.content)))
-    session.commit()
-    return row
+        named.append((name, upload))
+    return named
 
 
 def versions(session: Session, plan_id: str, period: str) -> list[Submission]:

@@ -9,6 +9,7 @@ everything passes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,6 +38,7 @@ from kehoach.submissions.forms import (
 from kehoach.submissions.links import LINK_PREFIX, link_path, verify
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
 from kehoach.submissions.record import (
+    StorageFailed,
     UnsupportedType,
     Upload,
     UploadTooLarge,
@@ -45,10 +47,12 @@ from kehoach.submissions.record import (
     record_submission,
 )
 from kehoach.submissions.tracking import expected_units
+from kehoach.web.portal.limits import LimitExceeded, check_link
+from kehoach.web.portal.uploads import read_form
 
 router = APIRouter()
+VERSION = re.compile(r"[1-9][0-9]{0,8}")  # ASCII only: "²".isdigit() is true, and 30 digits overflow the database
 FILE_FIELD = "tep_dinh_kem"
-MAX_FILES = 10
 
 
 @dataclass
@@ -134,11 +138,17 @@ async def _read_uploads(files: list[Any], limit: int) -> list[Upload]:
 async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -> Response:
     state = _state(request)
     limit = state.max_upload_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_FILES * limit + 1024 * 1024:
-        raise PortalError(413, f"Dữ liệu gửi lên vượt quá dung lượng cho phép ({state.settings.portal_max_upload_mb} MB mỗi tệp).")
-    t = _target(request, plan_id, period_id, unit_id)
-    form = await request.form(max_files=MAX_FILES, max_fields=2000)
+    try:
+        state.addresses.hit(request.client.host if request.client else "", state.clock())
+        t = _target(request, plan_id, period_id, unit_id)
+        check_link(state.engine, t.plan.id, t.period.id, t.unit.id, state.clock(),
+                   state.settings.portal_submissions_per_link)
+    except LimitExceeded as exc:
+        raise PortalError(429, exc.message, {"Retry-After": str(exc.retry_after)}) from None
+    try:
+        form = await read_form(request, limit)
+    except UploadTooLarge as exc:
+        raise PortalError(413, str(exc)) from None
     cookie = request.cookies.get(csrf.COOKIE)
     if not csrf.valid(state.settings, cookie, str(form.get(csrf.FIELD) or ""), t.path):
         raise PortalError(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng mở lại đường dẫn báo cáo và gửi lại.")
@@ -158,11 +168,14 @@ async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -
         return _form_page(request, t, raw=raw, errors=checked.errors, status=status, cookie=cookie)
     now = state.clock()
     with session(state.engine) as s:
-        row = record_submission(
-            s, state.settings.data_dir, plan_id=t.plan.id, period=t.period.id, unit_id=t.unit.id,
-            values=checked.values, now=now, source="portal", uploads=uploads, max_upload_bytes=limit,
-            estimate=raw.get("uoc_tinh") == "co", submitter=(raw.get("nguoi_gui") or "").strip()[:200] or None,
-        )
+        try:
+            row = record_submission(
+                s, state.settings.data_dir, plan_id=t.plan.id, period=t.period.id, unit_id=t.unit.id,
+                values=checked.values, now=now, source="portal", uploads=uploads, max_upload_bytes=limit,
+                estimate=raw.get("uoc_tinh") == "co", submitter=(raw.get("nguoi_gui") or "").strip()[:200] or None,
+            )
+        except StorageFailed as exc:
+            raise PortalError(507, str(exc)) from None
         link = f"{state.settings.portal_base_url.rstrip('/')}{t.path}?{t.query}"
         notices.enqueue(s, notices.confirmation(t.plan, state.config.directory, t.period, t.unit.id, row.version, now, link), now)
     return RedirectResponse(f"{t.path}/da-nhan?{t.query}&v={row.version}", status_code=303)
@@ -173,10 +186,12 @@ async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: 
     state = _state(request)
     t = _target(request, plan_id, period_id, unit_id)
     version = request.query_params.get("v", "")
+    if not VERSION.fullmatch(version):
+        raise PortalError(400, f"Số phiên bản “{version[:20]}” không hợp lệ.")
     with session(state.engine) as s:
         row = s.exec(select(Submission).where(
             Submission.plan == plan_id, Submission.period == period_id, Submission.unit == unit_id,
-            Submission.version == (int(version) if version.isdigit() else -1),
+            Submission.version == int(version),
         )).first()
         if row is None:
             raise PortalError(404, "Không tìm thấy bản báo cáo đã gửi.")
