@@ -6,11 +6,12 @@
     lifecycle.py plan pause, resume, retire, list
     reports.py   submit, status, rollup, extend, link, portal
     runtime.py   run (embedded scheduler + portal), simulate
+    backup.py    backup, restore
 """
 
 from __future__ import annotations
 
-from kehoach.cli import contacts, delivery, lifecycle, plans, reports, runtime  # noqa: F401  (registers their commands)
+from kehoach.cli import backup, contacts, delivery, lifecycle, plans, reports, runtime  # noqa: F401  (registers their commands)
 from kehoach.cli.app import app
 
 

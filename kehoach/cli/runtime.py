@@ -53,6 +53,7 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
     """Run the flows on prefect.yaml's schedules (APScheduler in this process) and serve the portal."""
     from flows import local
 
+    _stop_on_sigterm()
     local.configure()
     s, cfg = settings(), config()
     from kehoach.runtime.runner import EmbeddedRunner
@@ -79,14 +80,31 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
             _serve_portal(s, cfg, engine)
         else:
             _wait_for_signal()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM: the same clean stop
     finally:
         say("đang dừng: chờ các luồng đang chạy xong…")
         runner.shutdown(wait=True)
         say("đã dừng.")
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, ``docker stop``) stops ``run`` as Ctrl-C does.
+
+    uvicorn catches both signals while it serves, then re-raises the one it caught with the
+    handler found before it: Python's default for SIGTERM kills the process on the spot,
+    skipping the shutdown step and the exit hook that stops Prefect's temporary server.
+    Raising KeyboardInterrupt instead unwinds through both.
+    """
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _serve_portal(s: Any, cfg: Any, engine: Any) -> None:
-    """uvicorn in this thread: it handles Ctrl-C and SIGTERM and returns."""
+    """uvicorn in this thread: on Ctrl-C or SIGTERM it stops serving, then raises KeyboardInterrupt."""
     import uvicorn
 
     from kehoach.web.app import create_app
