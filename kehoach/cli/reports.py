@@ -135,7 +135,7 @@ def rollup(
         paths = write_outputs(r, target)
         for kind, path in paths.items():
             console.print(f"{kind}: {path}")
-        files = [paths["docx"], paths["csv"]]
+        files = [paths["docx"], paths["xlsx"]]
         if send:
             missing = [u.name for u in r.status.missing]
             n = notices.enqueue(db, notices.rollup_ready(p, cfg.directory, per, at, files, missing,
@@ -158,7 +158,7 @@ def _send_upward(db: Session, data_dir: Path, cfg: Config, r: Rollup, paths: dic
                                    by=getpass.getuser(), now=at)
             console.print(f"Gửi bản đã phê duyệt (phiên bản {approval.version}).")
         else:
-            result = send_upward(db, data_dir, cfg.plans.values(), cfg.directory, r, paths["docx"], paths["csv"], at)
+            result = send_upward(db, data_dir, cfg.plans.values(), cfg.directory, r, paths["docx"], paths["xlsx"], at)
     except NoUpwardTarget as exc:
         fail(str(exc))
     for parent, pperiod, version in result.submissions:

@@ -124,6 +124,10 @@ def _signature(doc: DocumentObject, r: Rollup) -> None:
     _para(right, "", 13.5, bold=True)  # the signer's name, filled in when the office signs
 
 
+# STT, Chỉ tiêu, Đơn vị tính, Tổng số, Nam, Nữ: the 165 mm between A4's 30 and 15 mm margins.
+APPENDIX_WIDTHS_MM = (12, 79, 24, 20, 15, 15)
+
+
 def _appendix(doc: DocumentObject, r: Rollup) -> None:
     doc.add_page_break()
     _para(doc, "PHỤ LỤC", 14, bold=True)
@@ -131,6 +135,7 @@ def _appendix(doc: DocumentObject, r: Rollup) -> None:
     rows = r.numeric_totals
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, ("STT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Nam", "Nữ"), strict=True):
         _first_para(cell, text, 12, bold=True)
     for n, t in enumerate(rows, 1):
@@ -139,6 +144,11 @@ def _appendix(doc: DocumentObject, r: Rollup) -> None:
         for cell, text in zip(cells, (str(n), t.indicator.label, t.indicator.unit_of_measure or "",
                                       fmt_int(t.total), *sex), strict=True):
             _first_para(cell, text, 12)
+    # Word follows each cell's width, not the column's: set both, so "Chỉ tiêu" gets the room
+    for column, width in zip(table.columns, APPENDIX_WIDTHS_MM, strict=True):
+        column.width = Mm(width)
+        for cell in column.cells:
+            cell.width = Mm(width)
     if r.estimate:
         _para(doc, "Ghi chú: một số đơn vị báo cáo số liệu ước thực hiện đến hết kỳ.", 12, italic=True,
               align=WD_ALIGN_PARAGRAPH.LEFT)

@@ -9,7 +9,7 @@ other text goes under the task it gives evidence for.
 
 from __future__ import annotations
 
-from kehoach.plans.model import IndicatorKind
+from kehoach.plans.model import IndicatorKind, Recipient
 from kehoach.rollup.build import Rollup
 from kehoach.rollup.totals import IndicatorTotal, Narrative
 
@@ -58,10 +58,17 @@ def _office_then_units(office: list[str], units: list[Narrative]) -> list[Line]:
 
 
 def recipients(r: Rollup) -> list[str]:
+    """"Nơi nhận": the body reported to first, then the plan's own lines, each body once."""
     lines = []
-    if r.period.report.upward:
-        lines.append(f"- {r.period.report.upward.to};")
-    lines += [f"- {x.name};" for x in r.plan.recipients if not x.name.startswith("Lưu")]
+    upward = r.period.report.upward
+    if upward:
+        lines.append(f"- {upward.to};")
+
+    def same_as_upward(x: Recipient) -> bool:
+        return upward is not None and (x.name.casefold() == upward.to.casefold()
+                                       or (upward.unit is not None and upward.unit in x.units))
+
+    lines += [f"- {x.name};" for x in r.plan.recipients if not x.name.startswith("Lưu") and not same_as_upward(x)]
     lines.append("- Lưu: VT.")
     return lines
 

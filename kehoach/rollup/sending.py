@@ -22,6 +22,7 @@ from kehoach.plans.model import Plan
 from kehoach.rollup.build import Rollup
 from kehoach.rollup.upward import parent_periods, submit_upward
 from kehoach.rollup.review import texts_of
+from kehoach.rollup.summary import figures_xlsx
 from kehoach.store.report_tables import ReportApproval, ReportDraft
 from kehoach.submissions import notices
 
@@ -40,10 +41,10 @@ class UpwardResult:
 
 
 def send_upward(session: Session, data_dir: Path, plans: Iterable[Plan], directory: Directory, r: Rollup,
-                docx: Path, csv: Path, now: datetime, approved_values: dict[str, Any] | None = None) -> UpwardResult:
+                docx: Path, figures: Path, now: datetime, approved_values: dict[str, Any] | None = None) -> UpwardResult:
     """Submit ``r`` to every parent plan that expects it and queue the email to ``upward.unit``."""
     parents = parent_periods(plans, directory, r.plan, r.period)
-    emails = notices.report_upward(r.plan, directory, r.period, now, [docx, csv], f"upward-{now:%Y%m%dT%H%M%S}",
+    emails = notices.report_upward(r.plan, directory, r.period, now, [docx, figures], f"upward-{now:%Y%m%dT%H%M%S}",
                                    summary=r.texts.section("danh_gia_chung"))
     if not parents and not emails:
         raise NoUpwardTarget(NO_TARGET)
@@ -68,9 +69,8 @@ def send_approved(session: Session, data_dir: Path, plans: Iterable[Plan], direc
     folder.mkdir(parents=True, exist_ok=True)
     docx = folder / approval.filename
     docx.write_bytes(approval.docx)
-    csv = folder / approval.filename.replace(".docx", ".csv")
-    csv.write_text(approval.csv, encoding="utf-8-sig")
-    result = send_upward(session, data_dir, plans, directory, r, docx, csv, now, approval.values)
+    figures = figures_xlsx(approval.csv, folder / approval.filename.replace(".docx", ".xlsx"))
+    result = send_upward(session, data_dir, plans, directory, r, docx, figures, now, approval.values)
     approval.sent_at, approval.sent_by = now, by
     session.add(approval)
     session.commit()

@@ -1,4 +1,4 @@
-"""The short forms of a roll-up: Markdown (Prefect artifact), HTML (email body) and CSV data."""
+"""The short forms of a roll-up: Markdown (Prefect artifact), HTML (email body), CSV data and its .xlsx."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import csv
 import html
 import io
 from pathlib import Path
+
+from openpyxl import Workbook
 
 from kehoach.rollup.build import Rollup
 from kehoach.rollup.report_docx import write_docx
@@ -82,8 +84,22 @@ def csv_text(r: Rollup) -> str:
     return buf.getvalue()
 
 
+def figures_xlsx(table: str, path: Path) -> Path:
+    """The CSV's rows as an Excel sheet, figures as numbers: what emails attach (offices open
+    .xlsx directly, and a CSV attachment scores as spam at SpamAssassin)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Số liệu"
+    for row in csv.reader(io.StringIO(table)):
+        ws.append([int(v) if v.lstrip("-").isdigit() and len(v) < 16 else v for v in row])
+    for column, width in zip("ABCDEFGHIJK", (24, 16, 22, 48, 14, 8, 22, 30, 12, 10, 10), strict=True):
+        ws.column_dimensions[column].width = width
+    wb.save(path)
+    return path
+
+
 def write_outputs(r: Rollup, out_dir: Path) -> dict[str, Path]:
-    """Write the DOCX draft, Markdown, HTML and CSV; the paths by kind."""
+    """Write the DOCX draft, Markdown, HTML, CSV and its .xlsx twin; the paths by kind."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"bao-cao-{r.plan.id}-{r.period.id}"
     paths = {
@@ -91,8 +107,11 @@ def write_outputs(r: Rollup, out_dir: Path) -> dict[str, Path]:
         "md": out_dir / f"{stem}.md",
         "html": out_dir / f"{stem}.html",
         "csv": out_dir / f"{stem}.csv",
+        "xlsx": out_dir / f"{stem}.xlsx",
     }
     paths["md"].write_text(markdown(r), encoding="utf-8")
     paths["html"].write_text(html_summary(r), encoding="utf-8")
-    paths["csv"].write_text(csv_text(r), encoding="utf-8-sig")  # BOM: Excel opens Vietnamese correctly
+    data = csv_text(r)
+    paths["csv"].write_text(data, encoding="utf-8-sig")  # BOM: Excel opens Vietnamese correctly
+    figures_xlsx(data, paths["xlsx"])
     return paths

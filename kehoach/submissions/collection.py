@@ -150,6 +150,6 @@ def make_rollup(session: Session, plan: Plan, directory: Directory, period: Peri
     """
     r = build_rollup(session, plan, directory, period, now.astimezone(VN_TZ).date())
     paths = write_outputs(r, rollup_dir(data_dir, plan.id, period.id))
-    notices = rollup_ready(plan, directory, period, now, [paths["docx"], paths["csv"]],
+    notices = rollup_ready(plan, directory, period, now, [paths["docx"], paths["xlsx"]],
                            [u.name for u in r.status.missing], "tu-dong")
     return markdown(r), paths, enqueue(session, notices, now)

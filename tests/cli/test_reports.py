@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from kehoach.cli import app
@@ -78,6 +79,11 @@ def test_status_and_rollup_after_some_units_submitted(run, tmp_path: Path) -> No
     assert "Xã Yết Kiêu, ngày 08 tháng 12 năm 2026" in text
     csv = (out / f"bao-cao-{world.PLAN_ID}-nam-2026.csv").read_text(encoding="utf-8-sig")
     assert f"{world.PLAN_ID},nam-2026,tuyen_truyen_luot_nguoi,Số lượt người tham dự,lượt người,flow,TONG,Tổng số,34,15,19" in csv
+    # and the same figures as an Excel sheet, numbers as numbers: what the emails attach
+    sheet = load_workbook(out / f"bao-cao-{world.PLAN_ID}-nam-2026.xlsx").active
+    rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
+    assert (world.PLAN_ID, "nam-2026", "tuyen_truyen_luot_nguoi", "Số lượt người tham dự", "lượt người", "flow",
+            "TONG", "Tổng số", 34, 15, 19) in rows
 
 
 def test_rollup_sent_upward_becomes_the_communes_submission_to_the_city(run) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from docx import Document
 from docx.shared import Mm, Pt
 
 from kehoach.calendar import VN_TZ
+from kehoach.plans.model import Recipient
 from kehoach.rollup.build import build_rollup
 from kehoach.rollup.report_docx import vn_dated, write_docx
 from kehoach.rollup.summary import markdown
@@ -71,3 +72,26 @@ def test_task_narrative_goes_under_its_task_heading(tmp_path: Path) -> None:
     paragraphs = [p.text for p in Document(str(write_docx(r, tmp_path / "b.docx"))).paragraphs]
     heading = next(i for i, p in enumerate(paragraphs) if p.endswith(task.title))
     assert "Đã tổ chức 3 hội nghị triển khai kế hoạch." in paragraphs[heading + 1]
+
+
+def test_noi_nhan_names_the_upward_body_once_and_the_appendix_fits_a4(tmp_path: Path) -> None:
+    # Given a plan whose own "Nơi nhận" already lists Sở Nội vụ, the body its report goes up to
+    base = world.plan()
+    plan = base.model_copy(update={"recipients": [Recipient(name="Sở Nội vụ", units=["so-noi-vu"]),
+                                                  *base.recipients]})
+    period = resolve_period(plan, "nam-2026")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with session(engine) as s:
+        record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
+                          values={"kinh_phi_su_dung": {"tong": 15000000}}, now=datetime(2026, 12, 2, tzinfo=VN_TZ),
+                          source="cli")
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 8))
+    engine.dispose()
+    # When the draft is written
+    doc = Document(str(write_docx(r, tmp_path / "b.docx")))
+    # Then "Nơi nhận" lists it once, and the appendix columns fill the 165 mm between the margins
+    assert doc.tables[1].rows[0].cells[0].text.count("Sở Nội vụ") == 1
+    appendix = doc.tables[-1]
+    assert appendix.rows[0].cells[1].text == "Chỉ tiêu"
+    widths = [cell.width for cell in appendix.rows[-1].cells]
+    assert all(abs(got - Mm(want)) < Mm(0.1) for got, want in zip(widths, (12, 79, 24, 20, 15, 15), strict=True))
