@@ -33,7 +33,12 @@ class Settings(BaseSettings):
     smtp_tls: bool = False
     smtp_timeout: float = 30.0
     smtp_concurrency: int = 10
-    mail_from: str = "Kế hoạch BĐG <kehoach@kehoach.example>"
+    # The address mail is sent through; each message shows the issuing office's name before
+    # it and sets Reply-To to the office's own addresses, so a display name here is rarely seen.
+    mail_from: str = "kehoach@kehoach.example"
+    # Envelope sender: where servers return undeliverable mail. Point it at a mailbox the
+    # office reads; unset, bounces go to ``mail_from``.
+    bounce_address: str | None = None
 
     zalo_api_base: str = "https://business.openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"

@@ -1,7 +1,9 @@
 """Calendar attachments: a deadline as an all-day event the unit can add to its calendar.
 
-The UID is derived from the deadline's key (plan, item, period, date), so every reminder of
-one deadline, and a message re-sent after a crash, update one event instead of adding more.
+One event per (plan, item, period, unit): its UID names those and never the date, so when a
+deadline moves the next reminder updates the event in the unit's calendar (``SEQUENCE`` one
+higher) instead of adding a second one. ``DTSTAMP`` is when this version was made; the
+alarm rings on the working morning before the deadline (the caller knows the working days).
 """
 
 from __future__ import annotations
@@ -21,23 +23,35 @@ DEADLINE_KINDS = frozenset(
 )
 
 ICS_FILENAME = "thoi-han.ics"
-# The alarm rings at 08:00 on the working morning before an all-day event starts (00:00).
-ALARM_BEFORE = timedelta(hours=16)
+ALARM_AT = time(8, 0)
 
 
 @dataclass(frozen=True)
 class Deadline:
-    """One all-day event: what is due (``summary``, Vietnamese) and when."""
+    """One all-day event: what is due (``summary``, Vietnamese), when, and for whom (``uid``)."""
 
-    key: str
+    uid: str
     summary: str
     day: date
     description: str
+    sequence: int = 0
+    stamp: datetime | None = None  # when this version was made; default: the deadline day
+    alarm: datetime | None = None  # when to ring (local); default: the weekday before, 08:00
 
 
-def event_uid(key: str) -> str:
-    """Stable, opaque UID: keys may hold characters a calendar program would choke on."""
-    return f"{hashlib.sha256(key.encode()).hexdigest()[:32]}@kehoach"
+def event_uid(event: str, unit: str) -> str:
+    """Stable, opaque, fixed-length UID of (plan/item/period, unit): ids may hold characters
+    a calendar program would choke on, and a fixed length lets a rendered calendar be reused
+    for another unit by replacing the UID alone."""
+    return f"{hashlib.sha256(f'{event}/{unit}'.encode()).hexdigest()[:32]}@kehoach"
+
+
+def previous_weekday_morning(day: date) -> datetime:
+    """08:00 on the weekday before ``day``: a Monday deadline rings on Friday, not Sunday."""
+    before = day - timedelta(days=1)
+    while before.weekday() >= 5:
+        before -= timedelta(days=1)
+    return datetime.combine(before, ALARM_AT)
 
 
 def build_ics(deadlines: list[Deadline]) -> Attachment:
@@ -53,17 +67,20 @@ def build_ics(deadlines: list[Deadline]) -> Attachment:
 
 def _event(deadline: Deadline) -> Event:
     event = Event()
-    event.add("uid", event_uid(deadline.key))
-    # DTSTAMP from the deadline, not the clock: rendering stays a pure function of its input.
-    event.add("dtstamp", datetime.combine(deadline.day, time(0), UTC))
+    event.add("uid", deadline.uid)
+    event.add("sequence", deadline.sequence)
+    stamp = deadline.stamp or datetime.combine(deadline.day, time(0), UTC)
+    event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", deadline.day)
     event.add("dtend", deadline.day + timedelta(days=1))
     event.add("summary", deadline.summary)
     event.add("description", deadline.description)
     event.add("transp", "TRANSPARENT")
+    ring = deadline.alarm or previous_weekday_morning(deadline.day)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", deadline.summary)
-    alarm.add("trigger", -ALARM_BEFORE)
+    # relative to the all-day start (00:00 local), so it rings at the unit's own 08:00
+    alarm.add("trigger", ring.replace(tzinfo=None) - datetime.combine(deadline.day, time(0)))
     event.add_component(alarm)
     return event

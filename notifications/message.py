@@ -18,8 +18,13 @@ class OutgoingMessage:
     """One message to one recipient on one channel, already rendered.
 
     ``key`` is the outbox key (or, for a digest, the key of its first notification): email
-    derives the Message-ID from it, Zalo sends it as ``tracking_id``, so a duplicate after a
-    crash is visible at the receiving end.
+    carries it in ``X-Kehoach-Key``, Zalo sends it as ``tracking_id``, so a duplicate after a
+    crash is visible at the receiving end; the Message-ID is new for every message.
+
+    ``from_name`` is shown before the configured sender address (the issuing office),
+    ``reply_to`` is where replies go (the office's own addresses), ``references`` are the
+    Message-IDs of earlier messages of the same conversation, oldest first, and ``list_id``
+    labels the mailing (one per plan) so units can filter it.
     """
 
     key: str
@@ -32,6 +37,10 @@ class OutgoingMessage:
     zalo_template_id: str | None = None
     zalo_template_data: dict[str, str] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
+    from_name: str | None = None
+    reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    list_id: str | None = None
 
 
 @dataclass(frozen=True)

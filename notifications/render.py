@@ -13,14 +13,14 @@ import mimetypes
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from notifications.ics import DEADLINE_KINDS, Deadline, build_ics
+from notifications.ics import DEADLINE_KINDS, Deadline, build_ics, event_uid
 from notifications.message import Attachment, OutgoingMessage
 from notifications.vietnamese import vi_date
 
@@ -32,6 +32,9 @@ Context = Mapping[str, Any]
 # Per-recipient values are rendered as these markers, then substituted (see render_message).
 _UNIT_ID, _UNIT_NAME, _LINK = "\x1fu\x1f", "\x1fn\x1f", "\x1fl\x1f"
 _MARK = "\x1f"
+# Context keys that differ between recipients of one event and are not rendered from the
+# cache: the unit and its link are substituted, the thread's Message-IDs go to headers.
+_PER_RECIPIENT = frozenset({"unit", "link", "references"})
 _RENDERED: OrderedDict[tuple[str, str, bool, str], OutgoingMessage] = OrderedDict()
 _RENDERED_MAX = 512
 
@@ -48,12 +51,24 @@ def environment() -> Environment:
         auto_reload=False,  # templates ship with the package; no stat() per message
     )
     env.filters["vi_date"] = vi_date
+    env.filters["item_period"] = item_period
     return env
+
+
+def item_period(context: Context) -> str:
+    """An item's title with its period, said once: "Báo cáo kết quả 6 tháng đầu năm 2026", and
+    the period alone when it already holds the title (a campaign titled "… năm 2026" must not
+    read "… năm 2026 năm 2026")."""
+    title = str(context["item"]["title"])
+    label = str((context.get("period") or {}).get("label") or "")
+    if not label or label in title:
+        return title
+    return label if title in label else f"{title} {label}"
 
 
 def render_subject(kind: str, context: Context) -> str:
     """One line: newlines collapse to spaces so a subject can never inject a header."""
-    text = environment().get_template(f"{kind}/subject.txt").render(**context)
+    text = environment().get_template(f"{kind}/subject.txt").render(**context, this=context)
     return " ".join(text.split())
 
 
@@ -70,7 +85,7 @@ def render_message(
     """
     unit = context.get("unit")
     link = context.get("link")
-    shared = {k: v for k, v in context.items() if k not in ("unit", "link")}
+    shared = {k: v for k, v in context.items() if k not in _PER_RECIPIENT}
     cache_key = (kind, channel, bool(link), json.dumps(shared, sort_keys=True, default=str))
     generic = _RENDERED.get(cache_key)
     if generic is None:
@@ -83,17 +98,28 @@ def render_message(
             _RENDERED.popitem(last=False)
     values = {_UNIT_ID: str((unit or {}).get("id", "")), _UNIT_NAME: str((unit or {}).get("name", "")),
               _LINK: str(link or "")}
-    msg = _personalise(generic, values, key=key, to=tuple(to), to_name=to_name)
+    uids = {}
+    if generic.attachments and (d := _deadline(kind, shared, _UNIT_ID)):
+        uids[d.uid.encode()] = _deadline(kind, shared, values[_UNIT_ID]).uid.encode()  # type: ignore[union-attr]
+    msg = _personalise(generic, values, uids, key=key, to=tuple(to), to_name=to_name)
     if any(_MARK in part for part in (msg.subject, msg.text, msg.html or "", *msg.zalo_template_data.values())):
         return _message(kind, context, [(kind, context)], key=key, channel=channel, to=to, to_name=to_name)
     return msg
 
 
-def _personalise(generic: OutgoingMessage, values: Mapping[str, str], **fields: Any) -> OutgoingMessage:
+def _personalise(generic: OutgoingMessage, values: Mapping[str, str], uids: Mapping[bytes, bytes],
+                 **fields: Any) -> OutgoingMessage:
+    """The generic message for one recipient; ``uids`` maps the calendar event's UID for the
+    marker unit to the recipient's (both the same length, so the .ics lines stay folded)."""
     def sub(text: str, escape: bool = False) -> str:
         for marker, value in values.items():
             text = text.replace(marker, html.escape(value) if escape else value)
         return text
+
+    def sub_bytes(data: bytes) -> bytes:
+        for old, new in uids.items():
+            data = data.replace(old, new)
+        return data
 
     return replace(
         generic,
@@ -101,6 +127,7 @@ def _personalise(generic: OutgoingMessage, values: Mapping[str, str], **fields: 
         text=sub(generic.text),
         html=sub(generic.html, escape=True) if generic.html is not None else None,
         zalo_template_data={k: sub(v) for k, v in generic.zalo_template_data.items()},
+        attachments=tuple(replace(a, data=sub_bytes(a.data)) if uids else a for a in generic.attachments),
         **fields,
     )
 
@@ -114,16 +141,28 @@ def render_digest(
     to: Sequence[str],
     to_name: str,
 ) -> OutgoingMessage:
-    """Several notifications for one recipient on ``day`` as one message, each with its link.
+    """Several notifications for one recipient on ``day`` as one message, each with its link
+    and every file its notifications carry.
 
-    ``key`` is the key of the first notification, so the Message-ID stays stable.
+    ``key`` is the key of the first notification. The plan is named once when every entry
+    belongs to the same plan; the first entry's office contact signs the message.
     """
     if not items:
         raise ValueError(f"empty digest for key {key!r}")
-    entries = [{**context, "subject": render_subject(kind, context)} for kind, context in items]
-    context: dict[str, Any] = {"day": day, "entries": entries}
-    if "unit" in items[0][1]:
-        context["unit"] = items[0][1]["unit"]
+    entries = [{**context, "subject": render_subject(kind, context), "kind": kind} for kind, context in items]
+    said = [(e.get("form"), e.get("link")) for e in entries]
+    for i in range(1, len(entries)):  # the same form and link as the entry before: say it once
+        if said[i][0] and said[i] == said[i - 1]:
+            entries[i]["form"] = "Cùng biểu mẫu như nội dung trên."
+    first = items[0][1]
+    plans = {e["plan"]["id"] for e in entries}
+    context: dict[str, Any] = {
+        "day": day, "entries": entries, "plan": first["plan"] if len(plans) == 1 else None,
+        "files": [f for _, ctx in items for f in ctx.get("files", ())],
+    }
+    for shared in ("unit", "contact"):
+        if shared in first:
+            context[shared] = first[shared]
     return _message(DIGEST, context, items, key=key, channel=channel, to=to, to_name=to_name)
 
 
@@ -140,12 +179,13 @@ def _message(
     env = environment()
     subject = render_subject(template, context)
     if channel == ZALO:
-        text = env.get_template(f"{template}/zalo.txt").render(**context).strip()
+        text = env.get_template(f"{template}/zalo.txt").render(**context, this=context).strip()
         return OutgoingMessage(
             key=key, channel=channel, to=tuple(to), to_name=to_name, subject=subject, text=text,
             zalo_template_data=_zalo_data(text, context, len(items) == 1),
         )
-    deadlines = [d for kind, ctx in items if (d := _deadline(kind, ctx))]
+    deadlines = [d for kind, ctx in items
+                 if (d := _deadline(kind, ctx, str((ctx.get("unit") or context.get("unit") or {}).get("id", ""))))]
     files = tuple(file_attachment(Path(p)) for p in context.get("files", ()))
     return OutgoingMessage(
         key=key,
@@ -153,8 +193,8 @@ def _message(
         to=tuple(to),
         to_name=to_name,
         subject=subject,
-        text=env.get_template(f"{template}/body.txt").render(**context).strip() + "\n",
-        html=env.get_template(f"{template}/body.html").render(**context),
+        text=env.get_template(f"{template}/body.txt").render(**context, this=context).strip() + "\n",
+        html=env.get_template(f"{template}/body.html").render(**context, this=context),
         attachments=((build_ics(deadlines),) if deadlines else ()) + files,
     )
 
@@ -165,34 +205,54 @@ def file_attachment(path: Path) -> Attachment:
     return Attachment(filename=path.name, content_type=content_type, data=path.read_bytes())
 
 
-def _deadline(kind: str, context: Context) -> Deadline | None:
+def _deadline(kind: str, context: Context, unit_id: str) -> Deadline | None:
     """The calendar event for a deadline reminder; None for kinds that announce, not demand.
 
-    Its key names the plan, the item and its period, not the reminder or the recipient, so
-    every reminder of one deadline updates the same event in the unit's calendar.
+    Its UID names the plan, the item, its period and the unit, never the reminder or the
+    date, so every reminder of one deadline updates the same event in the unit's calendar;
+    ``ics_sequence`` (how often the date moved) tells the calendar which version is newer.
     """
     if kind not in DEADLINE_KINDS or not context.get("deadline"):
         return None
     plan, item = context["plan"], context["item"]
-    period = (context.get("period") or {}).get("id", "")
+    period = context.get("period") or {}
     verb = "Hạn thực hiện" if kind == "task_reminder" else "Hạn báo cáo"
+    stamp, alarm = context.get("stamp"), context.get("alarm")
     return Deadline(
-        key=f"{plan['id']}/{item['id']}/{period}/{context['deadline']}",
-        summary=f"{verb}: {item['title']}",
+        uid=event_uid(f"{plan['id']}/{item['id']}/{period.get('id', '')}", unit_id),
+        summary=f"{verb}: {item_period(context)}",
         day=date.fromisoformat(context["deadline"]),
         description=f"{plan['label']}: {plan['title']}\nĐường dẫn gửi báo cáo có trong thư nhắc.",
+        sequence=int(context.get("ics_sequence", 0)),
+        stamp=datetime.fromisoformat(stamp) if stamp else None,
+        alarm=datetime.fromisoformat(alarm) if alarm else None,
     )
 
 
+# ZNS template parameters and their length limits (a ZNS table cell holds 3–90 characters,
+# a text paragraph up to 400); README lists them for registering the template with Zalo.
+ZNS_LIMITS = {"content": 400, "don_vi": 90, "viec_can_lam": 90, "thoi_han": 90, "lien_he": 90, "link": 2000}
+
+
 def _zalo_data(text: str, context: Context, single: bool) -> dict[str, str]:
-    """ZNS template parameters: the rendered text plus the facts a ZNS template may show."""
+    """ZNS template parameters: the same four things as the email (what, by when, where to
+    report, whom to ask), each cut to its ZNS limit; ``content`` is the whole short text."""
     unit = context.get("unit") or {}
-    data = {"content": text, "unit": str(unit.get("name", ""))}
+    who = context.get("contact") or {}
+    data = {"content": text, "don_vi": str(unit.get("name", ""))}
     if single:
+        role = context.get("role")
+        what = (f"{role}: " if role else "") + str(context["item"]["title"])
+        when = vi_date(context.get("deadline")) if context.get("deadline") else str(context.get("timing") or "")
         data |= {
-            "plan": f"{context['plan']['label']}: {context['plan']['title']}",
-            "item": str(context["item"]["title"]),
-            "deadline": vi_date(context.get("deadline")),
+            "viec_can_lam": what,
+            "thoi_han": when or "Theo kế hoạch",
             "link": str(context.get("link") or ""),
+            "lien_he": ", ".join(x for x in (who.get("name"), who.get("phone")) if x)
+                       or str(context["plan"].get("issuer", "")),
         }
-    return data
+    return {k: _cut(v, ZNS_LIMITS[k]) for k, v in data.items()}
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"

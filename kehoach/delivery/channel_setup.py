@@ -29,6 +29,7 @@ def channels_from_settings(settings: Settings, calendar: WorkingCalendar | None 
         assert settings.smtp_host is not None
         email = EmailChannel(
             host=settings.smtp_host, port=settings.smtp_port, mail_from=settings.mail_from,
+            bounce_to=settings.bounce_address,
             username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls, use_tls=settings.smtp_tls, timeout=settings.smtp_timeout,

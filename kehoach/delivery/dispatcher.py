@@ -22,6 +22,7 @@ from sqlmodel import Session
 from kehoach.calendar import WorkingCalendar
 from kehoach.delivery.digest import Bundle
 from kehoach.plans.directory import Directory
+from kehoach.plans.model import Plan
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
 from kehoach.delivery.pacing import RateLimit, Recorder
 from kehoach.delivery.preparation import Prepared, prepare, render_bundle
@@ -95,6 +96,7 @@ class _Run:
         self.engine, self.directory, self.calendar = engine, directory, calendar
         self.channels, self.now, self.opts = channels, now, opts
         self.submitted, self.progress, self.links = submitted, progress, links
+        self.plans: Mapping[str, Plan] | None = None
         self.token = new_token()
         self.summary = DispatchSummary(now)
         self.down: dict[str, str] = {}  # channel → the error that made it rest
@@ -107,7 +109,7 @@ class _Run:
             return prepare(rows, s, self.now, directory=self.directory, calendar=self.calendar,
                            channels=self.channels, submitted=self.submitted,
                            late_window=self.opts.late_window, digest_channels=self.opts.digest_channels,
-                           links=self.links)
+                           links=self.links, plans=self.plans)
 
     def _claim(self) -> list[Outbox]:
         with session(self.engine) as s:
@@ -230,16 +232,18 @@ async def dispatch_async(
     engine: Engine, directory: Directory, channels: Mapping[str, Channel | None], now: datetime, *,
     calendar: WorkingCalendar | None = None, dry_run: bool = False, options: Options | None = None,
     submitted: SubmittedUnits | None = None, progress: Callable[[DispatchSummary], None] | None = None,
-    links: Links | None = None,
+    links: Links | None = None, plans: Mapping[str, Plan] | None = None,
 ) -> DispatchSummary:
     """Send everything due at ``now``; ``dry_run`` only reports what would happen.
 
-    ``links`` gives the signed submission link that report reminders carry.
+    ``links`` gives the signed submission link that report reminders carry; ``plans`` (by
+    id) tell each unit its role, duties, form and whom to ask (``delivery.briefing``).
     """
     if now.tzinfo is None:
         raise ValueError("dispatch needs an aware 'now'")
     run = _Run(engine, directory, calendar, channels, now, options or Options(),
                submitted or submitted_units, progress, links)
+    run.plans = plans
     if dry_run:
         with session(engine) as s:
             rows = due(s, now)
@@ -267,6 +271,7 @@ class HasDirectory(Protocol):
     """What dispatch needs of ``kehoach.plans.config.Config``."""
 
     directory: Directory
+    plans: Mapping[str, Plan]
 
     def calendar(self, years: Iterable[int]) -> WorkingCalendar: ...
 
@@ -275,6 +280,7 @@ def dispatch(engine: Engine, config: HasDirectory, channels: Mapping[str, Channe
              now: datetime, **kwargs: Any) -> DispatchSummary:
     """The synchronous entry for the CLI and flows; closes the channels afterwards."""
     kwargs.setdefault("calendar", config.calendar([now.year]))
+    kwargs.setdefault("plans", config.plans)
 
     async def main() -> DispatchSummary:
         try:

@@ -1,7 +1,9 @@
 """The late-window rule: a reminder found too long after its moment is skipped, not sent late.
 
 A "5 working days before" reminder that a dispatcher first sees after the deadline would
-only confuse the unit; so would a campaign notice a week late. Pure: ``now`` is an argument.
+only confuse the unit; so would a campaign notice a week late. The rule is for dated
+reminders only: a confirmation ("đã nhận báo cáo"), a roll-up draft or the upward report is
+sent late rather than never. Pure: ``now`` is an argument.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from kehoach.notification import Kind
 
 # Kinds that only make sense before their deadline has passed.
 BEFORE_DEADLINE_KINDS = frozenset({Kind.REPORT_REMINDER, Kind.REPORT_DUE, Kind.TASK_REMINDER, Kind.OFFICE_COMPILE})
+
+# Messages that answer something that happened, not a date: late is better than never.
+SEND_LATE_KINDS = frozenset({Kind.SUBMISSION_RECEIVED, Kind.ROLLUP_READY, Kind.REPORT_UPWARD})
 
 DEFAULT_LATE_WINDOW = 2  # working days
 
@@ -40,6 +45,8 @@ def too_late(
     ``window`` working days after the day of ``send_at`` the notification may still go out,
     up to the end of that day; a reminder before a deadline never goes out after the deadline.
     """
+    if kind in SEND_LATE_KINDS:
+        return None
     today = now.astimezone(VN_TZ).date()
     if kind in BEFORE_DEADLINE_KINDS and deadline is not None and today > deadline:
         return f"Đã quá hạn {deadline:%d/%m/%Y}: không gửi lời nhắc trước hạn"

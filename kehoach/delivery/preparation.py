@@ -2,26 +2,35 @@
 
 A row is skipped (too late, unit already submitted, channel not configured), failed (no
 such unit, no address) or bundled with the unit's other rows of the day into a message.
-Everything here is decided from values and ``now``; the only I/O is the submissions seam.
+Each kept row's context gains what the unit needs to act (``briefing``: role, duties,
+timing, form, the office's contact), when the calendar alarm rings, and for a reminder of
+a deadline the Message-IDs of the thread it continues (``threads``). Everything here is
+decided from values and ``now``; the only I/O is the submissions seam and the thread lookup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from kehoach.calendar import WorkingCalendar
+from kehoach.calendar import VN_TZ, WorkingCalendar
+from kehoach.delivery.briefing import brief, sender
 from kehoach.delivery.digest import Bundle, bundle
+from kehoach.delivery.threads import earlier_messages, thread_of
+from kehoach.errors import CalendarError
 from kehoach.plans.directory import Directory, Unit
+from kehoach.plans.model import Plan
 from kehoach.delivery.lateness import too_late
 from kehoach.notification import REPORT_CHASING_KINDS, Kind
 from kehoach.store.outbox import Outcome
 from kehoach.store.tables import Outbox, Status
 from notifications.channels.base import Channel
+from notifications.ics import ALARM_AT, previous_weekday_morning
 from notifications.message import OutgoingMessage
 from notifications.render import render_digest, render_message
 
@@ -58,13 +67,40 @@ def missing_units(context: Mapping[str, Any], submitted: set[str], directory: Di
     return [directory.label(i) if directory.knows(i) else i for i in ids if i not in submitted]
 
 
+def alarm_at(deadline: date, calendar: WorkingCalendar | None) -> datetime:
+    """08:00 on the working day before the deadline (a Monday deadline rings on Friday)."""
+    try:
+        if calendar is None:
+            raise CalendarError("no calendar")
+        return datetime.combine(calendar.add_working_days(deadline, -1), ALARM_AT, tzinfo=VN_TZ)
+    except CalendarError:
+        return previous_weekday_morning(deadline).replace(tzinfo=VN_TZ)
+
+
 def prepare(
     rows: list[Outbox], s: Session, now: datetime, *, directory: Directory,
     calendar: WorkingCalendar | None, channels: Mapping[str, Channel | None],
     submitted: Callable[[Session, str, str], set[str]], late_window: int,
     digest_channels: frozenset[str], links: Callable[[str, str, str], str] | None = None,
+    plans: Mapping[str, Plan] | None = None,
 ) -> Prepared:
     out = Prepared()
+    today = now.astimezone(VN_TZ).date()
+    briefs: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+    def briefing(row: Outbox, unit_id: str) -> dict[str, Any]:
+        """Per (plan, kind, item, unit): a batch repeats these often, the plan lookups cost."""
+        plan = (plans or {}).get(row.plan)
+        if plan is None:
+            return {}
+        item = str((row.context.get("item") or {}).get("id", ""))
+        k = (row.plan, row.kind, item, unit_id)
+        if k not in briefs:
+            name, reply_to = sender(plan, directory, row.kind)
+            briefs[k] = {**brief(plan, directory, row.kind, row.context, unit_id, today),
+                         "sender": {"name": name, "reply_to": list(reply_to)}}
+        return briefs[k]
+
     cache: dict[tuple[str, str], set[str]] = {}
 
     def units_done(plan: str, period: str) -> set[str]:
@@ -92,9 +128,14 @@ def prepare(
             what = "số Zalo" if row.channel == "zalo" else "địa chỉ email"
             decide(Status.FAILED, f"Đơn vị '{unit.id}' ({unit.name}) chưa có {what}")
             continue
-        context = {**row.context, "unit": {"id": unit.id, "name": unit.name}}
+        context = {**row.context, **briefing(row, unit.id), "unit": {"id": unit.id, "name": unit.name},
+                   "stamp": now.isoformat()}
+        if deadline := context.get("deadline"):
+            context["alarm"] = alarm_at(date.fromisoformat(deadline), calendar).isoformat()
         if links is not None and row.period and row.kind in LINKED_KINDS:
             context["link"] = links(row.plan, unit.id, row.period)
+        elif links is not None and context.get("link_period"):
+            context["link"] = links(row.plan, unit.id, context["link_period"])
         if row.period and row.kind in REPORT_CHASING_KINDS and unit.id in units_done(row.plan, row.period):
             decide(Status.SKIPPED, ALREADY_SUBMITTED)
             continue
@@ -108,17 +149,33 @@ def prepare(
         contexts[id(row)] = context
         keep.append(row)
 
+    threads = earlier_messages(s, keep)
+    for row in keep:
+        if (t := thread_of(row)) in threads:
+            contexts[id(row)]["references"] = list(threads[t])  # type: ignore[index]
+
     out.bundles = [(b, {r.key: contexts[id(r)] for r in b.items})
                    for b in bundle(keep, digest_channels=digest_channels)]
     return out
 
 
 def render_bundle(b: Bundle[Outbox], contexts: Mapping[str, Mapping[str, Any]], directory: Directory) -> OutgoingMessage:
-    """The message for one bundle: a single notification's template, or the digest."""
+    """The message for one bundle: a single notification's template, or the digest.
+
+    It comes from the plan's office (Reply-To its addresses; the issuing body for the upward
+    report), is labelled with the plan's List-Id, and a single reminder of a deadline
+    continues that deadline's thread.
+    """
     unit = directory.unit(b.unit)
     to = addresses(unit, b.channel)
+    first = contexts[b.items[0].key]
     if b.is_digest:
         items = [(r.kind, contexts[r.key]) for r in b.items]
-        return render_digest(items, day=b.day, key=b.key, channel=b.channel, to=to, to_name=unit.name)
-    r = b.items[0]
-    return render_message(r.kind, contexts[r.key], key=r.key, channel=b.channel, to=to, to_name=unit.name)
+        msg = render_digest(items, day=b.day, key=b.key, channel=b.channel, to=to, to_name=unit.name)
+    else:
+        r = b.items[0]
+        msg = render_message(r.kind, first, key=r.key, channel=b.channel, to=to, to_name=unit.name)
+        msg = replace(msg, references=tuple(first.get("references", ())))
+    who = first.get("sender") or {}
+    return replace(msg, from_name=who.get("name"), reply_to=tuple(who.get("reply_to", ())),
+                   list_id=str(first["plan"]["id"]) if first.get("plan") else None)

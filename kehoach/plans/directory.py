@@ -27,6 +27,9 @@ class Unit(BaseModel):
     groups: list[str] = Field(default_factory=list)
     emails: list[Email] = Field(default_factory=list)
     zalo: Phone | None = None
+    # The desk phone people call with questions (landline or mobile, as written); reminders
+    # of the plans this unit follows up show it under "whom to ask".
+    phone: str | None = Field(default=None, min_length=6, max_length=40, pattern=r"^[0-9 +().-]+$")
 
     @property
     def channels(self) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ def as_directory(units: list[DirectoryUnit], groups: list[DirectoryGroup]) -> Di
     return Directory.model_construct(
         groups=[UnitGroup.model_construct(id=g.id, name=g.name) for g in groups],
         units=[Unit.model_construct(id=u.id, name=u.name, parent=u.parent, groups=list(u.groups),
-                                    emails=list(u.emails), zalo=u.zalo) for u in units if u.active],
+                                    emails=list(u.emails), zalo=u.zalo, phone=u.phone) for u in units if u.active],
     )
 
 
@@ -56,7 +56,7 @@ def seed_directory(session: Session, directory: Directory, source: Path, now: da
     session.add_all(DirectoryGroup(id=g.id, name=g.name, position=i) for i, g in enumerate(directory.groups))
     session.add_all(
         DirectoryUnit(id=u.id, name=u.name, parent=u.parent, groups=list(u.groups), emails=list(u.emails),
-                      zalo=u.zalo, position=i)
+                      zalo=u.zalo, phone=u.phone, position=i)
         for i, u in enumerate(directory.units)
     )
     session.add(DirectoryChange(at=now, by=SYSTEM, source="seed", kind="directory", object_id="*",
@@ -89,6 +89,8 @@ def directory_data(units: list[DirectoryUnit], groups: list[DirectoryGroup]) -> 
                 row[key] = list(getattr(u, key))
         if u.zalo:
             row["zalo"] = "0" + u.zalo.removeprefix("84")
+        if u.phone:
+            row["phone"] = u.phone
         out_units.append(row)
     return {"groups": [{"id": g.id, "name": g.name} for g in groups], "units": out_units}
 

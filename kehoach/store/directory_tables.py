@@ -27,6 +27,7 @@ class DirectoryUnit(SQLModel, table=True):
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     emails: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     zalo: str | None = Field(default=None, sa_column=Column(String(20)))
+    phone: str | None = Field(default=None, sa_column=Column(String(40)))  # the desk phone reminders show
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
     position: int = Field(sa_column=Column(Integer, nullable=False))  # the order of the seed file
 

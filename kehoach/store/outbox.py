@@ -77,25 +77,30 @@ def upsert_by_key(
     by_key = {n.key: n for n in notifications}
     for keys in chunks(list(by_key)):
         existing = {
-            k: (i, s, h)
-            for i, k, s, h in session.execute(
-                select(Outbox.id, Outbox.key, Outbox.status, Outbox.content_hash).where(col(Outbox.key).in_(keys))
+            k: (i, s, h, d)
+            for i, k, s, h, d in session.execute(
+                select(Outbox.id, Outbox.key, Outbox.status, Outbox.content_hash, Outbox.deadline)
+                .where(col(Outbox.key).in_(keys))
             )
         }
         new_rows, changed = [], []
+        moved: dict[int, dict[str, Any]] = {}
         for key in keys:
             n = by_key[key]
             if key not in existing:
                 new_rows.append({"key": key, "source": Source.PLAN.value, "status": Status.PENDING.value,
                                  "attempts": 0, "updated_at": now, "year": year, **_content(n)})
                 continue
-            row_id, status, old_hash = existing[key]
+            row_id, status, old_hash, old_deadline = existing[key]
             if status != Status.PENDING:
                 counts.frozen += 1
             elif old_hash == content_hash(n):
                 counts.unchanged += 1
             else:
                 changed.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n).items()}, "v_updated_at": now})
+                if old_deadline != n.deadline:
+                    moved[row_id] = changed[-1]
+        _count_moves(session, moved)
         _insert(session, new_rows)
         counts.inserted += len(new_rows)
         if changed:
@@ -108,6 +113,17 @@ def upsert_by_key(
             counts.updated += session.execute(stmt, changed).rowcount or 0  # type: ignore[attr-defined]
     session.commit()
     return counts
+
+
+def _count_moves(session: Session, moved: dict[int, dict[str, Any]]) -> None:
+    """A row whose deadline moved carries ``ics_sequence`` one higher than before, so the
+    unit's calendar takes the new date as a newer version of the same event (RFC 5545)."""
+    if not moved:
+        return
+    for row_id, old in session.execute(select(Outbox.id, Outbox.context).where(col(Outbox.id).in_(list(moved)))):
+        update_row = moved[row_id]
+        sequence = int((old or {}).get("ics_sequence", 0)) + 1
+        update_row["v_context"] = {**update_row["v_context"], "ics_sequence": sequence}
 
 
 def retire_missing(

@@ -37,10 +37,10 @@ class DeliveryError(Exception):
         self.fallback_email = fallback_email
 
 
-def build_or_refuse(msg: OutgoingMessage, mail_from: str, date: datetime) -> Email:
+def build_or_refuse(msg: OutgoingMessage, mail_from: str, date: datetime, bounce_to: str | None = None) -> Email:
     """The message's bytes; an address that cannot be written is a permanent failure, not a retry."""
     try:
-        return build_email(msg, mail_from, date=date)
+        return build_email(msg, mail_from, date=date, bounce_to=bounce_to)
     except ValueError as exc:
         raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
 

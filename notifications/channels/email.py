@@ -29,6 +29,7 @@ class EmailChannel:
         host: str,
         port: int,
         mail_from: str,
+        bounce_to: str | None = None,
         username: str | None = None,
         password: str | None = None,
         starttls: bool = True,
@@ -41,7 +42,8 @@ class EmailChannel:
         """``password`` is the unwrapped secret: it goes to the server and nowhere else.
 
         ``starttls`` upgrades a plain connection (port 587); ``use_tls`` is implicit TLS
-        (port 465). At most ``concurrency`` connections are open at once.
+        (port 465). At most ``concurrency`` connections are open at once. ``bounce_to`` is
+        the envelope sender: where servers return undeliverable mail (default: ``mail_from``).
         """
         self._options = dict(
             hostname=host,
@@ -54,6 +56,7 @@ class EmailChannel:
             tls_context=tls_context,
         )
         self._mail_from = mail_from
+        self._bounce_to = bounce_to
         self._clock = clock
         self._slots = asyncio.Semaphore(concurrency)
         self._idle: list[aiosmtplib.SMTP] = []
@@ -62,7 +65,7 @@ class EmailChannel:
         return f"EmailChannel({self._options['hostname']}:{self._options['port']})"
 
     async def send(self, msg: OutgoingMessage) -> Delivery:
-        email = build_or_refuse(msg, self._mail_from, self._clock())
+        email = build_or_refuse(msg, self._mail_from, self._clock(), self._bounce_to)
         async with self._slots, self._mapped_errors(msg):
             async with self._connection() as (smtp, reused):
                 try:

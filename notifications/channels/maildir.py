@@ -35,13 +35,14 @@ class MaildirChannel:
         return f"MaildirChannel({str(self.directory)!r})"
 
     async def send(self, msg: OutgoingMessage) -> Delivery:
-        """Write the message; the Maildir key is the provider id a person can look up."""
+        """Write the message; its Message-ID is the provider id, as for SMTP, so a later
+        message of the same conversation can refer to it."""
         email = build_or_refuse(msg, self._mail_from, self._clock())
         try:
-            key = await asyncio.to_thread(self._add, email.data)
+            await asyncio.to_thread(self._add, email.data)
         except OSError as exc:
             raise DeliveryError(f"cannot write {msg.key} to Maildir {self.directory}: {exc}") from exc
-        return Delivery(provider_id=key, sent_at=self._clock())
+        return Delivery(provider_id=email.message_id, sent_at=self._clock())
 
     async def aclose(self) -> None:
         """Nothing stays open between messages."""

@@ -23,7 +23,6 @@ from kehoach.store.tables import DeliveryAttempt, Outbox
 from notifications.channels import EmailChannel, ZaloChannel
 from notifications.channels.base import Channel
 from notifications.channels.zalo_tokens import FileTokenStore
-from notifications.mime import message_id, parse_address
 from tests.delivery_factories import at, context, directory, notification
 from tests.servers.smtp import SMTPServer
 from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
@@ -70,13 +69,10 @@ def statuses(engine: Engine) -> dict[str, tuple[str, str | None]]:
         return {r.key: (r.status, r.last_error) for r in listing(s)}
 
 
-def received_ids(server: SMTPServer) -> list[str]:
-    return [email.message_from_bytes(m.content, policy=policy.default)["Message-ID"]  # type: ignore[arg-type]
+def received_keys(server: SMTPServer) -> list[str]:
+    """The notification keys of what arrived (``X-Kehoach-Key``; Message-IDs are all new)."""
+    return [email.message_from_bytes(m.content, policy=policy.default)["X-Kehoach-Key"]  # type: ignore[arg-type]
             for m in server.recorder.messages]
-
-
-def mid(key: str) -> str:
-    return message_id(key, parse_address(MAIL_FROM))
 
 
 async def test_due_reminders_are_delivered_once_with_vietnamese_subjects(engine: Engine, smtp_server: SMTPServer) -> None:
@@ -89,9 +85,9 @@ async def test_due_reminders_are_delivered_once_with_vietnamese_subjects(engine:
     second = await run(engine, {"email": email_channel(smtp_server), "zalo": None})
     # Then both due reminders arrived once, the second run sent nothing, tomorrow's waits
     assert (first.sent, first.messages, second.sent, second.claimed) == (2, 2, 0, 0)
-    assert sorted(received_ids(smtp_server)) == sorted([mid(a.key), mid(b.key)])
+    assert sorted(received_keys(smtp_server)) == sorted([a.key, b.key])
     msg = email.message_from_bytes(smtp_server.recorder.messages[0].content, policy=policy.default)  # type: ignore[arg-type]
-    assert msg["Subject"].startswith("[Nhắc báo cáo] Báo cáo năm")
+    assert msg["Subject"] == "[Nhắc báo cáo, còn 3 ngày làm việc] Báo cáo năm 2026 – hạn Thứ Sáu, 04/12/2026"
     st = statuses(engine)
     assert st[a.key][0] == st[b.key][0] == "sent" and st[later.key][0] == "pending"
 
@@ -108,7 +104,7 @@ async def test_smtp_down_loses_nothing_and_the_next_dispatch_sends_all(engine: E
     # When the server is back and the next dispatch runs
     up = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=dirx)
     # Then every reminder went out exactly once
-    assert up.sent == 30 and len(set(received_ids(smtp_server))) == len(smtp_server.recorder.messages) == 30
+    assert up.sent == 30 and len(set(received_keys(smtp_server))) == len(smtp_server.recorder.messages) == 30
 
 
 async def test_421_and_451_mid_batch_are_retried(engine: Engine, smtp_server: SMTPServer) -> None:
@@ -118,7 +114,7 @@ async def test_421_and_451_mid_batch_are_retried(engine: Engine, smtp_server: SM
     smtp_server.recorder.fail_next("451 4.3.0 Lỗi tạm thời", times=2)
     summary = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(20))
     assert summary.sent == 20
-    assert sorted(received_ids(smtp_server)) == sorted(mid(n.key) for n in items)
+    assert sorted(received_keys(smtp_server)) == sorted(n.key for n in items)
 
 
 async def test_550_for_one_recipient_fails_only_that_notification(engine: Engine, smtp_server: SMTPServer) -> None:
@@ -176,7 +172,7 @@ async def test_permanent_zalo_error_falls_back_to_email(
     st = statuses(engine)
     assert st[z.key][0] == "failed"
     assert st[z.key + "/fallback-email"][0] == "sent" and summary.fallbacks == 1
-    assert received_ids(smtp_server) == [mid(z.key + "/fallback-email")]
+    assert received_keys(smtp_server) == [z.key + "/fallback-email"]
 
 
 async def test_zalo_quota_defers_to_the_next_working_morning(

@@ -1,8 +1,9 @@
-"""The .ics attachment: one all-day event on the deadline that calendar programs accept."""
+"""The .ics attachment: one all-day event per deadline and unit that calendar programs update."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from icalendar import Calendar
 
@@ -11,24 +12,48 @@ from notifications.render import render_message
 from tests.notifications.test_render import context
 
 
-def test_report_reminder_ics_is_one_all_day_event_on_the_deadline() -> None:
-    # Given a report reminder due Friday 29/05/2026
-    message = render_message("report_reminder", context(), key="2026-stp:r1:h1:u1:-3", channel="email", to=[], to_name="")
-    # When the attachment is parsed as a calendar
+def event(kind: str = "report_reminder", unit: str = "u1", **extra: Any) -> Any:
+    ctx = context(unit={"id": unit, "name": f"Phòng {unit}"}, **extra)
+    message = render_message(kind, ctx, key=f"k/{unit}", channel="email", to=[], to_name="")
     (attachment,) = message.attachments
-    calendar = Calendar.from_ical(attachment.data)
-    (event,) = calendar.walk("VEVENT")
-    # Then it is an all-day event that day, in Vietnamese, with a stable UID and an alarm
     assert attachment.content_type == "text/calendar"
-    assert event.decoded("dtstart") == date(2026, 5, 29)
-    assert event.decoded("dtend") == date(2026, 5, 30)
-    assert str(event["summary"]) == "Hạn báo cáo: Báo cáo kết quả"
-    # the same event for every reminder of that deadline and every unit: calendars update it
-    later = render_message("report_due", context(), key="2026-stp:r1:h1:u2:0", channel="email", to=[], to_name="")
-    (again,) = Calendar.from_ical(later.attachments[0].data).walk("VEVENT")
-    assert str(event["uid"]) == str(again["uid"]) == event_uid("2026-stp/r1/2026-h1/2026-05-29")
-    (alarm,) = event.walk("VALARM")
-    assert alarm.decoded("trigger") == -timedelta(hours=16)
+    (found,) = Calendar.from_ical(attachment.data).walk("VEVENT")
+    return found
+
+
+def test_report_reminder_ics_is_one_all_day_event_on_the_deadline_naming_its_period() -> None:
+    # Given a report reminder due Friday 29/05/2026 / When its calendar is parsed
+    found = event()
+    # Then it is an all-day event that day, in Vietnamese, naming the period
+    assert found.decoded("dtstart") == date(2026, 5, 29) and found.decoded("dtend") == date(2026, 5, 30)
+    assert str(found["summary"]) == "Hạn báo cáo: Báo cáo kết quả 6 tháng đầu năm 2026"
+    assert found.decoded("sequence") == 0
+
+
+def test_uid_is_one_per_plan_item_period_and_unit_whatever_the_date() -> None:
+    first = event()
+    assert str(first["uid"]) == event_uid("2026-stp/r1/2026-h1", "u1")
+    # the later reminder of the same deadline, and after the date moved: the same event
+    assert str(event("report_due")["uid"]) == str(event(deadline="2026-06-05")["uid"]) == str(first["uid"])
+    # another unit, another period: other events (the 6-month and annual reports no longer collide)
+    assert str(event(unit="u2")["uid"]) != str(first["uid"])
+    assert str(event(period={"id": "2026-nam", "label": "năm 2026"})["uid"]) != str(first["uid"])
+
+
+def test_moved_deadline_raises_the_sequence_and_dtstamp_is_when_it_was_made() -> None:
+    moved = event(deadline="2026-06-05", ics_sequence=1, stamp="2026-05-20T09:30:00+07:00")
+    assert moved.decoded("sequence") == 1 and moved.decoded("dtstart") == date(2026, 6, 5)
+    assert moved.decoded("dtstamp") == datetime(2026, 5, 20, 2, 30, tzinfo=UTC)
+
+
+def test_alarm_rings_on_the_previous_working_morning_not_on_sunday() -> None:
+    # Given a deadline on Monday 16/11/2026
+    (alarm,) = event(deadline="2026-11-16").walk("VALARM")
+    # Then the alarm rings on Friday 13/11 at 08:00: 2 days 16 hours before the all-day start
+    assert alarm.decoded("trigger") == -timedelta(days=2, hours=16)
+    # and when the dispatcher knows the working calendar (a holiday Friday), its moment wins
+    (alarm,) = event(deadline="2026-11-16", alarm="2026-11-12T08:00:00+07:00").walk("VALARM")
+    assert alarm.decoded("trigger") == -timedelta(days=3, hours=16)
 
 
 def test_same_input_gives_the_same_bytes() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import email
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 
+from notifications.message import Attachment
 from notifications.mime import build_email
 from notifications.render import render_message
 from tests.notifications.test_render import context
@@ -35,9 +37,41 @@ def test_structure_is_text_html_alternative_plus_calendar() -> None:
     assert "Phòng Văn hóa" in msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
-def test_message_id_depends_only_on_the_key() -> None:
-    assert parsed()["Message-ID"] == parsed(to_name="Khác")["Message-ID"]
-    assert parsed()["Message-ID"].endswith("@stp.gov.vn>")
+def test_message_id_is_new_for_every_message_and_the_key_travels_in_its_own_header() -> None:
+    first, again = parsed(), parsed()
+    assert first["Message-ID"] != again["Message-ID"] and first["Message-ID"].endswith("@stp.gov.vn>")
+    assert first["X-Kehoach-Key"] == again["X-Kehoach-Key"] == "k1"
+
+
+def test_automated_mail_headers_date_in_vietnam_time_and_bounce_address() -> None:
+    message = render_message("report_due", context(), key="k1", channel="email", to=["a@x.vn"], to_name="")
+    message = replace(message, from_name="Văn phòng Sở Tư pháp Đồng Tháp", reply_to=("vanphong@stp.example",),
+                      list_id="2026-stp-dong-thap-bdg")
+    built = build_email(message, "kehoach@stp.gov.vn", date=datetime(2026, 5, 25, 1, 0, tzinfo=UTC),
+                        bounce_to="thu-loi@stp.gov.vn")
+    msg = email.message_from_bytes(built.data, policy=policy.default)
+    assert built.sender == "thu-loi@stp.gov.vn"  # the envelope sender: where bounces go
+    assert msg["From"].addresses[0].display_name == "Văn phòng Sở Tư pháp Đồng Tháp"
+    assert msg["From"].addresses[0].addr_spec == "kehoach@stp.gov.vn"
+    assert msg["Reply-To"].addresses[0].addr_spec == "vanphong@stp.example"
+    assert msg["Date"].endswith("+0700") and "08:00:00" in msg["Date"]
+    assert (msg["Precedence"], msg["X-Auto-Response-Suppress"]) == ("bulk", "All")
+    assert msg["List-Id"] == "<2026-stp-dong-thap-bdg.stp.gov.vn>"
+
+
+def test_vietnamese_attachment_name_is_sent_with_rfc_2231() -> None:
+    # Given a draft report whose file name is Vietnamese
+    name = "Báo cáo tổng hợp 6 tháng đầu năm 2026 – Sở Tư pháp tỉnh Đồng Tháp (dự thảo).docx"
+    message = replace(render_message("rollup_ready", context(), key="k", channel="email", to=["a@x.vn"], to_name=""),
+                      attachments=(Attachment(name, "application/octet-stream", b"PK\x03\x04"),))
+    # When built and parsed again
+    raw = build_email(message, MAIL_FROM).data
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    # Then every line is short ASCII and a mail reader recovers the exact name and bytes
+    assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 998
+    (part,) = list(msg.iter_attachments())
+    assert part.get_filename() == name and part.get_content() == b"PK\x03\x04"
+    assert b"filename*0*=utf-8''" in raw
 
 
 def test_name_with_crlf_or_300_characters_injects_no_header() -> None:

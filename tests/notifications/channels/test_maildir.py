@@ -19,9 +19,11 @@ async def test_message_lands_in_the_maildir_and_parses(tmp_path: Path) -> None:
     # When a message is sent
     delivery = await outbox.send(message)
     await outbox.aclose()
-    # Then the Maildir holds it under the returned key, readable as an email
+    # Then the Maildir holds it, readable as an email whose Message-ID is the provider id
     box = mailbox.Maildir(tmp_path / "outbox", create=False)
-    raw = box.get_bytes(str(delivery.provider_id))
+    (raw,) = [box.get_bytes(k) for k in box.keys()]
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
-    assert parsed["Subject"] == "[Nhắc báo cáo] Báo cáo kết quả 6 tháng đầu năm 2026 – hạn Thứ Sáu, 29/05/2026"
+    assert parsed["Message-ID"] == delivery.provider_id and parsed["X-Kehoach-Key"] == "k1"
+    assert parsed["Subject"] == ("[Nhắc báo cáo, còn 3 ngày làm việc] Báo cáo kết quả 6 tháng đầu năm 2026"
+                                 " – hạn Thứ Sáu, 29/05/2026")
     assert parsed["To"].addresses[0].display_name == "Phòng Văn hóa"
