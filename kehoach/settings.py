@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     zalo_template_id: str = "kehoach-nhac-viec"  # the approved ZNS template carrying {content}, {deadline}, {link}
     zalo_concurrency: int = 4
 
+    # Set by ``kehoach simulate`` for the flows it runs: nothing may reach a real person.
+    simulation: bool = False
+    simulation_smtp: bool = False  # the simulation may use the SMTP server, for test addresses only
+    simulation_to: str | None = None  # ... or for this one override address
+
     portal_secret: SecretStr | None = None  # unset: a random one kept in the data directory
     portal_base_url: str = "http://127.0.0.1:8000"
     portal_host: str = "127.0.0.1"  # units reach it through a reverse proxy, never directly

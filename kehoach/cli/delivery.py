@@ -11,16 +11,16 @@ import typer
 from rich.table import Table
 
 from kehoach.calendar import VN_TZ
-from kehoach.delivery.channel_setup import channels_from_settings
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, err_console, fail, parse_now, settings
-from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch
+from kehoach.delivery.channel_setup import channels_from_settings, email_destination
+from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, Options, dispatch
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
+from kehoach.expansion.sync import sync as sync_year
 from kehoach.store.db import make_engine, session
-from kehoach.store.outbox import listing, status_counts
+from kehoach.store.outbox import listing, requeue, status_counts
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.links import link_maker
-from kehoach.expansion.sync import sync as sync_year
 
 STATUS_VI = {"pending": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "lỗi", "skipped": "bỏ qua"}
 
@@ -59,11 +59,14 @@ def dispatch_command(
                                     help="Số ngày làm việc tối đa được gửi muộn so với thời điểm dự kiến."),
     as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON."),
 ) -> None:
-    """Gửi các thông báo đã đến hạn (email, Zalo) và ghi lại kết quả."""
+    """Gửi các thông báo đã đến hạn (email, Zalo) và ghi lại kết quả.
+
+    Mã thoát: 0 mọi việc ổn; 1 có thông báo lỗi hoặc phải chờ gửi lại; 2 không gửi được gì.
+    """
     moment, s, cfg = parse_now(now), settings(), config()
     engine = make_engine(s.resolved_database_url)
     calendar = cfg.calendar([moment.year])
-    channels = channels_from_settings(s, calendar)
+    channels = channels_from_settings(s, engine, calendar)
 
     def progress(summary: DispatchSummary) -> None:
         if not as_json:
@@ -71,12 +74,20 @@ def dispatch_command(
 
     opts = Options(batch_size=batch_size, late_window=late_window,
                    concurrency={"email": s.smtp_concurrency, "zalo": s.zalo_concurrency})
-    summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress,
-                       links=link_maker(s, moment))
+    try:
+        summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress,
+                           links=link_maker(s, moment))
+    except DispatchAborted as exc:
+        summary = exc.summary
     if as_json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False))
-        return
-    _print_summary(summary, email_to=("SMTP " + str(s.smtp_host)) if s.smtp_configured else f"Maildir {s.data_dir / 'maildir'}")
+    else:
+        _print_summary(summary, email_to=email_destination(s))
+    if summary.aborted:
+        fail(f"lần gửi dừng giữa chừng: {summary.aborted}. Các thông báo chưa gửi vẫn chờ gửi; "
+             "lần gửi sau sẽ gửi tiếp.", code=summary.exit_code)
+    if summary.exit_code and not dry_run:
+        raise typer.Exit(summary.exit_code)
 
 
 def _print_summary(summary: DispatchSummary, email_to: str) -> None:
@@ -89,6 +100,9 @@ def _print_summary(summary: DispatchSummary, email_to: str) -> None:
                                      summary.retried, summary.skipped, summary.fallbacks)))
     console.print(table)
     console.print(f"Email gửi qua: {email_to}", highlight=False)
+    for channel, reason in summary.channels_down.items():
+        console.print(f"  [red]Kênh {channel} tạm dừng trong lần gửi này[/] (các thông báo vẫn chờ gửi): {reason}",
+                      highlight=False, soft_wrap=True)
     for reason, n in summary.skip_reasons.most_common(5):
         console.print(f"  Bỏ qua {n}: {reason}", highlight=False, soft_wrap=True)
     for line in summary.errors[:10]:
@@ -104,14 +118,21 @@ def outbox_row(row: Outbox) -> dict[str, Any]:
     }
 
 
-@app.command("outbox")
+outbox_app = typer.Typer(help="Hộp thư đi: xem và gửi lại.", no_args_is_help=False)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback(invoke_without_command=True)
 def outbox_command(
+    ctx: typer.Context,
     status: str | None = typer.Option(None, "--status", help="pending, sending, sent, failed hoặc skipped."),
     plan: str | None = typer.Option(None, "--plan", help="Mã kế hoạch."),
     fmt: Format = typer.Option(Format.table, "--format"),
     limit: int | None = typer.Option(None, "--limit", min=1),
 ) -> None:
     """Xem hộp thư đi: thông báo nào đã gửi, đang chờ, bị lỗi hay bỏ qua, và vì sao."""
+    if ctx.invoked_subcommand is not None:
+        return
     if status is not None and status not in {s.value for s in Status}:
         fail(f"trạng thái '{status}' không hợp lệ; dùng một trong: {', '.join(s.value for s in Status)}")
     engine = make_engine(settings().resolved_database_url)
@@ -130,3 +151,28 @@ def outbox_command(
                       f"{r.sent_at.astimezone(VN_TZ):%d/%m %H:%M}" if r.sent_at else "", r.last_error or "")
     console.print(table)
     console.print("  ".join(f"{STATUS_VI.get(k, k)}: {v}" for k, v in sorted(counts.items())), highlight=False)
+
+
+@outbox_app.command("requeue")
+def requeue_command(
+    status: str = typer.Option("failed", "--status", help="failed (mặc định) hoặc skipped."),
+    plan: str | None = typer.Option(None, "--plan", help="Chỉ kế hoạch này."),
+    since: str | None = typer.Option(None, "--since", help="Chỉ những thông báo lỗi từ ngày này (dd/mm/yyyy)."),
+) -> None:
+    """Đưa các thông báo bị lỗi trở lại hàng chờ gửi, sau khi đã sửa cấu hình (ví dụ mật khẩu SMTP)."""
+    if status not in {Status.FAILED.value, Status.SKIPPED.value}:
+        fail(f"--status '{status}' không hợp lệ; chỉ gửi lại được: failed, skipped")
+    start = None
+    if since is not None:
+        try:
+            start = datetime.combine(datetime.strptime(since, "%d/%m/%Y").date(), datetime.min.time(), VN_TZ)
+        except ValueError:
+            fail(f"--since '{since}' không phải ngày dạng dd/mm/yyyy")
+    s, cfg = settings(), config()
+    if plan is not None and plan not in cfg.plans:
+        fail(f"không có kế hoạch '{plan}'; các kế hoạch hiện có: {', '.join(sorted(cfg.plans))}")
+    engine = make_engine(s.resolved_database_url)
+    with session(engine) as db:
+        n = requeue(db, parse_now(None), status=status, plan=plan, since=start)
+    console.print(f"Đã đưa {n} thông báo ({STATUS_VI[status]}) trở lại hàng chờ gửi; "
+                  "lần gửi tới (kehoach dispatch) sẽ gửi chúng.", highlight=False)

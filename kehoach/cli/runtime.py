@@ -138,11 +138,20 @@ def simulate(
     plan: list[str] = typer.Option([], "--plan", help="Chỉ kế hoạch này (có thể lặp lại)"),
     submit_share: float = typer.Option(0.6, min=0.0, max=1.0, help="Tỷ lệ đơn vị nộp báo cáo trước hạn trong mô phỏng"),
     data_dir: Path | None = typer.Option(None, help="Thư mục dữ liệu mô phỏng, được làm trống trước (mặc định: <data_dir>/mo-phong)"),
+    smtp: bool = typer.Option(False, "--smtp", help="Gửi qua máy chủ SMTP trong cấu hình, nhưng chỉ tới địa chỉ "
+                              "thử nghiệm (.example, .test, .invalid, .localhost) hoặc tới --send-to"),
+    send_to: str | None = typer.Option(None, "--send-to", help="Cùng --smtp: gửi mọi thư mô phỏng tới đúng một địa chỉ này"),
 ) -> None:
-    """Run the real flows on a simulated clock from --from to --to; print a month-by-month summary."""
+    """Run the real flows on a simulated clock from --from to --to; print a month-by-month summary.
+
+    Nothing reaches a real person: email goes to the simulation's Maildir (or, with --smtp, only
+    to test addresses), Zalo is recorded in the simulation's folder, never sent.
+    """
     start, end = _parse_day(from_, "--from"), _parse_day(to, "--to")
     if end < start:
         fail("--to phải sau --from")
+    if send_to is not None and (not smtp or "@" not in send_to):
+        fail(f"--send-to '{send_to}' cần đi cùng --smtp và phải là một địa chỉ email")
     base = settings()
     sim_dir = data_dir or base.data_dir / "mo-phong"
     if sim_dir.exists():
@@ -150,6 +159,11 @@ def simulate(
     # The flows read their settings from the environment: point them at the simulation's own data.
     os.environ["KEHOACH_DATA_DIR"] = str(sim_dir)
     os.environ["KEHOACH_DATABASE_URL"] = f"sqlite:///{sim_dir / 'kehoach.db'}"
+    os.environ["KEHOACH_SIMULATION"] = "true"
+    os.environ["KEHOACH_SIMULATION_SMTP"] = "true" if smtp else "false"
+    os.environ.pop("KEHOACH_SIMULATION_TO", None)
+    if send_to:
+        os.environ["KEHOACH_SIMULATION_TO"] = send_to
     from flows import local
 
     local.configure()
@@ -158,12 +172,13 @@ def simulate(
         if p not in cfg.plans:
             fail(f"không có kế hoạch '{p}'; các kế hoạch hiện có: {', '.join(sorted(cfg.plans))}")
     plan_ids = plan or sorted(cfg.plans)
+    from kehoach.delivery.channel_setup import email_destination
     from kehoach.runtime.schedules import scheduled
     from kehoach.runtime.simulation import Options, Simulation
     from kehoach.store.db import make_engine
 
     engine = make_engine(s.resolved_database_url)
-    where = f"SMTP {s.smtp_host}:{s.smtp_port}" if s.smtp_configured else f"Maildir {sim_dir / 'maildir'}"
+    where = email_destination(s)
     console.print(f"Mô phỏng {start:%d/%m/%Y}–{end:%d/%m/%Y}, {len(plan_ids)} kế hoạch; thư gửi tới {where}.")
     local.quiet_exit()
     with console.status("Khởi động Prefect (máy chủ tạm thời, 10–15 giây)…"):

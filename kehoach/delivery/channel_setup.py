@@ -3,17 +3,25 @@
 The embedded defaults: without SMTP settings, email goes to a Maildir under the data
 directory that a person can open; without Zalo credentials there is no Zalo channel and the
 dispatcher records Zalo notifications as skipped with the reason. Nothing is dropped silently.
+
+A simulation (``settings.simulation``, set by ``kehoach simulate``) never reaches a real
+person: email goes to the simulation's Maildir unless it was asked to use the SMTP server,
+and then only to test addresses or the one override address; Zalo is recorded, not sent, and
+no Zalo credential or token is touched.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time
 
+from sqlalchemy import Engine
+
 from kehoach.calendar import VN_TZ, WorkingCalendar
 from kehoach.settings import Settings
+from kehoach.store.zalo_tokens import DbTokenStore
 from notifications.channels import EmailChannel, MaildirChannel, ZaloChannel
 from notifications.channels.base import Channel
-from notifications.channels.zalo_tokens import FileTokenStore
+from notifications.channels.practice import TestRecipientsOnly, ZaloRecord
 
 WORKING_MORNING = time(8, 0)
 
@@ -22,10 +30,27 @@ def maildir_path(settings: Settings) -> str:
     return str(settings.data_dir / "maildir")
 
 
-def channels_from_settings(settings: Settings, calendar: WorkingCalendar | None = None) -> dict[str, Channel | None]:
-    """``{"email": ..., "zalo": ... or None}``; the caller closes them (``dispatch`` does)."""
-    email: Channel
-    if settings.smtp_configured:
+def email_destination(settings: Settings) -> str:
+    """Where email goes, in words for the office."""
+    maildir = f"Maildir {maildir_path(settings)}"
+    if not settings.smtp_configured or (settings.simulation and not settings.simulation_smtp):
+        return maildir
+    server = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+    if settings.simulation:
+        only = settings.simulation_to or "địa chỉ thử nghiệm (.example, .test, .invalid, .localhost)"
+        return f"{server}, chỉ tới {only}; còn lại vào {maildir}"
+    return server
+
+
+def channels_from_settings(settings: Settings, engine: Engine,
+                           calendar: WorkingCalendar | None = None) -> dict[str, Channel | None]:
+    """``{"email": ..., "zalo": ... or None}``; the caller closes them (``dispatch`` does).
+
+    ``engine`` holds the installation's Zalo token pair.
+    """
+    maildir = MaildirChannel(maildir_path(settings), mail_from=settings.mail_from)
+    email: Channel = maildir
+    if settings.smtp_configured and (settings.simulation_smtp or not settings.simulation):
         assert settings.smtp_host is not None
         email = EmailChannel(
             host=settings.smtp_host, port=settings.smtp_port, mail_from=settings.mail_from,
@@ -35,10 +60,12 @@ def channels_from_settings(settings: Settings, calendar: WorkingCalendar | None 
             starttls=settings.smtp_starttls, use_tls=settings.smtp_tls, timeout=settings.smtp_timeout,
             concurrency=settings.smtp_concurrency,
         )
-    else:
-        email = MaildirChannel(maildir_path(settings), mail_from=settings.mail_from)
+        if settings.simulation:
+            email = TestRecipientsOnly(email, maildir, override=settings.simulation_to)
     zalo: Channel | None = None
-    if settings.zalo_configured:
+    if settings.zalo_configured and settings.simulation:
+        zalo = ZaloRecord(settings.data_dir / "zalo-mo-phong.jsonl")
+    elif settings.zalo_configured:
         assert settings.zalo_app_id and settings.zalo_secret_key and settings.zalo_refresh_token
         extra = {}
         if calendar is not None:
@@ -46,8 +73,8 @@ def channels_from_settings(settings: Settings, calendar: WorkingCalendar | None 
         zalo = ZaloChannel(
             app_id=settings.zalo_app_id, secret_key=settings.zalo_secret_key.get_secret_value(),
             template_id=settings.zalo_template_id,
-            tokens=FileTokenStore(settings.data_dir / "zalo_tokens.json",
-                                  initial_refresh_token=settings.zalo_refresh_token.get_secret_value()),
+            tokens=DbTokenStore(engine, settings.zalo_app_id,
+                                initial_refresh_token=settings.zalo_refresh_token.get_secret_value()),
             api_base=settings.zalo_api_base, oauth_base=settings.zalo_oauth_base, **extra,
         )
     return {"email": email, "zalo": zalo}

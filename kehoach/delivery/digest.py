@@ -16,6 +16,9 @@ from kehoach.calendar import VN_TZ
 # Channels whose messages can list several notifications. A Zalo ZNS message is one approved
 # template with fixed fields, so Zalo notifications always go one by one.
 DIGEST_CHANNELS = frozenset({"email"})
+# The most notifications one digest lists; a unit with more that day gets several digests.
+# It bounds what one message repeated after a crash can repeat (see dispatcher.Options.in_flight).
+DIGEST_MAX = 20
 
 
 class Item(Protocol):
@@ -54,7 +57,8 @@ class Bundle(Generic[ItemT]):
 def bundle(items: Iterable[ItemT], *, digest_channels: frozenset[str] = DIGEST_CHANNELS) -> list[Bundle[ItemT]]:
     """Group by (unit, channel, local day of ``send_at``) on digest channels; others stay single.
 
-    The order is stable: bundles by their key, items in a bundle by key.
+    A group longer than ``DIGEST_MAX`` is cut into digests of at most that many. The order is
+    stable: bundles by their key, items in a bundle by key.
     """
     groups: dict[tuple[str, str, date], list[ItemT]] = {}
     singles: list[Bundle[ItemT]] = []
@@ -64,8 +68,9 @@ def bundle(items: Iterable[ItemT], *, digest_channels: frozenset[str] = DIGEST_C
             groups.setdefault((it.unit, it.channel, day), []).append(it)
         else:
             singles.append(Bundle(it.unit, it.channel, day, (it,)))
-    grouped = [
-        Bundle(unit, channel, day, tuple(sorted(members, key=lambda m: m.key)))
-        for (unit, channel, day), members in groups.items()
-    ]
+    grouped = []
+    for (unit, channel, day), members in groups.items():
+        ordered = sorted(members, key=lambda m: m.key)
+        grouped += [Bundle(unit, channel, day, tuple(ordered[i : i + DIGEST_MAX]))
+                    for i in range(0, len(ordered), DIGEST_MAX)]
     return sorted(grouped + singles, key=lambda b: b.key)

@@ -1,15 +1,20 @@
 """dispatch(now): claim due notifications, render, send through the channels, record.
 
-Batches are claimed with a lease (``store.outbox.claim``); inside a batch each channel has
-``concurrency`` senders that share a rate limit. A sender records its outcome before it
-takes the next message (``pacing.Recorder``), so a crash repeats at most ``concurrency``
-messages. A channel that fails ``BREAKER`` times in a row is left alone for the rest of the
-run: its rows go back to pending untouched and wait for the next dispatch.
+Batches are claimed with a lease (``store.outbox.claim``), renewed while the run is alive;
+inside a batch each channel has ``concurrency`` senders that share a rate limit. A sender
+records its outcome before its share of the in-flight budget is free again
+(``pacing.Recorder``), so a crash repeats at most ``Options.in_flight`` notifications. A
+channel whose server refuses the session or the sender, or that fails ``BREAKER`` times in
+a row, is left alone for the rest of the run: its rows go back to pending with the reason
+and wait for the next dispatch. A database that stays unavailable ends the run with
+``DispatchAborted``: what was claimed and not sent goes back to pending (at once, or when
+the lease lapses if the database cannot even take that), nothing is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,14 +25,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from kehoach.calendar import WorkingCalendar
-from kehoach.delivery.digest import Bundle
+from kehoach.delivery.digest import DIGEST_MAX, Bundle
+from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
+from kehoach.delivery.pacing import Budget, DatabaseUnavailable, RateLimit, Recorder, patiently
+from kehoach.delivery.preparation import Prepared, prepare, render_bundle
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
-from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
-from kehoach.delivery.pacing import RateLimit, Recorder
-from kehoach.delivery.preparation import Prepared, prepare, render_bundle
 from kehoach.store.db import session
-from kehoach.store.outbox import Outcome, claim, due, new_token
+from kehoach.store.outbox import Outcome, claim, due, new_token, release, renew
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.tracking import submitted_units
 from notifications.channels.base import Channel, DeliveryError
@@ -39,6 +44,7 @@ Job = tuple[Bundle[Outbox], dict[str, dict[str, Any]]]
 BREAKER = 5  # consecutive retryable failures per sender after which a channel rests until the next run
 TRIES = 3  # tries of one message within a run before it waits for the next dispatch
 BACKOFF = (0.2, 1.0)
+RELEASED = "Lần gửi bị dừng trước khi gửi thông báo này; sẽ gửi ở lần sau"
 
 
 @dataclass
@@ -50,11 +56,14 @@ class DispatchSummary:
     sent: int = 0  # notifications sent
     failed: int = 0
     retried: int = 0  # back to pending: retried on the next dispatch
+    deferred: int = 0  # of ``retried``: deferred on the provider's word (a quota), not a failure
     skipped: int = 0
     fallbacks: int = 0  # email rows added after a permanent Zalo failure
     by_channel: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # the first few failures, for the operator
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    channels_down: dict[str, str] = field(default_factory=dict)  # channel → why it rested this run
+    aborted: str | None = None  # why the run ended early (the database stopped answering)
 
     def note(self, outcome: Outcome) -> None:
         name = {Status.SENT: "sent", Status.FAILED: "failed", Status.SKIPPED: "skipped", Status.PENDING: "retried"}
@@ -64,16 +73,33 @@ class DispatchSummary:
             self.by_channel[outcome.row.channel] += 1
         elif outcome.status is Status.SKIPPED:
             self.skip_reasons[outcome.error or ""] += 1
-        elif outcome.error and len(self.errors) < 20:
+        elif outcome.error and len(self.errors) < 20 and outcome.retry_at is None:
             self.errors.append(f"{outcome.row.key}: {outcome.error}")
+
+    @property
+    def exit_code(self) -> int:
+        """0 all went as planned; 1 something failed or must wait; 2 nothing could be sent."""
+        trouble = self.failed + self.retried - self.deferred
+        if self.aborted or trouble:
+            return 2 if self.messages == 0 else 1
+        return 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "now": self.now.isoformat(), "dry_run": self.dry_run, "claimed": self.claimed,
             "messages": self.messages, "sent": self.sent, "failed": self.failed, "retried": self.retried,
-            "skipped": self.skipped, "fallbacks": self.fallbacks, "by_channel": dict(self.by_channel),
+            "deferred": self.deferred, "skipped": self.skipped, "fallbacks": self.fallbacks, "by_channel": dict(self.by_channel),
             "errors": self.errors, "skip_reasons": dict(self.skip_reasons),
+            "channels_down": self.channels_down, "aborted": self.aborted, "exit_code": self.exit_code,
         }
+
+
+class DispatchAborted(Exception):
+    """The run ended early because the database stopped answering; ``summary`` says what was done."""
+
+    def __init__(self, summary: DispatchSummary) -> None:
+        super().__init__(summary.aborted)
+        self.summary = summary
 
 
 @dataclass
@@ -84,6 +110,9 @@ class Options:
     concurrency: Mapping[str, int] = field(default_factory=lambda: {"email": 10, "zalo": 4})
     rate_per_second: Mapping[str, float] = field(default_factory=lambda: {"zalo": 10.0})
     digest_channels: frozenset[str] = frozenset({"email"})
+    # The most notifications sent but not yet recorded at any moment: what a kill can repeat.
+    in_flight: int = 2 * DIGEST_MAX
+    db_patience: float = 15.0  # seconds a database error is waited out before the run ends
 
 
 class _Run:
@@ -99,10 +128,16 @@ class _Run:
         self.plans: Mapping[str, Plan] | None = None
         self.token = new_token()
         self.summary = DispatchSummary(now)
-        self.down: dict[str, str] = {}  # channel → the error that made it rest
+        self.down = self.summary.channels_down  # channel → the error that made it rest
         self.failures: Counter[str] = Counter()
         self.limits = {name: RateLimit(opts.rate_per_second.get(name)) for name in channels}
-        self.recorder = Recorder(engine, now, self.token)
+        self.recorder = Recorder(engine, now, self.token, opts.db_patience)
+        self.budget = Budget(max(opts.in_flight, 1))
+        self.started = time.monotonic()
+
+    def clock(self) -> datetime:
+        """The run's own time: ``now`` plus what has elapsed since the run began."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
 
     def _prepare(self, rows: list[Outbox]) -> Prepared:
         with session(self.engine) as s:
@@ -114,55 +149,100 @@ class _Run:
     def _claim(self) -> list[Outbox]:
         with session(self.engine) as s:
             return claim(s, self.now, self.opts.lease, self.opts.batch_size, token=self.token,
-                         exclude_channels=self.down)
+                         exclude_channels=self.down, whole_units=self.opts.digest_channels)
 
     async def run(self) -> DispatchSummary:
         """A producer claims batches and feeds per-channel queues; senders drain them.
 
-        The producer claims the next batch while senders finish the last, so connections do
-        not idle between batches. Only when the queues are empty and a claim still finds
-        nothing (fallback rows written meanwhile included) is the run over.
+        Whichever task fails first (the database gone for longer than the patience) ends
+        them all; the rows still held go back to pending, and ``DispatchAborted`` says why.
         """
         self.recorder.start()
         queues: dict[str, asyncio.Queue[Job | None]] = {
             name: asyncio.Queue(maxsize=2 * self.opts.concurrency.get(name, 1))
             for name, ch in self.channels.items() if ch is not None
         }
-        senders = [asyncio.create_task(self._sender(name, q))
-                   for name, q in queues.items() for _ in range(self.opts.concurrency.get(name, 1))]
+        tasks = [asyncio.create_task(self._sender(name, q))
+                 for name, q in queues.items() for _ in range(self.opts.concurrency.get(name, 1))]
+        tasks.append(asyncio.create_task(self._produce(queues)))
+        keeper = asyncio.create_task(self._keep_lease())
         try:
-            while True:
-                rows = await asyncio.to_thread(self._claim)
-                if not rows:
-                    await _drained(queues, senders)
-                    rows = await asyncio.to_thread(self._claim)
-                    if not rows:
-                        break
-                self.summary.claimed += len(rows)
-                ready = self._prepare(rows)
-                for o in ready.outcomes:
-                    self.summary.note(o)
-                if ready.outcomes:
-                    await self.recorder.put(ready.outcomes)
-                for job in ready.bundles:
-                    await queues[job[0].channel].put(job)
-                if self.progress:
-                    self.progress(self.summary)
-            for name, q in queues.items():
-                for _ in range(self.opts.concurrency.get(name, 1)):
-                    await q.put(None)
-            await asyncio.gather(*senders)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if (exc := task.exception()) is not None:
+                    raise exc
+        except DatabaseUnavailable as exc:
+            self.summary.aborted = str(exc)
         finally:
-            for t in senders:
+            keeper.cancel()
+            for t in tasks:
                 t.cancel()
+            await asyncio.gather(keeper, *tasks, return_exceptions=True)
             await self.recorder.close()
+            await self._give_back()
+        if self.summary.aborted:
+            raise DispatchAborted(self.summary)
         return self.summary
+
+    async def _produce(self, queues: Mapping[str, asyncio.Queue[Job | None]]) -> None:
+        """Claim the next batch while senders finish the last, so connections do not idle.
+
+        Only when the queues are empty and a claim still finds nothing (fallback rows
+        written meanwhile included) is the run over.
+        """
+        while True:
+            rows = await patiently(self._claim, "nhận thông báo đến hạn", self.opts.db_patience, in_thread=True)
+            if not rows:
+                await asyncio.gather(*(q.join() for q in queues.values()))
+                rows = await patiently(self._claim, "nhận thông báo đến hạn", self.opts.db_patience, in_thread=True)
+                if not rows:
+                    break
+            self.summary.claimed += len(rows)
+            ready = self._prepare(rows)
+            for o in ready.outcomes:
+                self.summary.note(o)
+            if ready.outcomes:
+                await self.recorder.put(ready.outcomes)
+            for job in ready.bundles:
+                await queues[job[0].channel].put(job)
+            if self.progress:
+                self.progress(self.summary)
+        for name, q in queues.items():
+            for _ in range(self.opts.concurrency.get(name, 1)):
+                await q.put(None)
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease of every row still held, a third of the lease before it lapses."""
+        every = self.opts.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            until = self.clock() + self.opts.lease
+            with session(self.engine) as s:
+                await patiently(lambda s=s, until=until: renew(s, self.token, until), "gia hạn nhận thông báo",
+                                self.opts.db_patience, in_thread=True)
+
+    async def _give_back(self) -> None:
+        """After an aborted run: record what was sent, and return the rest to pending at once.
+
+        If the database still does not answer, the lease lapses and the next dispatch takes them.
+        """
+        if not self.summary.aborted:
+            return
+        outcomes, rows = self.recorder.unwritten
+        try:
+            if outcomes or rows:
+                await patiently(lambda: self.recorder.write(outcomes, rows), "ghi kết quả gửi", 1.0)
+            with session(self.engine) as s:
+                await patiently(lambda: release(s, self.token, self.clock(), RELEASED), "trả lại thông báo", 1.0)
+        except DatabaseUnavailable:
+            pass
 
     async def _sender(self, name: str, q: asyncio.Queue[Job | None]) -> None:
         channel = self.channels[name]
         assert channel is not None  # prepare() skipped the rows of unconfigured channels
         while (job := await q.get()) is not None:
             b, contexts = job
+            share = await self.budget.take(len(b.items))
             try:
                 try:
                     msg = render_bundle(b, contexts, self.directory)
@@ -177,6 +257,7 @@ class _Run:
                 self.summary.fallbacks += len(new_rows)
                 await self.recorder.put(outcomes, new_rows)
             finally:
+                await self.budget.give(share)
                 q.task_done()
         q.task_done()
 
@@ -190,8 +271,13 @@ class _Run:
                 delivery = await channel.send(msg)
             except DeliveryError as exc:
                 error = exc.reason
-                if exc.retry_at is not None:
-                    return [Outcome(r, Status.PENDING, error, retry_at=exc.retry_at) for r in b.items], []
+                if exc.retry_when is not None:
+                    self.summary.deferred += len(b.items)
+                    retry_at = exc.retry_when(self.clock())
+                    return [Outcome(r, Status.PENDING, error, retry_at=retry_at) for r in b.items], []
+                if exc.channel_down:  # the server refused the session or the sender: no message can pass
+                    self.down.setdefault(name, error)
+                    return [Outcome(r, Status.PENDING, error) for r in b.items], []
                 if exc.permanent:
                     self.failures[name] = 0
                     return [Outcome(r, Status.FAILED, error) for r in b.items], self._fallbacks(b, exc)
@@ -237,7 +323,8 @@ async def dispatch_async(
     """Send everything due at ``now``; ``dry_run`` only reports what would happen.
 
     ``links`` gives the signed submission link that report reminders carry; ``plans`` (by
-    id) tell each unit its role, duties, form and whom to ask (``delivery.briefing``).
+    id) tell each unit its role, duties, form and whom to ask (``delivery.briefing``). Raises
+    ``DispatchAborted`` when the database stopped answering for longer than the patience.
     """
     if now.tzinfo is None:
         raise ValueError("dispatch needs an aware 'now'")
@@ -254,17 +341,6 @@ async def dispatch_async(
         summary.sent = sum(len(b.items) for b, _ in ready.bundles)  # would be sent
         return summary
     return await run.run()
-
-
-async def _drained(queues: Mapping[str, asyncio.Queue[Job | None]], senders: list[asyncio.Task[None]]) -> None:
-    """Wait until every queued job is recorded; re-raise at once if a sender died."""
-    joined = asyncio.ensure_future(asyncio.gather(*(q.join() for q in queues.values())))
-    done, _ = await asyncio.wait([joined, *senders], return_when=asyncio.FIRST_COMPLETED)
-    for task in done:
-        if task is not joined:
-            joined.cancel()
-            task.result()  # a sender only ends early by raising
-            raise RuntimeError("a sender stopped before the queues were drained")
 
 
 class HasDirectory(Protocol):

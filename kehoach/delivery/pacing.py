@@ -1,23 +1,57 @@
-"""The dispatcher's plumbing: per-channel rate limits and group-committed outcome recording.
+"""The dispatcher's plumbing: rate limits, the in-flight budget, patient database calls, recording.
 
-Recording is the reason a crash repeats at most ``concurrency`` messages: a sender hands its
-outcome to the ``Recorder`` and waits until it is committed before sending the next message,
-so at any moment no more than one message per sender is sent but not yet recorded. Outcomes
-that arrive together share one transaction (group commit), which keeps the database cheap.
+Recording bounds what a crash repeats: a sender hands its outcome to the ``Recorder`` and waits
+until it is committed before it releases its share of the ``Budget``, so at any moment no more
+than ``Budget`` notifications are sent but not yet recorded (a digest counts each notification
+it carries). Outcomes that arrive together share one transaction (group commit).
+
+A database that stops answering (SQLite locked by another writer, a full disk, PostgreSQL
+restarting) is waited for ``patience`` seconds; after that the error is raised as
+``DatabaseUnavailable`` and the dispatcher ends its run instead of waiting for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kehoach.store.db import session
 from kehoach.store.outbox import Outcome, enqueue, record
+
+T = TypeVar("T")
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
+
+
+class DatabaseUnavailable(Exception):
+    """The database refused a write for longer than the dispatcher's patience."""
+
+    def __init__(self, what: str, cause: BaseException) -> None:
+        first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        super().__init__(f"Cơ sở dữ liệu không trả lời khi {what}: {first_line}")
+
+
+async def patiently(call: Callable[[], T], what: str, patience: float, *, in_thread: bool = False) -> T:
+    """``call()``, tried again while the database is unavailable, for at most ``patience`` seconds.
+
+    Only ``OperationalError`` (locked, disk full, connection lost) is waited out; any other
+    database error is raised at once, as ``DatabaseUnavailable`` too.
+    """
+    deadline = time.monotonic() + patience
+    for attempt in range(10**6):
+        try:
+            return await asyncio.to_thread(call) if in_thread else call()
+        except DBAPIError as exc:
+            delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+            if not isinstance(exc, OperationalError) or time.monotonic() + delay > deadline:
+                raise DatabaseUnavailable(what, exc.orig or exc) from exc
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class RateLimit:
@@ -38,27 +72,53 @@ class RateLimit:
             self._next = max(now, self._next) + self.interval
 
 
+class Budget:
+    """A counting semaphore in notifications: a digest of five takes five."""
+
+    def __init__(self, total: int) -> None:
+        self.total = self.free = total
+        self._changed = asyncio.Condition()
+
+    async def take(self, n: int) -> int:
+        n = min(n, self.total)
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.free >= n)
+            self.free -= n
+        return n
+
+    async def give(self, n: int) -> None:
+        async with self._changed:
+            self.free += n
+            self._changed.notify_all()
+
+
 class Recorder:
     """Commits outcomes (and new fallback rows) in groups.
 
     On the event loop itself: every sender is waiting for this commit anyway, and a worker
-    thread only adds the wait for the GIL (measured: twice the commits' wall time).
+    thread only adds the wait for the GIL (measured: twice the commits' wall time). When the
+    database stays unavailable past ``patience``, every waiting sender gets the error and
+    what could not be written is kept in ``unwritten`` for one last try at the end of the run.
     """
 
-    def __init__(self, engine: Engine, now: datetime, token: str) -> None:
-        self.engine, self.now, self.token = engine, now, token
+    def __init__(self, engine: Engine, now: datetime, token: str, patience: float) -> None:
+        self.engine, self.now, self.token, self.patience = engine, now, token, patience
         self._queue: list[tuple[Sequence[Outcome], list[dict[str, Any]], asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
+        self.error: DatabaseUnavailable | None = None
+        self.unwritten: tuple[list[Outcome], list[dict[str, Any]]] = ([], [])
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
     async def put(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None) -> None:
-        """Return once ``outcomes`` are committed."""
-        if self._task is not None and self._task.done():
-            raise RuntimeError("the outcome recorder stopped; see the earlier error")
+        """Return once ``outcomes`` are committed; raise ``DatabaseUnavailable`` if they cannot be."""
+        if self.error is not None:
+            self.unwritten[0].extend(outcomes)
+            self.unwritten[1].extend(new_rows or [])
+            raise self.error
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((outcomes, new_rows or [], fut))
         self._wake.set()
@@ -80,17 +140,25 @@ class Recorder:
                 outcomes = [o for group, _, _ in taken for o in group]
                 rows = [r for _, group, _ in taken for r in group]
                 try:
-                    self._write(outcomes, rows)
-                except BaseException as exc:  # the senders must learn that nothing was recorded
-                    for _, _, fut in taken:
-                        fut.set_exception(exc)
-                    raise
+                    await patiently(lambda o=outcomes, r=rows: self.write(o, r), "ghi kết quả gửi", self.patience)
+                except DatabaseUnavailable as exc:
+                    self.error = exc
+                    self.unwritten = (outcomes, rows)
+                    for group, extra, _ in self._queue:
+                        self.unwritten[0].extend(group)
+                        self.unwritten[1].extend(extra)
+                    for _, _, fut in taken + self._queue:
+                        if not fut.done():
+                            fut.set_exception(exc)
+                    self._queue = []
+                    return
                 for _, _, fut in taken:
-                    fut.set_result(None)
+                    if not fut.done():
+                        fut.set_result(None)
             if self._closed and not self._queue:
                 return
 
-    def _write(self, outcomes: list[Outcome], rows: list[dict[str, Any]]) -> None:
+    def write(self, outcomes: list[Outcome], rows: list[dict[str, Any]]) -> None:
         with session(self.engine) as s:
             record(s, outcomes, self.now, self.token)
             if rows:

@@ -10,15 +10,16 @@ from sqlmodel import Session, SQLModel, create_engine
 from kehoach.store.files import private_file
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     """An engine with the tables created; SQLite gets WAL so readers never block the dispatcher.
 
-    The SQLite file and its folder are created private (0600, 0700).
+    The SQLite file and its folder are created private (0600, 0700). ``busy_timeout``: how
+    long an SQLite write waits for another writer's lock before failing.
     """
     if url.startswith("sqlite:///"):
         if (path := url.removeprefix("sqlite:///")) != ":memory:":
             private_file(Path(path))  # 0600: SQLite gives its -wal and -shm the same mode
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

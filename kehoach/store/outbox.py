@@ -197,36 +197,91 @@ def due(session: Session, now: datetime, limit: int | None = None) -> list[Outbo
 
 def claim(
     session: Session, now: datetime, lease: timedelta, limit: int, *, token: str,
-    exclude_channels: Iterable[str] = (),
+    exclude_channels: Iterable[str] = (), whole_units: Iterable[str] = (),
 ) -> list[Outbox]:
     """Claim up to ``limit`` due rows for the run ``token``, in one transaction.
 
-    Rows the same run already put back to pending are not claimed again by it.
+    On the ``whole_units`` channels a unit's due rows are claimed all together, beyond
+    ``limit`` if need be, so that its digest never splits across batches. Rows the same run
+    already put back to pending are not claimed again by it.
     """
     mine_before = or_(col(Outbox.claim_token).is_(None), Outbox.claim_token != token)
     cond = [_due(now), mine_before]
     if excluded := list(exclude_channels):
         cond.append(col(Outbox.channel).not_in(excluded))
-    pick = select(Outbox.id).where(*cond).order_by(Outbox.send_at, Outbox.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = list(session.scalars(pick))
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def pick(*extra: ColumnElement[bool], limit: int | None = None) -> list[int]:
+        q = select(Outbox.id).where(*cond, *extra).order_by(Outbox.send_at, Outbox.id).limit(limit)
+        return list(session.scalars(q.with_for_update(skip_locked=True) if postgres else q))
+
+    ids = pick(limit=limit)
+    if grouped := list(whole_units):
+        units = session.execute(
+            select(Outbox.channel, Outbox.unit).where(col(Outbox.id).in_(ids), col(Outbox.channel).in_(grouped))
+            .distinct()
+        ).all()
+        taken = set(ids)
+        for channel in {c for c, _ in units}:
+            for chunk in chunks(sorted(u for c, u in units if c == channel)):
+                ids += [i for i in pick(Outbox.channel == channel, col(Outbox.unit).in_(chunk)) if i not in taken]
     if not ids:
         session.commit()
         return []
-    session.execute(
-        update(Outbox).where(col(Outbox.id).in_(ids), *cond)
-        .values(status=Status.SENDING.value, claimed_until=now + lease, claim_token=token, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    rows = list(session.scalars(
-        select(Outbox).where(col(Outbox.id).in_(ids), Outbox.claim_token == token,
+    for chunk in chunks(ids):
+        session.execute(
+            update(Outbox).where(col(Outbox.id).in_(chunk), *cond)
+            .values(status=Status.SENDING.value, claimed_until=now + lease, claim_token=token, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    rows = [r for chunk in chunks(ids) for r in session.scalars(
+        select(Outbox).where(col(Outbox.id).in_(chunk), Outbox.claim_token == token,
                              Outbox.status == Status.SENDING.value)
-        .order_by(Outbox.send_at, Outbox.id)
         .execution_options(populate_existing=True)
-    ))
+    )]
     session.commit()
-    return rows
+    return sorted(rows, key=lambda r: (r.send_at, r.id or 0))
+
+
+def renew(session: Session, token: str, until: datetime) -> int:
+    """Extend the lease of the rows the run ``token`` still holds: a slow relay must not
+    let another dispatch take over rows this one is about to send."""
+    n = session.execute(
+        update(Outbox).where(Outbox.claim_token == token, Outbox.status == Status.SENDING.value)
+        .values(claimed_until=until).execution_options(synchronize_session=False)
+    ).rowcount or 0  # type: ignore[attr-defined]
+    session.commit()
+    return n
+
+
+def release(session: Session, token: str, now: datetime, reason: str) -> int:
+    """Give back at once, as pending with ``reason``, the rows the run ``token`` claimed and did not record."""
+    n = session.execute(
+        update(Outbox).where(Outbox.claim_token == token, Outbox.status == Status.SENDING.value)
+        .values(status=Status.PENDING.value, claimed_until=None, last_error=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0  # type: ignore[attr-defined]
+    session.commit()
+    return n
+
+
+def requeue(session: Session, now: datetime, *, status: str = Status.FAILED.value, plan: str | None = None,
+            since: datetime | None = None) -> int:
+    """Put rows that failed (or were skipped) back to pending, for a re-send after a fix.
+
+    The send time is kept, so the dispatcher still skips a reminder that has become too late.
+    """
+    q = update(Outbox).where(Outbox.status == status)
+    if plan:
+        q = q.where(Outbox.plan == plan)
+    if since:
+        q = q.where(col(Outbox.updated_at) >= since)
+    n = session.execute(
+        q.values(status=Status.PENDING.value, claimed_until=None, claim_token=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0  # type: ignore[attr-defined]
+    session.commit()
+    return n
 
 
 @dataclass(frozen=True)

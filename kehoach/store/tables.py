@@ -117,3 +117,22 @@ class DeliveryAttempt(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     provider_id: str | None = Field(default=None, sa_column=Column(String(300)))
     message_key: str | None = Field(default=None, sa_column=Column(String(500)))
+
+
+class ZaloToken(SQLModel, table=True):
+    """The installation's Zalo token pair, one row per Zalo app: every worker finds it here.
+
+    ``refreshing_until`` is the lock around a refresh (a lease, so that a process killed
+    mid-refresh does not hold it for ever); ``seeded_from`` is a hash of the refresh token the
+    settings gave, so that an admin who puts a new one in the settings replaces a dead pair.
+    """
+
+    __tablename__ = "zalo_token"
+
+    app_id: str = Field(sa_column=Column(String(100), primary_key=True))
+    access_token: str | None = Field(default=None, sa_column=Column(Text))
+    refresh_token: str | None = Field(default=None, sa_column=Column(Text))
+    expires_at: datetime | None = _utc_column()
+    seeded_from: str | None = Field(default=None, sa_column=Column(String(64)))
+    refreshing_until: datetime | None = _utc_column()
+    updated_at: datetime | None = _utc_column()

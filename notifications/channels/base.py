@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -18,8 +19,11 @@ class DeliveryError(Exception):
     """A message that did not go out.
 
     ``permanent``: retrying will not help (a 5xx for the recipient, an invalid phone);
-    ``retry_at``: try again not before this moment (a quota reset); otherwise retry on the
-    next dispatch. ``fallback_email``: the channel suggests reaching the unit by email instead.
+    ``retry_when``: given the moment of the attempt (the dispatcher's clock, simulated or
+    not), when to try again (a quota reset); otherwise retry on the next dispatch.
+    ``channel_down``: the server refused the session or the sender, not this message (a 530 at
+    MAIL FROM, a failed login, a dead Zalo refresh token): no message can pass until the
+    settings are fixed. ``fallback_email``: the channel suggests reaching the unit by email.
     """
 
     def __init__(
@@ -27,13 +31,15 @@ class DeliveryError(Exception):
         reason: str,
         *,
         permanent: bool = False,
-        retry_at: datetime | None = None,
+        retry_when: Callable[[datetime], datetime] | None = None,
+        channel_down: bool = False,
         fallback_email: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
-        self.retry_at = retry_at
+        self.retry_when = retry_when
+        self.channel_down = channel_down
         self.fallback_email = fallback_email
 
 

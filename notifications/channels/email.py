@@ -1,9 +1,11 @@
 """SMTP delivery with aiosmtplib over a small pool of reused connections.
 
 aiosmtplib's errors are translated here, at the seam (as httpx's ``map_httpcore_exceptions``
-does): a 4xx reply, a dropped connection or a timeout is a retry; a 5xx reply is permanent and
-carries the server's words. A refused recipient among several accepted ones still counts as
-sent: the unit got the message at its other addresses.
+does): a 4xx reply, a dropped connection or a timeout is a retry; a 5xx reply to RCPT TO or
+DATA is permanent for that message and carries the server's words; a 5xx that concerns the
+session or the sender (greeting, EHLO, STARTTLS, AUTH, MAIL FROM) and a failed login say the
+channel is down: no message can pass until the settings are fixed. A refused recipient among
+several accepted ones still counts as sent: the unit got the message at its other addresses.
 """
 
 from __future__ import annotations
@@ -112,10 +114,12 @@ class EmailChannel:
             raise DeliveryError(f"{where}: recipients refused: {replies}", permanent=permanent) from exc
         except aiosmtplib.SMTPAuthenticationError as exc:
             # Wrong credentials are a settings problem, not this message's: retry once fixed.
-            raise DeliveryError(f"{where}: authentication failed: {exc.code} {exc.message}") from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            permanent = exc.code >= 500
-            raise DeliveryError(f"{where}: {exc.code} {exc.message}", permanent=permanent) from exc
+            raise DeliveryError(f"{where}: authentication failed: {exc.code} {exc.message}",
+                                channel_down=True) from exc
+        except aiosmtplib.SMTPDataError as exc:
+            raise DeliveryError(f"{where}: {exc.code} {exc.message}", permanent=exc.code >= 500) from exc
+        except aiosmtplib.SMTPResponseException as exc:  # the session or the sender was refused
+            raise DeliveryError(f"{where}: {exc.code} {exc.message}", channel_down=exc.code >= 500) from exc
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
 

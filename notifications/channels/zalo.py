@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from notifications.channels.base import DeliveryError, system_now
-from notifications.channels.zalo_tokens import FileTokenStore, TokenPair
+from notifications.channels.zalo_tokens import TokenPair, TokenStore
 from notifications.message import Delivery, OutgoingMessage
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -80,7 +80,7 @@ class ZaloChannel:
         app_id: str,
         secret_key: str,
         template_id: str,
-        tokens: FileTokenStore,
+        tokens: TokenStore,
         api_base: str = "https://business.openapi.zalo.me",
         oauth_base: str = "https://oauth.zaloapp.com",
         timeout: float = 15.0,
@@ -136,10 +136,10 @@ class ZaloChannel:
         try:
             return await self._tokens.rotate(stale, self._refresh)
         except LookupError as exc:
-            raise DeliveryError(f"Zalo {key}: {exc}") from exc
+            raise DeliveryError(f"Zalo {key}: {exc}", channel_down=True) from exc
 
     async def _refresh(self, refresh_token: str) -> TokenPair:
-        """Trade the single-use refresh token for a new pair (FileTokenStore persists it)."""
+        """Trade the single-use refresh token for a new pair (the store keeps it)."""
         answer = await self._post(
             f"{self._oauth_base}/v4/oa/access_token",
             "token refresh",
@@ -147,9 +147,11 @@ class ZaloChannel:
             data={"app_id": self._app_id, "grant_type": "refresh_token", "refresh_token": refresh_token},
         )
         if "access_token" not in answer or "refresh_token" not in answer:
+            # A refused refresh token stays refused: the channel rests until an admin gives a new one.
             raise DeliveryError(
                 f"Zalo token refresh failed: {answer.get('error')} "
-                f"{answer.get('error_name') or answer.get('message') or ''}".strip()
+                f"{answer.get('error_name') or answer.get('message') or ''}".strip(),
+                channel_down=True,
             )
         return TokenPair(
             access_token=answer["access_token"],
@@ -192,9 +194,9 @@ class ZaloChannel:
         action, meaning = ERRORS.get(code, (None, "unknown error"))  # type: ignore[arg-type]
         reason = f"Zalo {key}: error {code} ({meaning}): {answer.get('message', '')}"
         if action is Action.NEXT_WORKING_MORNING:
-            raise DeliveryError(reason, retry_at=self._next_working_morning(self._clock()))
+            raise DeliveryError(reason, retry_when=self._next_working_morning)
         if action is Action.AFTER_QUIET_HOURS:
-            raise DeliveryError(reason, retry_at=after_quiet_hours(self._clock()))
+            raise DeliveryError(reason, retry_when=after_quiet_hours)
         if action is Action.FALLBACK_EMAIL:
             raise DeliveryError(reason, permanent=True, fallback_email=True)
         raise DeliveryError(reason)  # REFRESH_TOKEN a second time, or a code we do not know

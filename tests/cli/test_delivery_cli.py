@@ -153,3 +153,41 @@ def test_report_reminder_carries_the_units_signed_link(env: dict[str, str], smtp
     query = parse_qs(urlsplit(link).query)
     verify(Settings(data_dir=Path(env["KEHOACH_DATA_DIR"])), "2026-xa-yet-kieu-bdg", "xa-yk-thon-1", "bc-nam-2026", query["e"][0], query["s"][0],
            datetime.fromisoformat("2026-11-20T08:00:00+07:00"))
+
+
+def test_dispatch_exits_2_when_nothing_could_be_sent_and_shows_the_resting_channel(
+    env: dict[str, str], smtp_server: SMTPServer
+) -> None:
+    # Given the seed plans synced and a relay that refuses the sender (it wants a login)
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    smtp_server.recorder.mail_reply = "530 5.7.0 Authentication required"
+    # When the dispatcher runs
+    done = kehoach(env, "dispatch", "--now", T)
+    # Then it exits 2, says which channel rests and why, and no row failed: they all wait
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Kênh email tạm dừng" in done.stdout and "530" in done.stdout
+    assert outbox(env, "--status", "failed") == [] and outbox(env, "--status", "sending") == []
+
+
+def test_one_refused_message_exits_1_and_requeue_sends_it_after_the_fix(
+    env: dict[str, str], smtp_server: SMTPServer
+) -> None:
+    # Given the seed plans synced and a relay refusing the content of the first message
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    smtp_server.recorder.fail_next("554 5.6.0 Nội dung bị từ chối")
+    done = kehoach(env, "dispatch", "--now", T)
+    # Then the dispatch exits 1: something failed, the rest went out
+    assert done.returncode == 1, done.stdout + done.stderr
+    failed = outbox(env, "--status", "failed")
+    assert failed and all("554" in r["last_error"] for r in failed)
+    plan = failed[0]["plan"]
+    # When the office requeues that plan's failures since 01/07/2026 (a bad date is refused first)
+    bad = kehoach(env, "outbox", "requeue", "--since", "31/02/2026")
+    assert bad.returncode != 0 and "31/02/2026" in bad.stderr
+    again = kehoach(env, "outbox", "requeue", "--status", "failed", "--plan", plan, "--since", "01/07/2026")
+    assert again.returncode == 0 and f"Đã đưa {len(failed)} thông báo" in again.stdout
+    # Then the next dispatch sends them and exits 0
+    count = len(smtp_server.recorder.messages)
+    fixed = kehoach(env, "dispatch", "--now", T)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert len(smtp_server.recorder.messages) == count + 1 and outbox(env, "--status", "failed") == []

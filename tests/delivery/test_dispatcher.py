@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import email
 import mailbox
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from email import policy
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, select
 
 from kehoach.delivery.channel_setup import channels_from_settings
-from kehoach.plans.directory import Directory
 from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch_async
 from kehoach.notification import Kind
+from kehoach.plans.directory import Directory
 from kehoach.settings import Settings
-from kehoach.store.db import make_engine, session
+from kehoach.store.db import session
 from kehoach.store.outbox import listing, upsert_by_key
 from kehoach.store.tables import DeliveryAttempt, Outbox
+from kehoach.store.zalo_tokens import DbTokenStore
 from notifications.channels import EmailChannel, ZaloChannel
 from notifications.channels.base import Channel
-from notifications.channels.zalo_tokens import FileTokenStore
 from tests.delivery_factories import at, context, directory, notification
 from tests.servers.smtp import SMTPServer
 from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
@@ -31,20 +29,13 @@ NOW = at(date(2026, 12, 1), 9)
 MAIL_FROM = "Văn phòng Sở <vanphong@so.example>"
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'kehoach.db'}")
-    yield eng
-    eng.dispose()
-
-
 def email_channel(server: SMTPServer | None, port: int | None = None) -> EmailChannel:
     return EmailChannel(host="127.0.0.1", port=port or (server.port if server else 9), mail_from=MAIL_FROM,
                         starttls=False, timeout=5, concurrency=10)
 
 
-def zalo_channel(server: ZaloServer, tmp_path: Path) -> ZaloChannel:
-    tokens = FileTokenStore(tmp_path / "zalo.json", initial_refresh_token=server.state.new_refresh_token())
+def zalo_channel(server: ZaloServer, engine: Engine) -> ZaloChannel:
+    tokens = DbTokenStore(engine, APP_ID, initial_refresh_token=server.state.new_refresh_token())
     return ZaloChannel(app_id=APP_ID, secret_key=SECRET_KEY, template_id="tpl-1", tokens=tokens,
                        api_base=server.url, oauth_base=server.url)
 
@@ -144,7 +135,7 @@ async def test_several_notifications_same_day_become_one_digest(engine: Engine, 
 
 async def test_zalo_without_credentials_is_skipped_with_the_reason(engine: Engine, tmp_path: Path) -> None:
     seed(engine, notification("phong-2", channel="zalo"))
-    channels = channels_from_settings(Settings(data_dir=tmp_path, smtp_host=None))
+    channels = channels_from_settings(Settings(data_dir=tmp_path, smtp_host=None), engine)
     summary = await run(engine, channels)
     assert summary.skipped == 1
     assert list(statuses(engine).values()) == [("skipped", "Zalo chưa được cấu hình")]
@@ -152,7 +143,7 @@ async def test_zalo_without_credentials_is_skipped_with_the_reason(engine: Engin
 
 async def test_without_smtp_email_goes_to_a_maildir_a_person_can_open(engine: Engine, tmp_path: Path) -> None:
     seed(engine, notification("phong-1"))
-    channels = channels_from_settings(Settings(data_dir=tmp_path, smtp_host=None))
+    channels = channels_from_settings(Settings(data_dir=tmp_path, smtp_host=None), engine)
     summary = await run(engine, channels)
     assert summary.sent == 1
     box = mailbox.Maildir(tmp_path / "maildir", create=False)
@@ -167,7 +158,7 @@ async def test_permanent_zalo_error_falls_back_to_email(
     z = notification("phong-3", channel="zalo")
     seed(engine, z)
     zalo_server.state.fail_next(-108)
-    summary = await run(engine, {"email": email_channel(smtp_server), "zalo": zalo_channel(zalo_server, tmp_path)})
+    summary = await run(engine, {"email": email_channel(smtp_server), "zalo": zalo_channel(zalo_server, engine)})
     # Then the Zalo row failed and its email fallback was sent in the same run
     st = statuses(engine)
     assert st[z.key][0] == "failed"
@@ -181,18 +172,18 @@ async def test_zalo_quota_defers_to_the_next_working_morning(
     z = notification("phong-2", channel="zalo")
     seed(engine, z)
     zalo_server.state.fail_next(-144)
-    summary = await run(engine, {"email": None, "zalo": zalo_channel(zalo_server, tmp_path)})
+    summary = await run(engine, {"email": None, "zalo": zalo_channel(zalo_server, engine)})
     assert summary.retried == 1
     with session(engine) as s:
         [row] = listing(s)
-    # (the channel reads the wall clock for the quota reset)
-    assert row.status == "pending" and row.send_at > datetime.now().astimezone() and row.attempts == 1
+    # (from the run's own now, Tuesday 01/12/2026 09:00, not from the wall clock)
+    assert row.status == "pending" and row.send_at == at(date(2026, 12, 2), 8) and row.attempts == 1
 
 
 async def test_zalo_sends_with_the_key_as_tracking_id(engine: Engine, zalo_server: ZaloServer, tmp_path: Path) -> None:
     z = notification("phong-2", channel="zalo")
     seed(engine, z)
-    summary = await run(engine, {"email": None, "zalo": zalo_channel(zalo_server, tmp_path)})
+    summary = await run(engine, {"email": None, "zalo": zalo_channel(zalo_server, engine)})
     assert summary.sent == 1 and len(zalo_server.state.sends()) == 1
 
 

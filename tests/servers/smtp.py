@@ -7,6 +7,7 @@ benchmarks/.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -30,9 +31,20 @@ class Recorder:
     fail_data: list[str] = field(default_factory=list)  # replies for the next DATA commands
     refuse: dict[str, str] = field(default_factory=dict)  # recipient → RCPT reply
     disconnect_data: int = 0  # drop the connection during the next N DATA commands
+    mail_reply: str | None = None  # a reply to every MAIL FROM (e.g. "530 5.7.0 Authentication required")
+    delay: float = 0.0  # seconds before answering each DATA: a slow relay
 
     def fail_next(self, reply: str, times: int = 1) -> None:
         self.fail_data.extend([reply] * times)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -43,6 +55,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.disconnect_data:
             self.disconnect_data -= 1
             assert server.transport is not None

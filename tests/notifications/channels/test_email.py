@@ -112,3 +112,4 @@ async def test_wrong_password_is_a_retry_that_does_not_show_the_password(smtp_tl
         await sender.send(message())
     await sender.aclose()
     assert not caught.value.permanent and "sai-mat-khau" not in caught.value.reason
+    assert caught.value.channel_down  # no message can pass with these settings: the channel rests

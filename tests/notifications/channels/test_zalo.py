@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from kehoach.store.db import make_engine
+from kehoach.store.zalo_tokens import DbTokenStore
 from notifications.channels.base import DeliveryError
 from notifications.channels.zalo import VN, ZaloChannel
-from notifications.channels.zalo_tokens import FileTokenStore
 from notifications.message import OutgoingMessage
 from notifications.render import render_message
 from tests.notifications.test_render import context
@@ -23,13 +24,18 @@ def message(phone: str = "84912345678", key: str = "k1") -> OutgoingMessage:
     return render_message("report_due", context(), key=key, channel="zalo", to=[phone], to_name="Phòng Văn hóa")
 
 
-def channel(server: ZaloServer, store: FileTokenStore, clock: datetime | None = None) -> ZaloChannel:
+def store(path: Path, token: str, db: str = "kehoach.db") -> DbTokenStore:
+    """The installation's token store: the Zalo table of a database under ``path``."""
+    return DbTokenStore(make_engine(f"sqlite:///{path / db}"), APP_ID, initial_refresh_token=token)
+
+
+def channel(server: ZaloServer, store: DbTokenStore, clock: datetime | None = None) -> ZaloChannel:
     return ZaloChannel(app_id=APP_ID, secret_key=SECRET_KEY, template_id="tpl-1", tokens=store,
                        api_base=server.url, oauth_base=server.url, **({"clock": lambda: clock} if clock else {}))
 
 
-def seeded(server: ZaloServer, path: Path) -> FileTokenStore:
-    return FileTokenStore(path / "zalo.json", initial_refresh_token=server.state.new_refresh_token())
+def seeded(server: ZaloServer, path: Path) -> DbTokenStore:
+    return store(path, server.state.new_refresh_token())
 
 
 async def test_success_returns_msg_id_and_sends_the_template(zalo_server: ZaloServer, tmp_path: Path) -> None:
@@ -58,26 +64,26 @@ async def test_invalid_token_refreshes_once_and_stores_the_new_pair(zalo_server:
     assert stored.access_token in zalo_server.state.access_tokens
 
 
-async def test_a_used_refresh_token_is_rejected_and_is_a_retry(zalo_server: ZaloServer, tmp_path: Path) -> None:
-    # Given a refresh token already used by another store
+async def test_a_used_refresh_token_is_rejected_and_rests_the_channel(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    # Given a refresh token already used by another installation (another database)
     token = zalo_server.state.new_refresh_token()
-    first = channel(zalo_server, FileTokenStore(tmp_path / "a.json", initial_refresh_token=token))
+    first = channel(zalo_server, store(tmp_path, token, "a.db"))
     await first.send(message())
-    second = channel(zalo_server, FileTokenStore(tmp_path / "b.json", initial_refresh_token=token))
+    second = channel(zalo_server, store(tmp_path, token, "b.db"))
     # When the second store tries it
     with pytest.raises(DeliveryError) as caught:
         await second.send(message())
     await first.aclose()
     await second.aclose()
-    # Then Zalo refuses it and nothing is sent with it
-    assert "refresh" in caught.value.reason and not caught.value.permanent
+    # Then Zalo refuses it, nothing is sent with it, and the channel is down until a new token is given
+    assert "refresh" in caught.value.reason and not caught.value.permanent and caught.value.channel_down
     assert token not in str(caught.value)
 
 
-async def test_two_stores_on_one_file_refresh_only_once(zalo_server: ZaloServer, tmp_path: Path) -> None:
-    # Given two senders (as two processes would) sharing one token file
+async def test_two_stores_on_one_database_refresh_only_once(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    # Given two senders (as two workers would) with their own engines on one database
     token = zalo_server.state.new_refresh_token()
-    senders = [channel(zalo_server, FileTokenStore(tmp_path / "zalo.json", initial_refresh_token=token)) for _ in range(2)]
+    senders = [channel(zalo_server, store(tmp_path, token)) for _ in range(2)]
     # When both send at once
     deliveries = await asyncio.gather(*(s.send(message(key=f"k{i}")) for i, s in enumerate(senders)))
     for sender in senders:
@@ -94,7 +100,8 @@ async def test_quota_retries_next_working_morning(zalo_server: ZaloServer, tmp_p
     with pytest.raises(DeliveryError) as caught:
         await sender.send(message())
     await sender.aclose()
-    assert caught.value.retry_at == datetime(2026, 6, 1, 8, 0, tzinfo=VN)  # Monday
+    assert caught.value.retry_when is not None
+    assert caught.value.retry_when(FRIDAY_EVENING) == datetime(2026, 6, 1, 8, 0, tzinfo=VN)  # Monday
     assert not caught.value.permanent
 
 
@@ -104,7 +111,8 @@ async def test_night_time_retries_after_six(zalo_server: ZaloServer, tmp_path: P
     with pytest.raises(DeliveryError) as caught:
         await sender.send(message())
     await sender.aclose()
-    assert caught.value.retry_at == datetime(2026, 5, 30, 6, 5, tzinfo=VN)
+    assert caught.value.retry_when is not None
+    assert caught.value.retry_when(datetime(2026, 5, 29, 23, 0, tzinfo=VN)) == datetime(2026, 5, 30, 6, 5, tzinfo=VN)
 
 
 @pytest.mark.parametrize("code", [-108, -118, -119, -114, -141, -131])
@@ -123,7 +131,7 @@ async def test_http_500_is_a_retry(zalo_server: ZaloServer, tmp_path: Path) -> N
     with pytest.raises(DeliveryError) as caught:
         await sender.send(message())
     await sender.aclose()
-    assert not caught.value.permanent and caught.value.retry_at is None
+    assert not caught.value.permanent and caught.value.retry_when is None
 
 
 async def test_invalid_phone_is_permanent_without_a_request(zalo_server: ZaloServer, tmp_path: Path) -> None:
@@ -141,3 +149,19 @@ async def test_long_key_becomes_a_stable_tracking_id(zalo_server: ZaloServer, tm
     await sender.aclose()
     ids = [body["tracking_id"] for body in zalo_server.state.sends()]
     assert ids[0] == ids[1] and len(ids[0]) <= 48
+
+
+async def test_a_new_refresh_token_in_the_settings_replaces_a_dead_pair(zalo_server: ZaloServer, tmp_path: Path) -> None:
+    # Given an installation whose stored pair Zalo no longer accepts (access and refresh tokens void)
+    first = channel(zalo_server, seeded(zalo_server, tmp_path))
+    await first.send(message(key="k1"))
+    await first.aclose()
+    zalo_server.state.access_tokens.clear()
+    zalo_server.state.refresh_tokens.clear()
+    # When the admin puts a newly authorised refresh token in the settings
+    fresh = zalo_server.state.new_refresh_token()
+    second = channel(zalo_server, store(tmp_path, fresh))
+    delivery = await second.send(message(key="k2"))
+    await second.aclose()
+    # Then the channel uses it (once) and sends
+    assert delivery.provider_id == "msg-2" and fresh not in zalo_server.state.refresh_tokens

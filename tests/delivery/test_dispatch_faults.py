@@ -1,0 +1,236 @@
+"""What the dispatcher does when the database, the relay or the server's settings fail.
+
+Real parts only: an SQLite file locked by another connection, a private PostgreSQL server
+stopped and started again, the local SMTP server answering slowly or refusing the sender.
+Whatever happens, the run ends within a bounded time, nothing is lost, and the next dispatch
+sends the rest; a notification is repeated only if it was in flight at the fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from kehoach.delivery.dispatcher import DispatchAborted, Options
+from kehoach.notification import Kind
+from kehoach.store.db import make_engine
+from tests.delivery.test_dispatcher import NOW, email_channel, received_ids, run, seed, statuses
+from tests.delivery_factories import directory, notification
+from tests.servers.postgres import PrivatePostgres
+from tests.servers.smtp import SMTPServer
+
+UNITS = 40
+CONCURRENCY = 4
+OPTIONS = dict(concurrency={"email": CONCURRENCY}, db_patience=1.0)
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.01)
+
+
+def assert_all_sent_once_but_in_flight(engine: Engine, server: SMTPServer, keys: list[str]) -> None:
+    """Every notification arrived; the only repeats are the few in flight at the fault."""
+    counts = Counter(received_ids(server))
+    assert {s for s, _ in statuses(engine).values()} == {"sent"}
+    assert len(counts) == len(keys)
+    assert sum(n - 1 for n in counts.values()) <= CONCURRENCY
+
+
+async def test_sqlite_locked_by_another_writer_ends_the_run_and_the_next_sends_the_rest(
+    tmp_path: Path, smtp_server: SMTPServer,
+) -> None:
+    # Given 40 due reminders, a slowish relay, and SQLite waiting at most 0.5 s for a lock
+    db = tmp_path / "kehoach.db"
+    engine = make_engine(f"sqlite:///{db}", busy_timeout=0.5)
+    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
+    seed(engine, *items)
+    smtp_server.recorder.delay = 0.05
+    held = threading.Event()
+
+    def lock_after_five() -> None:  # another writer takes the database and keeps it for 6 s
+        wait_for(lambda: len(smtp_server.recorder.messages) >= 5)
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        held.set()
+        time.sleep(6)
+        other.execute("COMMIT")
+        other.close()
+
+    holder = threading.Thread(target=lock_after_five)
+    holder.start()
+    # When the dispatcher runs into the lock
+    began = time.monotonic()
+    with pytest.raises(DispatchAborted) as caught:
+        await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
+                  options=Options(**OPTIONS))  # type: ignore[arg-type]
+    elapsed = time.monotonic() - began
+    # Then it ends within a bounded time (patience + lock wait, far below the lock's 6 s), says why,
+    assert held.is_set() and elapsed < 5
+    assert "Cơ sở dữ liệu" in str(caught.value) and "locked" in str(caught.value)
+    assert 0 < len(smtp_server.recorder.messages) < UNITS
+    holder.join()
+    # and the next dispatch, once the lease has lapsed, sends the rest
+    later = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, now=NOW + timedelta(minutes=11),
+                      dirx=directory(UNITS), options=Options(**OPTIONS))  # type: ignore[arg-type]
+    assert later.aborted is None and later.exit_code == 0
+    assert_all_sent_once_but_in_flight(engine, smtp_server, [n.key for n in items])
+
+
+@pytest.fixture(scope="module")
+def private_pg() -> Iterator[PrivatePostgres]:
+    try:
+        server = PrivatePostgres()
+    except FileNotFoundError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true needs PostgreSQL's binaries: {exc}")
+        pytest.skip(str(exc))
+    with server:
+        yield server
+
+
+@pytest.fixture
+def pg_engine(private_pg: PrivatePostgres) -> Iterator[Engine]:
+    engine = make_engine(private_pg.url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS outbox, delivery_attempt, zalo_token CASCADE")
+    engine.dispose()
+    engine = make_engine(private_pg.url)
+    yield engine
+    engine.dispose()
+
+
+def restart_after(server: PrivatePostgres, smtp: SMTPServer, down_for: float, after: int = 5) -> threading.Thread:
+    def go() -> None:
+        wait_for(lambda: len(smtp.recorder.messages) >= after)
+        server.stop()
+        time.sleep(down_for)
+        server.start()
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    return thread
+
+
+@pytest.mark.postgres
+async def test_postgresql_restart_shorter_than_the_patience_loses_and_repeats_nothing(
+    private_pg: PrivatePostgres, pg_engine: Engine, smtp_server: SMTPServer,
+) -> None:
+    # Given 40 due reminders on PostgreSQL and a relay slow enough for the restart to fall mid-run
+    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
+    seed(pg_engine, *items)
+    smtp_server.recorder.delay = 0.05
+    # When PostgreSQL goes down for 3 s mid-run (the dispatcher waits up to 15 s for it)
+    restarter = restart_after(private_pg, smtp_server, down_for=3)
+    summary = await run(pg_engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
+                        options=Options(concurrency={"email": CONCURRENCY}, db_patience=15))
+    restarter.join()
+    # Then the run waited and finished: every reminder went out exactly once
+    assert summary.sent == UNITS and summary.aborted is None
+    assert sorted(received_ids(smtp_server)) == sorted(set(received_ids(smtp_server)))
+    assert {s for s, _ in statuses(pg_engine).values()} == {"sent"}
+
+
+@pytest.mark.postgres
+async def test_postgresql_down_longer_than_the_patience_ends_the_run_and_the_next_sends_the_rest(
+    private_pg: PrivatePostgres, pg_engine: Engine, smtp_server: SMTPServer,
+) -> None:
+    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
+    seed(pg_engine, *items)
+    smtp_server.recorder.delay = 0.05
+    # When PostgreSQL stays down for 6 s and the dispatcher's patience is 1 s
+    restarter = restart_after(private_pg, smtp_server, down_for=6)
+    began = time.monotonic()
+    with pytest.raises(DispatchAborted) as caught:
+        await run(pg_engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
+                  options=Options(**OPTIONS))  # type: ignore[arg-type]
+    # Then the run ends on its own within a bounded time, with the reason
+    assert time.monotonic() - began < 5 and "Cơ sở dữ liệu" in str(caught.value)
+    assert caught.value.summary.exit_code in (1, 2)
+    restarter.join()
+    # And once PostgreSQL is back and the lease has lapsed, the next dispatch sends the rest
+    later = await run(pg_engine, {"email": email_channel(smtp_server), "zalo": None},
+                      now=NOW + timedelta(minutes=11), dirx=directory(UNITS), options=Options(**OPTIONS))  # type: ignore[arg-type]
+    assert later.aborted is None
+    assert_all_sent_once_but_in_flight(pg_engine, smtp_server, [n.key for n in items])
+
+
+async def test_a_slow_relay_keeps_the_lease_so_an_overlapping_dispatch_sends_no_duplicate(
+    engine: Engine, smtp_server: SMTPServer,
+) -> None:
+    # Given 24 due reminders, a 2-second lease and a relay that takes 0.3 s per message (about 4 s in all)
+    n = 24
+    items = [notification(f"don-vi-{i}") for i in range(n)]
+    seed(engine, *items)
+    smtp_server.recorder.delay = 0.3
+    opts = Options(concurrency={"email": 2}, lease=timedelta(seconds=2))
+    began = time.monotonic()
+
+    async def overlapping() -> object:  # a second dispatch 3 s later, when the first lease would have lapsed
+        await asyncio.sleep(3)
+        return await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(n),
+                         now=NOW + timedelta(seconds=time.monotonic() - began), options=opts)
+
+    # When both run
+    first, second = await asyncio.gather(
+        run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(n), options=opts),
+        overlapping())
+    # Then the first kept its rows (renewed lease) and nothing arrived twice
+    assert time.monotonic() - began > 3
+    assert first.sent == n and second.claimed == 0  # type: ignore[attr-defined]
+    assert len(received_ids(smtp_server)) == len(set(received_ids(smtp_server))) == n
+
+
+async def test_530_at_mail_from_rests_the_channel_and_leaves_every_row_pending_with_the_reason(
+    engine: Engine, smtp_server: SMTPServer,
+) -> None:
+    # Given 30 due reminders and a relay that wants a login before MAIL FROM
+    items = [notification(f"don-vi-{i}") for i in range(30)]
+    seed(engine, *items)
+    smtp_server.recorder.mail_reply = "530 5.7.0 Authentication required"
+    down = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(30))
+    # Then no row failed: all wait, with the server's words, and the channel rested after the first refusals
+    st = statuses(engine)
+    assert {s for s, _ in st.values()} == {"pending"} and all("530" in (e or "") for _, e in st.values())
+    assert "530" in down.channels_down["email"] and down.failed == 0 and down.exit_code == 2
+    assert smtp_server.recorder.connections <= 10
+    # When the settings are fixed, the next dispatch sends them all
+    smtp_server.recorder.mail_reply = None
+    up = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(30))
+    assert up.sent == 30 and up.exit_code == 0
+
+
+async def test_554_at_data_fails_only_that_message(engine: Engine, smtp_server: SMTPServer) -> None:
+    items = [notification(f"don-vi-{i}") for i in range(5)]
+    seed(engine, *items)
+    smtp_server.recorder.fail_next("554 5.6.0 Nội dung bị từ chối")
+    summary = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(5),
+                        options=Options(concurrency={"email": 1}))
+    assert (summary.sent, summary.failed, summary.exit_code) == (4, 1, 1)
+    assert not summary.channels_down
+
+
+async def test_digests_form_across_claim_batches_and_hold_at_most_digest_max(
+    engine: Engine, smtp_server: SMTPServer,
+) -> None:
+    # Given 12 units with 5 reminders each due together, and one unit with 25, claimed 7 rows at a time
+    kinds = [(Kind.REPORT_REMINDER, f"-{i}") for i in range(5)]
+    items = [notification(f"don-vi-{u}", kind=k, step=s) for u in range(12) for k, s in kinds]
+    items += [notification("don-vi-12", kind=Kind.TASK_REMINDER, step=f"-{i}", ref=f"t{i}") for i in range(25)]
+    seed(engine, *items)
+    summary = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(13),
+                        options=Options(batch_size=7))
+    # Then each unit got one digest (the big one two: 20 + 5), whatever the batch size
+    assert summary.sent == 85 and summary.messages == 12 + 2 == len(smtp_server.recorder.messages)
