@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # office reads; unset, bounces go to ``mail_from``.
     bounce_address: str | None = None
 
+    db_patience: float = 15.0  # seconds a dispatch waits for an unavailable database before it ends
+
     zalo_api_base: str = "https://business.openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_app_id: str | None = None

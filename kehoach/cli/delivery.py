@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from kehoach.calendar import VN_TZ
 from kehoach.cli.app import app
@@ -64,7 +65,11 @@ def dispatch_command(
     Mã thoát: 0 mọi việc ổn; 1 có thông báo lỗi hoặc phải chờ gửi lại; 2 không gửi được gì.
     """
     moment, s, cfg = parse_now(now), settings(), config()
-    engine = make_engine(s.resolved_database_url)
+    try:
+        engine = make_engine(s.resolved_database_url)
+    except OperationalError as exc:
+        fail(f"không kết nối được cơ sở dữ liệu: {str(exc.orig or exc).strip().splitlines()[0]}. "
+             "Chưa gửi gì; lần gửi sau sẽ gửi.", code=2)
     calendar = cfg.calendar([moment.year])
     channels = channels_from_settings(s, engine, calendar)
 
@@ -72,7 +77,7 @@ def dispatch_command(
         if not as_json:
             err_console.print(f"… đã nhận {summary.claimed}, đã gửi {summary.sent}", highlight=False)
 
-    opts = Options(batch_size=batch_size, late_window=late_window,
+    opts = Options(batch_size=batch_size, late_window=late_window, db_patience=s.db_patience,
                    concurrency={"email": s.smtp_concurrency, "zalo": s.zalo_concurrency})
     try:
         summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress,

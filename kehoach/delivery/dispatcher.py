@@ -101,6 +101,9 @@ class DispatchAborted(Exception):
         super().__init__(summary.aborted)
         self.summary = summary
 
+    def __reduce__(self) -> tuple[type[DispatchAborted], tuple[DispatchSummary]]:
+        return DispatchAborted, (self.summary,)  # Prefect may pickle a task's exception
+
 
 @dataclass
 class Options:
@@ -155,7 +158,8 @@ class _Run:
         """A producer claims batches and feeds per-channel queues; senders drain them.
 
         Whichever task fails first (the database gone for longer than the patience) ends
-        them all; the rows still held go back to pending, and ``DispatchAborted`` says why.
+        them all; the rows still held go back to pending, and ``DispatchAborted`` says why. A
+        run stopped any other way (a bug, Ctrl-C, SIGTERM) gives its rows back too.
         """
         self.recorder.start()
         queues: dict[str, asyncio.Queue[Job | None]] = {
@@ -166,11 +170,13 @@ class _Run:
                  for name, q in queues.items() for _ in range(self.opts.concurrency.get(name, 1))]
         tasks.append(asyncio.create_task(self._produce(queues)))
         keeper = asyncio.create_task(self._keep_lease())
+        completed = False
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
                 if (exc := task.exception()) is not None:
                     raise exc
+            completed = True
         except DatabaseUnavailable as exc:
             self.summary.aborted = str(exc)
         finally:
@@ -179,7 +185,8 @@ class _Run:
                 t.cancel()
             await asyncio.gather(keeper, *tasks, return_exceptions=True)
             await self.recorder.close()
-            await self._give_back()
+            if not completed:
+                await self._give_back()
         if self.summary.aborted:
             raise DispatchAborted(self.summary)
         return self.summary
@@ -222,12 +229,10 @@ class _Run:
                                 self.opts.db_patience, in_thread=True)
 
     async def _give_back(self) -> None:
-        """After an aborted run: record what was sent, and return the rest to pending at once.
+        """After a run that did not complete: record what was sent, return the rest to pending at once.
 
         If the database still does not answer, the lease lapses and the next dispatch takes them.
         """
-        if not self.summary.aborted:
-            return
         outcomes, rows = self.recorder.unwritten
         try:
             if outcomes or rows:

@@ -22,7 +22,9 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from kehoach.settings import REPO_ROOT, Settings
+from kehoach.store.db import make_engine
 from kehoach.submissions.links import verify
+from tests.servers.postgres import PrivatePostgres
 from tests.servers.smtp import Recorder, SMTPServer
 
 T = "2026-07-01T09:00:00+07:00"  # a working day on which the seed plans remind by email
@@ -191,3 +193,35 @@ def test_one_refused_message_exits_1_and_requeue_sends_it_after_the_fix(
     fixed = kehoach(env, "dispatch", "--now", T)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert len(smtp_server.recorder.messages) == count + 1 and outbox(env, "--status", "failed") == []
+
+
+@pytest.mark.postgres
+def test_postgresql_down_mid_dispatch_ends_it_with_the_reason_and_the_next_sends_the_rest(
+    env: dict[str, str], slow_smtp: SMTPServer, private_pg: PrivatePostgres,
+) -> None:
+    # Given the seed plans synced into a PostgreSQL server, and a slow relay
+    with make_engine(private_pg.url).begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS outbox, delivery_attempt CASCADE")
+    env = {**env, "KEHOACH_SMTP_PORT": str(slow_smtp.port), "KEHOACH_DATABASE_URL": private_pg.url,
+           "KEHOACH_DB_PATIENCE": "1"}
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    # When PostgreSQL stops for 6 s in the middle of the dispatch (the patience is 1 s)
+    proc = subprocess.Popen([*CLI, "dispatch", "--now", T], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT)
+    deadline = time.monotonic() + 60
+    while len(slow_smtp.recorder.messages) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    private_pg.stop()
+    stopped = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    ended_after = time.monotonic() - stopped
+    time.sleep(max(0.0, 6 - ended_after))
+    private_pg.start()
+    # Then the dispatch ended on its own, soon, non-zero, saying why in Vietnamese
+    assert ended_after < 10 and proc.returncode in (1, 2), out + err
+    assert "dừng giữa chừng" in err and "Cơ sở dữ liệu" in err
+    # And with PostgreSQL back, the next dispatch after the lease sends the rest: nothing is left due
+    done = kehoach(env, "dispatch", "--now", AFTER_LEASE)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    rows = [r for r in outbox(env) if r["channel"] == "email" and r["send_at"] <= T]
+    assert not [r for r in rows if r["status"] in ("pending", "sending")]

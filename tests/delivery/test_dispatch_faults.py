@@ -9,7 +9,6 @@ sends the rest; a notification is repeated only if it was in flight at the fault
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import threading
 import time
@@ -87,18 +86,6 @@ async def test_sqlite_locked_by_another_writer_ends_the_run_and_the_next_sends_t
                       dirx=directory(UNITS), options=Options(**OPTIONS))  # type: ignore[arg-type]
     assert later.aborted is None and later.exit_code == 0
     assert_all_sent_once_but_in_flight(engine, smtp_server, [n.key for n in items])
-
-
-@pytest.fixture(scope="module")
-def private_pg() -> Iterator[PrivatePostgres]:
-    try:
-        server = PrivatePostgres()
-    except FileNotFoundError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true needs PostgreSQL's binaries: {exc}")
-        pytest.skip(str(exc))
-    with server:
-        yield server
 
 
 @pytest.fixture
@@ -234,3 +221,27 @@ async def test_digests_form_across_claim_batches_and_hold_at_most_digest_max(
                         options=Options(batch_size=7))
     # Then each unit got one digest (the big one two: 20 + 5), whatever the batch size
     assert summary.sent == 85 and summary.messages == 12 + 2 == len(smtp_server.recorder.messages)
+
+
+async def test_a_run_stopped_mid_send_gives_its_rows_back_at_once(engine: Engine, smtp_server: SMTPServer) -> None:
+    # Given a dispatch of 40 reminders through a slowish relay
+    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
+    seed(engine, *items)
+    smtp_server.recorder.delay = 0.05
+    task = asyncio.create_task(run(engine, {"email": email_channel(smtp_server), "zalo": None},
+                                   dirx=directory(UNITS), options=Options(**OPTIONS)))  # type: ignore[arg-type]
+    # When it is stopped after a few messages (as Ctrl-C or SIGTERM stops it)
+    while len(smtp_server.recorder.messages) < 5:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Then no row stays claimed: the unsent ones are pending again at once, with the reason
+    st = statuses(engine)
+    assert "sending" not in {s for s, _ in st.values()}
+    assert any(s == "pending" and "dừng" in (e or "") for s, e in st.values())
+    # And a dispatch at the same moment, without waiting for a lease, sends the rest
+    again = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
+                      options=Options(**OPTIONS))  # type: ignore[arg-type]
+    assert again.exit_code == 0
+    assert_all_sent_once_but_in_flight(engine, smtp_server, [n.key for n in items])
