@@ -14,13 +14,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from kehoach.delivery.dispatcher import DispatchAborted, Options
+from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, Options
 from kehoach.notification import Kind
 from kehoach.store.db import make_engine
 from tests.delivery.test_dispatcher import NOW, email_channel, received_ids, run, seed, statuses
@@ -48,15 +49,21 @@ def assert_all_sent_once_but_in_flight(engine: Engine, server: SMTPServer, keys:
     assert sum(n - 1 for n in counts.values()) <= CONCURRENCY
 
 
+def forty_due(engine: Engine, smtp: SMTPServer) -> list[str]:
+    """40 due reminders to 40 units, and a relay slow enough (50 ms a message) for a fault to fall mid-run."""
+    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
+    seed(engine, *items)
+    smtp.recorder.delay = 0.05
+    return [n.key for n in items]
+
+
 async def test_sqlite_locked_by_another_writer_ends_the_run_and_the_next_sends_the_rest(
     tmp_path: Path, smtp_server: SMTPServer,
 ) -> None:
     # Given 40 due reminders, a slowish relay, and SQLite waiting at most 0.5 s for a lock
     db = tmp_path / "kehoach.db"
     engine = make_engine(f"sqlite:///{db}", busy_timeout=0.5)
-    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
-    seed(engine, *items)
-    smtp_server.recorder.delay = 0.05
+    keys = forty_due(engine, smtp_server)
     held = threading.Event()
 
     def lock_after_five() -> None:  # another writer takes the database and keeps it for 6 s
@@ -73,8 +80,7 @@ async def test_sqlite_locked_by_another_writer_ends_the_run_and_the_next_sends_t
     # When the dispatcher runs into the lock
     began = time.monotonic()
     with pytest.raises(DispatchAborted) as caught:
-        await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
-                  options=Options(**OPTIONS))  # type: ignore[arg-type]
+        await dispatch(engine, smtp_server)
     elapsed = time.monotonic() - began
     # Then it ends within a bounded time (patience + lock wait, far below the lock's 6 s), says why,
     assert held.is_set() and elapsed < 5
@@ -82,10 +88,9 @@ async def test_sqlite_locked_by_another_writer_ends_the_run_and_the_next_sends_t
     assert 0 < len(smtp_server.recorder.messages) < UNITS
     holder.join()
     # and the next dispatch, once the lease has lapsed, sends the rest
-    later = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, now=NOW + timedelta(minutes=11),
-                      dirx=directory(UNITS), options=Options(**OPTIONS))  # type: ignore[arg-type]
+    later = await dispatch(engine, smtp_server, now=NOW + timedelta(minutes=11))
     assert later.aborted is None and later.exit_code == 0
-    assert_all_sent_once_but_in_flight(engine, smtp_server, [n.key for n in items])
+    assert_all_sent_once_but_in_flight(engine, smtp_server, keys)
 
 
 @pytest.fixture
@@ -99,16 +104,27 @@ def pg_engine(private_pg: PrivatePostgres) -> Iterator[Engine]:
     engine.dispose()
 
 
-def restart_after(server: PrivatePostgres, smtp: SMTPServer, down_for: float, after: int = 5) -> threading.Thread:
+@contextmanager
+def down_mid_run(server: PrivatePostgres, smtp: SMTPServer, seconds: float) -> Iterator[None]:
+    """PostgreSQL stops once five messages are out, and starts again ``seconds`` later."""
     def go() -> None:
-        wait_for(lambda: len(smtp.recorder.messages) >= after)
+        wait_for(lambda: len(smtp.recorder.messages) >= 5)
         server.stop()
-        time.sleep(down_for)
+        time.sleep(seconds)
         server.start()
 
     thread = threading.Thread(target=go)
     thread.start()
-    return thread
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+async def dispatch(engine: Engine, smtp: SMTPServer, **kwargs: object) -> DispatchSummary:
+    """The 40 units' dispatch through the local relay, with a 1-second patience unless told."""
+    kwargs.setdefault("options", Options(**OPTIONS))  # type: ignore[arg-type]
+    return await run(engine, {"email": email_channel(smtp), "zalo": None}, dirx=directory(UNITS), **kwargs)
 
 
 @pytest.mark.postgres
@@ -116,14 +132,11 @@ async def test_postgresql_restart_shorter_than_the_patience_loses_and_repeats_no
     private_pg: PrivatePostgres, pg_engine: Engine, smtp_server: SMTPServer,
 ) -> None:
     # Given 40 due reminders on PostgreSQL and a relay slow enough for the restart to fall mid-run
-    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
-    seed(pg_engine, *items)
-    smtp_server.recorder.delay = 0.05
+    forty_due(pg_engine, smtp_server)
     # When PostgreSQL goes down for 3 s mid-run (the dispatcher waits up to 15 s for it)
-    restarter = restart_after(private_pg, smtp_server, down_for=3)
-    summary = await run(pg_engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
-                        options=Options(concurrency={"email": CONCURRENCY}, db_patience=15))
-    restarter.join()
+    with down_mid_run(private_pg, smtp_server, seconds=3):
+        summary = await dispatch(pg_engine, smtp_server,
+                                 options=Options(concurrency={"email": CONCURRENCY}, db_patience=15))
     # Then the run waited and finished: every reminder went out exactly once
     assert summary.sent == UNITS and summary.aborted is None
     assert sorted(received_ids(smtp_server)) == sorted(set(received_ids(smtp_server)))
@@ -134,24 +147,19 @@ async def test_postgresql_restart_shorter_than_the_patience_loses_and_repeats_no
 async def test_postgresql_down_longer_than_the_patience_ends_the_run_and_the_next_sends_the_rest(
     private_pg: PrivatePostgres, pg_engine: Engine, smtp_server: SMTPServer,
 ) -> None:
-    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
-    seed(pg_engine, *items)
-    smtp_server.recorder.delay = 0.05
+    keys = forty_due(pg_engine, smtp_server)
     # When PostgreSQL stays down for 6 s and the dispatcher's patience is 1 s
-    restarter = restart_after(private_pg, smtp_server, down_for=6)
-    began = time.monotonic()
-    with pytest.raises(DispatchAborted) as caught:
-        await run(pg_engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
-                  options=Options(**OPTIONS))  # type: ignore[arg-type]
-    # Then the run ends on its own within a bounded time, with the reason
-    assert time.monotonic() - began < 5 and "Cơ sở dữ liệu" in str(caught.value)
-    assert caught.value.summary.exit_code in (1, 2)
-    restarter.join()
+    with down_mid_run(private_pg, smtp_server, seconds=6):
+        began = time.monotonic()
+        with pytest.raises(DispatchAborted) as caught:
+            await dispatch(pg_engine, smtp_server)
+        # Then the run ends on its own within a bounded time, with the reason
+        assert time.monotonic() - began < 5 and "Cơ sở dữ liệu" in str(caught.value)
+        assert caught.value.summary.exit_code in (1, 2)
     # And once PostgreSQL is back and the lease has lapsed, the next dispatch sends the rest
-    later = await run(pg_engine, {"email": email_channel(smtp_server), "zalo": None},
-                      now=NOW + timedelta(minutes=11), dirx=directory(UNITS), options=Options(**OPTIONS))  # type: ignore[arg-type]
+    later = await dispatch(pg_engine, smtp_server, now=NOW + timedelta(minutes=11))
     assert later.aborted is None
-    assert_all_sent_once_but_in_flight(pg_engine, smtp_server, [n.key for n in items])
+    assert_all_sent_once_but_in_flight(pg_engine, smtp_server, keys)
 
 
 async def test_a_slow_relay_keeps_the_lease_so_an_overlapping_dispatch_sends_no_duplicate(
@@ -225,11 +233,8 @@ async def test_digests_form_across_claim_batches_and_hold_at_most_digest_max(
 
 async def test_a_run_stopped_mid_send_gives_its_rows_back_at_once(engine: Engine, smtp_server: SMTPServer) -> None:
     # Given a dispatch of 40 reminders through a slowish relay
-    items = [notification(f"don-vi-{i}") for i in range(UNITS)]
-    seed(engine, *items)
-    smtp_server.recorder.delay = 0.05
-    task = asyncio.create_task(run(engine, {"email": email_channel(smtp_server), "zalo": None},
-                                   dirx=directory(UNITS), options=Options(**OPTIONS)))  # type: ignore[arg-type]
+    keys = forty_due(engine, smtp_server)
+    task = asyncio.create_task(dispatch(engine, smtp_server))
     # When it is stopped after a few messages (as Ctrl-C or SIGTERM stops it)
     while len(smtp_server.recorder.messages) < 5:
         await asyncio.sleep(0.01)
@@ -241,7 +246,6 @@ async def test_a_run_stopped_mid_send_gives_its_rows_back_at_once(engine: Engine
     assert "sending" not in {s for s, _ in st.values()}
     assert any(s == "pending" and "dừng" in (e or "") for s, e in st.values())
     # And a dispatch at the same moment, without waiting for a lease, sends the rest
-    again = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(UNITS),
-                      options=Options(**OPTIONS))  # type: ignore[arg-type]
+    again = await dispatch(engine, smtp_server)
     assert again.exit_code == 0
-    assert_all_sent_once_but_in_flight(engine, smtp_server, [n.key for n in items])
+    assert_all_sent_once_but_in_flight(engine, smtp_server, keys)
