@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, Options
 from kehoach.notification import Kind
 from kehoach.store.db import make_engine
-from tests.delivery.test_dispatcher import NOW, email_channel, received_ids, run, seed, statuses
+from tests.delivery.test_dispatcher import NOW, email_channel, received_keys, run, seed, statuses
 from tests.delivery_factories import directory, notification
 from tests.servers.postgres import PrivatePostgres
 from tests.servers.smtp import SMTPServer
@@ -43,7 +43,7 @@ def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyp
 
 def assert_all_sent_once_but_in_flight(engine: Engine, server: SMTPServer, keys: list[str]) -> None:
     """Every notification arrived; the only repeats are the few in flight at the fault."""
-    counts = Counter(received_ids(server))
+    counts = Counter(received_keys(server))
     assert {s for s, _ in statuses(engine).values()} == {"sent"}
     assert len(counts) == len(keys)
     assert sum(n - 1 for n in counts.values()) <= CONCURRENCY
@@ -139,7 +139,7 @@ async def test_postgresql_restart_shorter_than_the_patience_loses_and_repeats_no
                                  options=Options(concurrency={"email": CONCURRENCY}, db_patience=15))
     # Then the run waited and finished: every reminder went out exactly once
     assert summary.sent == UNITS and summary.aborted is None
-    assert sorted(received_ids(smtp_server)) == sorted(set(received_ids(smtp_server)))
+    assert sorted(received_keys(smtp_server)) == sorted(set(received_keys(smtp_server)))
     assert {s for s, _ in statuses(pg_engine).values()} == {"sent"}
 
 
@@ -185,7 +185,7 @@ async def test_a_slow_relay_keeps_the_lease_so_an_overlapping_dispatch_sends_no_
     # Then the first kept its rows (renewed lease) and nothing arrived twice
     assert time.monotonic() - began > 3
     assert first.sent == n and second.claimed == 0  # type: ignore[attr-defined]
-    assert len(received_ids(smtp_server)) == len(set(received_ids(smtp_server))) == n
+    assert len(received_keys(smtp_server)) == len(set(received_keys(smtp_server))) == n
 
 
 async def test_530_at_mail_from_rests_the_channel_and_leaves_every_row_pending_with_the_reason(

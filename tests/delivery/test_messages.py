@@ -280,7 +280,7 @@ async def test_zalo_template_data_carries_what_when_link_and_whom_within_zns_lim
                if n.unit == "xa-yk-cong-an" and n.kind is Kind.REPORT_DUE and n.channel == "zalo"]
     seed(engine, [note], note.send_at)
     # When the dispatcher sends it through the local ZNS server
-    channel = zalo_channel(zalo_server, tmp_path)
+    channel = zalo_channel(zalo_server, engine)
     try:
         summary = await dispatch_async(engine, config.directory, {"email": None, "zalo": channel}, note.send_at,
                                        calendar=config.calendar([2026]), links=link, plans=config.plans)
