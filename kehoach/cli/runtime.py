@@ -56,17 +56,24 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
     _stop_on_sigterm()
     local.configure()
     s, cfg = settings(), config()
-    from kehoach.runtime.runner import EmbeddedRunner
+    from kehoach.runtime.runner import EmbeddedRunner, SchedulerBusy
     from kehoach.runtime.schedules import scheduled
     from kehoach.store.db import make_engine
 
     engine = make_engine(s.resolved_database_url)
     deployments = scheduled(plan_ids=set(cfg.plans))
     say(f"cơ sở dữ liệu: {engine.url.render_as_string(hide_password=True)}; dữ liệu: {s.data_dir}")
+    runner = EmbeddedRunner(engine, deployments, local.runner_calls(say), say=say,
+                            clock=lambda: datetime.now(VN_TZ))
+    try:
+        runner.claim()
+    except SchedulerBusy as busy:
+        console.print(f"[red]Không chạy:[/] {busy}. Dừng tiến trình kia trước, hoặc dùng `kehoach portal` "
+                      "nếu chỉ cần cổng nộp báo cáo.")
+        raise typer.Exit(1) from None
     say("khởi động Prefect (máy chủ tạm thời, 10–15 giây)…")
     local.quiet_exit()
     say(f"Prefect sẵn sàng: {local.warm_up()}")
-    runner = EmbeddedRunner(engine, deployments, local.runner_calls(say), say=say)
     runner.start()
     table = Table("Lịch", "Lần chạy tới", title="Các lịch từ prefect.yaml (giờ Việt Nam)")
     for jid, at in runner.next_runs():

@@ -9,11 +9,18 @@ missed tick lies within ``misfire_grace_time``.
 kehoach never imports Prefect or ``flows/``: the CLI injects one callable per flow kind.
 A stored job names only ``kehoach.runtime.runner:trigger`` and the deployment, so the job store
 survives any change to the flows' code.
+
+One scheduler per database: ``start`` takes the ``scheduler`` lease (``store.leases``) and a
+thread renews it; a second runner on the same database is refused with the holder's name,
+instead of running every flow a second time.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -33,9 +40,13 @@ from sqlalchemy import Engine
 
 from kehoach.calendar import VN_TZ
 from kehoach.runtime.schedules import Deployment, Schedule
+from kehoach.store import leases
 
 MISFIRE_GRACE = timedelta(days=4)  # a long weekend off, then catch up once
 JOBS_TABLE = "apscheduler_jobs"
+LEASE = "scheduler"
+LEASE_TTL = timedelta(seconds=90)  # a dead runner frees the scheduler after this long
+LEASE_RENEW_SECONDS = 30.0
 
 FlowCall = Callable[..., Any]
 Say = Callable[[str], None]
@@ -64,12 +75,27 @@ def job_id(d: Deployment, index: int) -> str:
     return f"{d.name}#{index}"
 
 
+class SchedulerBusy(RuntimeError):
+    """Another runner holds the scheduler lease on this database."""
+
+    def __init__(self, holder: leases.Holder):
+        self.holder = holder
+        since = holder.acquired_at.astimezone(VN_TZ)
+        super().__init__(f"bộ lập lịch đang chạy ở {holder.holder} (từ {since:%d/%m/%Y %H:%M}); "
+                         "mỗi cơ sở dữ liệu chỉ chạy một bộ lập lịch")
+
+
 class EmbeddedRunner:
     """``EmbeddedRunner(engine, deployments, calls).start()``; ``shutdown()`` on the way out."""
 
     def __init__(self, engine: Engine, deployments: list[Deployment], calls: Mapping[str, FlowCall], *,
-                 misfire_grace_time: timedelta = MISFIRE_GRACE, say: Say | None = None, workers: int = 4) -> None:
+                 clock: Callable[[], datetime], misfire_grace_time: timedelta = MISFIRE_GRACE,
+                 say: Say | None = None, workers: int = 4) -> None:
         self.deployments, self.say = deployments, say or (lambda _m: None)
+        self.engine, self.clock = engine, clock
+        self.holder = f"{socket.gethostname()} pid {os.getpid()} #{secrets.token_hex(3)}"
+        self._stop_renewing = threading.Event()
+        self._claimed = False
         missing = {d.kind for d in deployments} - set(calls)
         if missing:
             raise LookupError(f"no flow callable for {sorted(missing)}")
@@ -88,8 +114,22 @@ class EmbeddedRunner:
         self.scheduler.add_listener(self._on_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
+    def claim(self) -> None:
+        """Take the scheduler lease and keep renewing it; ``SchedulerBusy`` if another runner holds it."""
+        if self._claimed:
+            return
+        busy = leases.acquire(self.engine, LEASE, self.holder, self.clock(), LEASE_TTL)
+        if busy is not None:
+            raise SchedulerBusy(busy)
+        self._claimed = True
+        threading.Thread(target=self._renew, name="scheduler-lease", daemon=True).start()
+
     def start(self) -> None:
-        """Reconcile the stored jobs with prefect.yaml, then run: missed ticks fire once now."""
+        """Claim the scheduler, reconcile the stored jobs with prefect.yaml, then run.
+
+        Missed ticks fire once now.
+        """
+        self.claim()
         self.scheduler.start(paused=True)
         wanted: dict[str, tuple[Deployment, CronTrigger]] = {}
         for d in self.deployments:
@@ -114,6 +154,22 @@ class EmbeddedRunner:
     def shutdown(self, wait: bool = True) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
+        if self._claimed and not self._stop_renewing.is_set():
+            self._stop_renewing.set()
+            leases.release(self.engine, LEASE, self.holder)
+
+    def _renew(self) -> None:
+        """Keep the lease; if another runner took it (we were cut off too long), stop scheduling."""
+        while not self._stop_renewing.wait(LEASE_RENEW_SECONDS):
+            try:
+                busy = leases.acquire(self.engine, LEASE, self.holder, self.clock(), LEASE_TTL)
+            except Exception as exc:  # the database may be restarting: keep trying
+                self.say(f"[yellow]không gia hạn được quyền lập lịch[/]: {type(exc).__name__}")
+                continue
+            if busy is not None:
+                self.say(f"[red]mất quyền lập lịch[/]: {SchedulerBusy(busy)}; tạm dừng các lịch")
+                self.scheduler.pause()
+                return
 
     def next_runs(self) -> list[tuple[str, datetime | None]]:
         return sorted(((j.id, j.next_run_time) for j in self.scheduler.get_jobs()),
