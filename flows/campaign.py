@@ -34,8 +34,9 @@ def timeline(plan_id: str, year: int, now: datetime) -> dict[str, Any]:
 
 
 @flow(name="campaign", flow_run_name=run_name("campaign", "plan_id", "year"))
-def campaign_flow(plan_id: str, year: int | None = None, now: datetime | None = None) -> dict[str, Any]:
-    now = vn_now(now)
+def campaign_flow(plan_id: str, year: int | None = None, now: datetime | None = None,
+                  simulation: bool = False) -> dict[str, Any]:
+    now = vn_now(now, simulation)
     tag_run(plan_id, "kind:campaign")
     result = timeline(plan_id, year or now.year, now)
     if result["today"] or result["active"]:

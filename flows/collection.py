@@ -38,8 +38,9 @@ def advance_periods(plan_id: str, period: str | None, now: datetime) -> list[dic
 
 
 @flow(name="collection", flow_run_name=run_name("collection", "plan_id", "period"))
-def collection_flow(plan_id: str, period: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    now = vn_now(now)
+def collection_flow(plan_id: str, period: str | None = None, now: datetime | None = None,
+                    simulation: bool = False) -> dict[str, Any]:
+    now = vn_now(now, simulation)
     tag_run(plan_id, "kind:collection")
     steps = advance_periods(plan_id, period, now)
     rollups = []
@@ -47,7 +48,7 @@ def collection_flow(plan_id: str, period: str | None = None, now: datetime | Non
         publish_table(f"status-{plan_id}-{step['period']}", step["units"],
                       f"{step['label']}: {step['phase']} ({step['submitted']}/{step['expected']} đơn vị đã nộp)")
         if step["start_rollup"]:
-            rollups.append(rollup_flow(plan_id, step["period"], now))
+            rollups.append(rollup_flow(plan_id, step["period"], now, simulation))
     rows = [{"Kỳ": s["label"], "Tình trạng": s["phase"], "Hạn": s["due"], "Đóng": s["closes"],
              "Đã nộp": f"{s['submitted']}/{s['expected']}", "Chưa nộp": len(s["missing"])} for s in steps]
     publish_markdown(f"collection-{plan_id}", (

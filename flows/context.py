@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -49,11 +49,31 @@ def runtime() -> Runtime:
     return _runtime(key)
 
 
-def vn_now(now: datetime | None = None) -> datetime:
-    """The flow's ``now``: the one given (simulation, tests), else the clock, in Asia/Ho_Chi_Minh."""
+NOW_TOLERANCE = timedelta(minutes=5)
+
+
+class NowRefused(ValueError):
+    """A ``now`` far from the clock in a real run: one mistyped date would skip months of reminders."""
+
+
+def vn_now(now: datetime | None = None, simulation: bool = False) -> datetime:
+    """The flow's ``now``: the one given, else the clock, in Asia/Ho_Chi_Minh.
+
+    Every deployment exposes ``now`` in the UI's "Custom run" form. A real run given 31/12 would
+    find the year's reminders too late and skip them all, so a ``now`` more than a few minutes
+    from the clock is refused unless the run says it is a simulation (or a dry run, which
+    passes ``simulation=True`` because it sends and records nothing).
+    """
+    clock = datetime.now(VN_TZ)
     if now is None:
-        return datetime.now(VN_TZ)
-    return now.astimezone(VN_TZ) if now.tzinfo else now.replace(tzinfo=VN_TZ)
+        return clock
+    now = now.astimezone(VN_TZ) if now.tzinfo else now.replace(tzinfo=VN_TZ)
+    if not simulation and abs(now - clock) > NOW_TOLERANCE:
+        raise NowRefused(
+            f"now={now:%d/%m/%Y %H:%M} lệch đồng hồ ({clock:%d/%m/%Y %H:%M}) quá "
+            f"{int(NOW_TOLERANCE.total_seconds() // 60)} phút: chỉ dùng được khi mô phỏng "
+            "(simulation=true) hoặc chạy thử (dry_run=true)")
+    return now
 
 
 def run_name(kind: str, *keys: str) -> Callable[[], str]:
@@ -62,7 +82,7 @@ def run_name(kind: str, *keys: str) -> Callable[[], str]:
     def name() -> str:
         params: dict[str, Any] = flow_run.parameters or {}
         parts = [kind] + [str(params[k]) for k in keys if params.get(k) is not None]
-        parts.append("@ " + vn_now(params.get("now")).strftime("%Y-%m-%d %H:%M"))
+        parts.append("@ " + vn_now(params.get("now"), simulation=True).strftime("%Y-%m-%d %H:%M"))
         return " ".join(parts)
 
     return name

@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.states import Failed, State
 
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
 from kehoach.delivery.activity import attempts_at
 from kehoach.delivery.channel_setup import channels_from_settings
 from kehoach.delivery.dispatcher import dispatch
+from kehoach.runtime.health import DISPATCH_BEAT, dispatch_problems, one_line
+from kehoach.store.beats import record_beat
 from kehoach.store.db import session
 from kehoach.submissions.links import link_maker
 
@@ -38,9 +41,21 @@ def outcomes_at(now: datetime) -> list[dict[str, Any]]:
         return attempts_at(s, now)
 
 
+@task(name="dispatch-verdict")
+def verdict(summary: dict[str, Any], now: datetime) -> list[str]:
+    """What went wrong, and the beat ``kehoach health`` reads."""
+    engine = runtime().engine
+    problems = dispatch_problems(engine, summary, now)
+    record_beat(engine, DISPATCH_BEAT, now, not problems, "; ".join(problems))
+    return problems
+
+
 @flow(name="dispatch", flow_run_name=run_name("dispatch"))
-def dispatch_flow(now: datetime | None = None, dry_run: bool = False) -> dict[str, Any]:
-    now = vn_now(now)
+def dispatch_flow(now: datetime | None = None, dry_run: bool = False,
+                  simulation: bool = False) -> dict[str, Any] | State:
+    """Ends Failed (after publishing its artifacts) when anything failed, a channel was unreachable,
+    or due rows older than an hour remain, so Prefect's retries and the admin's alerts act."""
+    now = vn_now(now, simulation or dry_run)
     tag_run("kind:dispatch")
     summary = send_due(now, dry_run)
     if summary["day_off"]:
@@ -55,4 +70,9 @@ def dispatch_flow(now: datetime | None = None, dry_run: bool = False) -> dict[st
         f"- Chờ gửi lại: {summary['retried']}\n\n" + markdown_table(rows)
     ), "Tóm tắt lần gửi")
     publish_table("dispatch-outcomes", rows, "Đã gửi, bỏ qua và lỗi, theo kế hoạch, loại và kênh")
+    get_run_logger().info(one_line(summary))
+    if not dry_run:
+        problems = verdict(summary, now)
+        if problems:
+            return Failed(message="; ".join(problems), data=summary)
     return summary

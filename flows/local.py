@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from datetime import datetime
 from typing import Any
 
@@ -83,11 +84,18 @@ def runner_calls(say: Callable[[str], None]) -> dict[str, Callable[..., Any]]:
     return {kind: wrap(kind, fn) for kind, fn in flow_functions().items()}
 
 
+def _outcome(fn: Callable[..., Any], **params: Any) -> Any:
+    """Run a flow of a simulation: a dispatch that ends Failed still returns its summary, so the
+    simulated year goes on and its table shows the failures."""
+    state = fn(**params, simulation=True, return_state=True)
+    return state.result(raise_on_failure=False)
+
+
 def simulation_flows(plan_ids: list[str] | None) -> Any:
     """The flows as ``kehoach.runtime.simulation.Flows``; sync only the simulated plans when some are named."""
     from kehoach.runtime.simulation import Flows
 
-    fns = flow_functions()
+    fns = {kind: partial(_outcome, fn) for kind, fn in flow_functions().items()}
 
     def sync(year: int, now: datetime) -> Any:
         if not plan_ids:

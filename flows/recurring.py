@@ -29,8 +29,9 @@ def task_reminders(plan_ids: list[str], now: datetime) -> list[dict[str, Any]]:
 
 
 @flow(name="recurring", flow_run_name=run_name("recurring", "plan_id"))
-def recurring_flow(plan_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    now = vn_now(now)
+def recurring_flow(plan_id: str | None = None, now: datetime | None = None,
+                   simulation: bool = False) -> dict[str, Any]:
+    now = vn_now(now, simulation)
     plan_ids = [plan_id] if plan_id else sorted(runtime().config.plans)
     tag_run(*([plan_id] if plan_id else []), "kind:recurring")
     results = task_reminders(plan_ids, now)

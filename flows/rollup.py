@@ -26,8 +26,8 @@ def make(plan_id: str, period_id: str, now: datetime) -> dict[str, Any]:
 
 
 @flow(name="rollup", flow_run_name=run_name("rollup", "plan_id", "period"))
-def rollup_flow(plan_id: str, period: str, now: datetime | None = None) -> dict[str, Any]:
-    now = vn_now(now)
+def rollup_flow(plan_id: str, period: str, now: datetime | None = None, simulation: bool = False) -> dict[str, Any]:
+    now = vn_now(now, simulation)
     tag_run(plan_id, "kind:rollup")
     result = make(plan_id, period, now)
     publish_markdown(f"rollup-{plan_id}-{period}", result["markdown"], "Tổng hợp kỳ báo cáo")

@@ -22,8 +22,9 @@ def sync_outbox(year: int, now: datetime, plan_id: str | None = None) -> dict[st
 
 
 @flow(name="sync", flow_run_name=run_name("sync", "plan_id", "year"))
-def sync_flow(year: int | None = None, plan_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    now = vn_now(now)
+def sync_flow(year: int | None = None, plan_id: str | None = None, now: datetime | None = None,
+              simulation: bool = False) -> dict[str, Any]:
+    now = vn_now(now, simulation)
     tag_run(*([plan_id] if plan_id else []), "kind:sync")
     counts = sync_outbox(year or now.year, now, plan_id)
     rows = [{"Kế hoạch": plan, "Thông báo trong năm": n} for plan, n in sorted(counts["by_plan"].items())]

@@ -7,11 +7,12 @@
     reports.py   submit, status, rollup, extend, link, portal
     runtime.py   run (embedded scheduler + portal), simulate
     backup.py    backup, restore
+    ops.py       health, automations apply
 """
 
 from __future__ import annotations
 
-from kehoach.cli import backup, contacts, delivery, lifecycle, plans, reports, runtime  # noqa: F401  (registers their commands)
+from kehoach.cli import backup, contacts, delivery, lifecycle, ops, plans, reports, runtime  # noqa: F401  (registers their commands)
 from kehoach.cli.app import app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ def run(flow: Any, **params: Any) -> tuple[Any, Any, list[Any]]:
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    state = flow(**params, return_state=True)
+    state = flow(**params, simulation=True, return_state=True)
     run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(run_id)
@@ -74,3 +74,55 @@ def test_runs_are_named_tagged_and_leave_artifacts(prefect_harness: None, tmp_pa
     # And only once
     again, _, _ = run(collection_flow, plan_id=PLAN, now=datetime(2026, 5, 26, 16, 30, tzinfo=VN_TZ))
     assert again["rollups"] == [] and again["periods"] == []
+
+
+def test_a_dispatch_that_could_not_send_ends_failed_after_publishing(prefect_harness: None, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect import get_client
+
+    from flows.dispatch import dispatch_flow
+    from flows.sync import sync_flow
+    from kehoach.runtime.health import DISPATCH_BEAT
+    from kehoach.settings import Settings
+    from kehoach.store.beats import last_beat
+    from kehoach.store.db import make_engine
+    from tests.servers.smtp import free_port
+
+    # Given the Đồng Tháp plan synced, and an SMTP server that is down (nothing listens on its port)
+    monkeypatch.setenv("KEHOACH_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    monkeypatch.setenv("KEHOACH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KEHOACH_SMTP_PORT", str(free_port()))
+    run(sync_flow, year=2026, plan_id=PLAN, now=datetime(2026, 5, 4, 6, 30, tzinfo=VN_TZ))
+    # When the 08:00 dispatch of 06/05 runs
+    state = dispatch_flow(now=datetime(2026, 5, 6, 8, 0, tzinfo=VN_TZ), simulation=True, return_state=True)
+    # Then the run ends Failed, saying why, and its summary artifact was still published
+    assert state.is_failed()
+    assert "chờ gửi lại" in (state.message or "")
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(state.state_details.flow_run_id)
+        assert flow_run.state.type.value == "FAILED"
+    summary = state.result(raise_on_failure=False)
+    assert summary["sent"] == 0 and summary["retried"] > 0
+    # And `kehoach health` will see a dispatch that did not succeed
+    beat = last_beat(make_engine(Settings().resolved_database_url), DISPATCH_BEAT)
+    assert beat is not None and not beat.ok and beat.last_ok_at is None
+
+
+def test_a_real_run_refuses_a_now_far_from_the_clock(prefect_harness: None, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.dispatch import dispatch_flow
+    from flows.context import NowRefused
+
+    monkeypatch.setenv("KEHOACH_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    # Given a mistyped date in the UI's "Custom run" form, a month away from today
+    far = datetime.now(VN_TZ) + timedelta(days=33)
+    # When a real (not simulated) dispatch is started with it, it is refused before anything is sent
+    state = dispatch_flow(now=far, return_state=True)
+    assert state.is_failed()
+    with pytest.raises(NowRefused, match="lệch đồng hồ"):
+        state.result()
+    assert not (tmp_path / "maildir").exists()
+    # And a dry run with the same date is allowed: it sends and records nothing
+    assert dispatch_flow(now=far, dry_run=True)["dry_run"] is True
