@@ -39,6 +39,8 @@ class Runtime:
 @lru_cache(maxsize=8)
 def _runtime(_key: str) -> Runtime:
     settings = Settings()
+    if settings.server_mode:
+        settings.signing_key()  # refuse to run at all without the installation's one signing key
     engine = make_engine(settings.resolved_database_url)
     return Runtime(settings, LiveConfig(settings, engine), engine)
 

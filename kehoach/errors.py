@@ -4,7 +4,8 @@
     ├── PlanError            a plan or directory file is invalid; carries every PlanIssue found
     ├── CalendarError        a date outside the calendar's range or an invalid calendar override
     ├── LinkError            a submission link that is tampered, expired or for another period
-    └── SubmissionError      a submission that cannot be accepted (unknown unit, bad value)
+    ├── SubmissionError      a submission that cannot be accepted (unknown unit, bad value)
+    └── SettingsError        settings that cannot work together (server mode without a portal secret)
 
 Delivery failures are raised by channels as ``notifications.channels.base.DeliveryError``,
 because the notifications package knows nothing about plans.
@@ -51,3 +52,7 @@ class LinkError(KehoachError, PermissionError):
 
 class SubmissionError(KehoachError, ValueError):
     """A submission that cannot be stored."""
+
+
+class SettingsError(KehoachError, ValueError):
+    """Settings that cannot work together; the message names the variable to set."""

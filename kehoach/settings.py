@@ -5,6 +5,8 @@ Every secret is a ``SecretStr`` so that no log line, artifact or error message s
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from functools import cached_property
@@ -13,6 +15,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kehoach.errors import SettingsError
 from kehoach.store.files import private_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +67,9 @@ class Settings(BaseSettings):
     portal_submissions_per_link: int = 5  # per 10 minutes: each one queues a confirmation email
     portal_posts_per_address: int = 30  # per 10 minutes, from one client address across all links
 
+    admin_email: str | None = None  # who Prefect's automations alert (a failed or crashed run, a silent dispatch)
+    alert_url: str | None = None  # where Prefect posts alerts; default: the web app's /canh-bao/prefect
+
     @cached_property
     def plans_dir(self) -> Path:
         return self.config_dir / "plans"
@@ -83,14 +89,23 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.data_dir / 'kehoach.db'}"
 
+    @property
+    def server_mode(self) -> bool:
+        """A database shared by several processes or machines (PostgreSQL), not the embedded SQLite."""
+        return not self.resolved_database_url.startswith("sqlite")
+
     def signing_key(self) -> bytes:
-        """The portal's HMAC key: the configured secret, or one made once per data directory.
+        """The portal's HMAC key: the configured secret, or (embedded mode) one made once per data directory.
 
         Never a built-in default, so a deployment that forgets the setting still has links
-        nobody else can forge.
+        nobody else can forge. In server mode a key per data directory would make a link signed
+        on one worker answer 403 on the portal of another, so the secret is required.
         """
         if self.portal_secret is not None:
             return self.portal_secret.get_secret_value().encode()
+        if self.server_mode:
+            raise SettingsError("KEHOACH_PORTAL_SECRET chưa được đặt: ở chế độ máy chủ (cơ sở dữ liệu dùng chung) "
+                                "mọi tiến trình trên mọi máy phải dùng cùng một khóa ký liên kết")
         path = self.data_dir / "portal-secret"
         if not path.exists():
             private_dir(path.parent)
@@ -105,6 +120,14 @@ class Settings(BaseSettings):
             finally:
                 draft.unlink()
         return path.read_text().strip().encode()
+
+    def alert_token(self) -> str:
+        """The bearer token Prefect's alert webhook carries, derived from the signing key."""
+        return hmac.new(self.signing_key(), b"kehoach-alerts", hashlib.sha256).hexdigest()
+
+    @property
+    def alert_webhook_url(self) -> str:
+        return self.alert_url or f"{self.portal_base_url.rstrip('/')}/canh-bao/prefect"
 
     @property
     def smtp_configured(self) -> bool:

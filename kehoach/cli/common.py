@@ -12,7 +12,7 @@ from rich.console import Console
 
 from kehoach.calendar import VN_TZ
 from kehoach.plans.config import Config, load_config
-from kehoach.errors import PlanError
+from kehoach.errors import PlanError, SettingsError
 from kehoach.settings import Settings
 from kehoach.store.db import make_engine
 
@@ -27,6 +27,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def settings() -> Settings:
     return Settings()
+
+
+def serving_settings() -> Settings:
+    """Settings for a process that signs or checks links (run, portal): in server mode every
+    process must share KEHOACH_PORTAL_SECRET, so a missing one stops it before it starts."""
+    s = settings()
+    try:
+        s.signing_key()
+    except SettingsError as exc:
+        fail(str(exc))
+    return s
 
 
 def config(files: Iterable[Path] | None = None, *, database: bool = True) -> Config:

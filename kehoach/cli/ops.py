@@ -1,4 +1,5 @@
-"""health: is the installation working? One command any monitor (cron, Nagios, systemd) can call."""
+"""health and automations: is the installation working (one command any monitor can call), and
+the alerts that tell the admin when it is not."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import typer
 from rich.table import Table
 
 from kehoach.cli.app import app
-from kehoach.cli.common import config, console, parse_now, settings
+from kehoach.cli.common import config, console, fail, parse_now, serving_settings, settings
 
 
 @app.command("health")
@@ -35,3 +36,22 @@ def health_command(
         console.print(table)
         console.print("[green]Hoạt động bình thường.[/]" if healthy else "[red]Có vấn đề cần xử lý.[/]")
     raise typer.Exit(0 if healthy else 1)
+
+
+automations_app = typer.Typer(help="Cảnh báo của chế độ máy chủ (automation của Prefect).", no_args_is_help=True)
+app.add_typer(automations_app, name="automations")
+
+
+@automations_app.command("apply")
+def automations_apply() -> None:
+    """Tạo hoặc thay các automation của config/prefect/automations.yaml trên máy chủ Prefect (PREFECT_API_URL)."""
+    if not os.environ.get("PREFECT_API_URL"):
+        fail("PREFECT_API_URL chưa được đặt: lệnh này áp dụng automation lên máy chủ Prefect của chế độ máy chủ.")
+    from flows.automations import apply
+
+    s = serving_settings()
+    if not s.admin_email:
+        fail("KEHOACH_ADMIN_EMAIL chưa được đặt: cảnh báo cần địa chỉ thư của quản trị.")
+    for name in apply(s):
+        console.print(f"[green]✓[/] {name}")
+    console.print(f"Cảnh báo gửi tới {s.admin_email} qua {s.alert_webhook_url}")

@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from kehoach.cli.app import app
-from kehoach.cli.common import config, console, fail, parse_now, settings
+from kehoach.cli.common import config, console, fail, parse_now, serving_settings, settings
 from kehoach.plans.config import Config
 from kehoach.errors import SubmissionError
 from kehoach.plans.model import Plan
@@ -208,7 +208,7 @@ def portal(
 
     from kehoach.web.app import create_app
 
-    cfg, s = config(), settings()
+    cfg, s = config(), serving_settings()
     app_ = create_app(s, cfg, make_engine(s.resolved_database_url))
     uvicorn.run(app_, host=host or s.portal_host, port=port or s.portal_port)
 

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from kehoach.calendar import VN_TZ
 from kehoach.cli.app import app
-from kehoach.cli.common import config, console, fail, settings
+from kehoach.cli.common import config, console, fail, serving_settings, settings
 from notifications.vietnamese import WEEKDAYS_VI
 
 KIND_COLUMNS = {  # short headers: the table must fit an 80-column terminal
@@ -55,7 +55,7 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
 
     _stop_on_sigterm()
     local.configure()
-    s, cfg = settings(), config()
+    s, cfg = serving_settings(), config()
     from kehoach.runtime.runner import EmbeddedRunner, SchedulerBusy
     from kehoach.runtime.schedules import scheduled
     from kehoach.store.db import make_engine

@@ -83,6 +83,7 @@ def render_error(state: PortalState, request: Request, status: int, message: str
 def create_app(settings: Settings, config: Config, engine: Engine,
                clock: Callable[[], datetime] = vn_now) -> FastAPI:
     """The app for one deployment; ``clock`` lets tests move time without patching."""
+    from kehoach.web import alerts
     from kehoach.web.portal import routes
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -93,6 +94,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes.router)
+    app.include_router(alerts.router)
 
     @app.exception_handler(PortalError)
     async def _portal_error(request: Request, exc: PortalError) -> HTMLResponse:
