@@ -40,3 +40,14 @@ def test_kehoach_portal_in_server_mode_without_a_secret_does_not_start(tmp_path:
                           capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
     assert done.returncode == 1
     assert "KEHOACH_PORTAL_SECRET" in done.stderr and "chế độ máy chủ" in done.stderr
+
+
+def test_an_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
+    env |= {"KEHOACH_DATA_DIR": str(tmp_path), "KEHOACH_DATABASE_URL": SHARED_DB, "KEHOACH_PORTAL_SECRET": "s"}
+    done = subprocess.run([sys.executable, "-c", "from kehoach.cli import main; main()", "status",
+                           "--plan", "2026-stp-dong-thap-bdg"], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=REPO_ROOT)
+    assert done.returncode == 1
+    assert "không kết nối được cơ sở dữ liệu" in done.stderr and "db.example" in done.stderr
+    assert "Traceback" not in done.stderr and ":x@" not in done.stderr  # nor the password

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from rich.console import Console
 
 from kehoach.calendar import VN_TZ
@@ -55,6 +57,9 @@ def config(files: Iterable[Path] | None = None, *, database: bool = True) -> Con
         for issue in exc.issues:
             err_console.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         fail(f"{len(exc.issues)} lỗi trong cấu hình; chưa có gì được thay đổi.")
+    except OperationalError as exc:
+        where = make_url(s.resolved_database_url).render_as_string(hide_password=True)
+        fail(f"không kết nối được cơ sở dữ liệu {where} (KEHOACH_DATABASE_URL): {exc.orig}")
 
 
 def parse_now(value: str | None) -> datetime:

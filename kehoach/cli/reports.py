@@ -208,7 +208,7 @@ def portal(
 
     from kehoach.web.app import create_app
 
-    cfg, s = config(), serving_settings()
+    s, cfg = serving_settings(), config()
     app_ = create_app(s, cfg, make_engine(s.resolved_database_url))
     uvicorn.run(app_, host=host or s.portal_host, port=port or s.portal_port)
 
