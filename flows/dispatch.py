@@ -68,6 +68,9 @@ def dispatch_flow(now: datetime | None = None, dry_run: bool = False,
         f"- Đã gửi: **{summary['sent']}** thông báo trong {summary['messages']} tin\n"
         f"- Bỏ qua: {summary['skipped']}\n- Lỗi: {summary['failed']}\n"
         f"- Chờ gửi lại: {summary['retried']}\n\n" + markdown_table(rows)
+        + ("\n## Lý do lỗi\n\n" + markdown_table(
+            [{"Lý do": reason, "Số thông báo": n} for reason, n in sorted(summary["errors"].items())])
+           if summary["errors"] else "")
     ), "Tóm tắt lần gửi")
     publish_table("dispatch-outcomes", rows, "Đã gửi, bỏ qua và lỗi, theo kế hoạch, loại và kênh")
     get_run_logger().info(one_line(summary))

@@ -28,7 +28,7 @@ def make(plan_id: str, period_id: str, now: datetime) -> dict[str, Any]:
 @flow(name="rollup", flow_run_name=run_name("rollup", "plan_id", "period"))
 def rollup_flow(plan_id: str, period: str, now: datetime | None = None, simulation: bool = False) -> dict[str, Any]:
     now = vn_now(now, simulation)
-    tag_run(plan_id, "kind:rollup")
+    tag_run("kehoach", "rollup", plan_id, "kind:rollup")  # a subflow of collection has no deployment tags
     result = make(plan_id, period, now)
     publish_markdown(f"rollup-{plan_id}-{period}", result["markdown"], "Tổng hợp kỳ báo cáo")
     publish_table(f"rollup-files-{plan_id}-{period}",

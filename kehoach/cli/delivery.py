@@ -110,8 +110,8 @@ def _print_summary(summary: DispatchSummary, email_to: str) -> None:
                       highlight=False, soft_wrap=True)
     for reason, n in summary.skip_reasons.most_common(5):
         console.print(f"  Bỏ qua {n}: {reason}", highlight=False, soft_wrap=True)
-    for line in summary.errors[:10]:
-        console.print(f"  [yellow]•[/] {line}", highlight=False, soft_wrap=True)
+    for reason, n in summary.errors.most_common(10):
+        console.print(f"  [yellow]Lỗi {n}:[/] {reason}", highlight=False, soft_wrap=True)
 
 
 def outbox_row(row: Outbox) -> dict[str, Any]:

@@ -60,7 +60,7 @@ class DispatchSummary:
     skipped: int = 0
     fallbacks: int = 0  # email rows added after a permanent Zalo failure
     by_channel: Counter[str] = field(default_factory=Counter)
-    errors: list[str] = field(default_factory=list)  # the first few failures, for the operator
+    errors: Counter[str] = field(default_factory=Counter)  # failure reason → notifications, for the operator
     skip_reasons: Counter[str] = field(default_factory=Counter)
     channels_down: dict[str, str] = field(default_factory=dict)  # channel → why it rested this run
     aborted: str | None = None  # why the run ended early (the database stopped answering)
@@ -73,8 +73,8 @@ class DispatchSummary:
             self.by_channel[outcome.row.channel] += 1
         elif outcome.status is Status.SKIPPED:
             self.skip_reasons[outcome.error or ""] += 1
-        elif outcome.error and len(self.errors) < 20 and outcome.retry_at is None:
-            self.errors.append(f"{outcome.row.key}: {outcome.error}")
+        elif outcome.error and outcome.retry_at is None:
+            self.errors[outcome.error] += 1
 
     @property
     def exit_code(self) -> int:
@@ -89,7 +89,7 @@ class DispatchSummary:
             "now": self.now.isoformat(), "dry_run": self.dry_run, "claimed": self.claimed,
             "messages": self.messages, "sent": self.sent, "failed": self.failed, "retried": self.retried,
             "deferred": self.deferred, "skipped": self.skipped, "fallbacks": self.fallbacks, "by_channel": dict(self.by_channel),
-            "errors": self.errors, "skip_reasons": dict(self.skip_reasons),
+            "errors": dict(self.errors), "skip_reasons": dict(self.skip_reasons),
             "channels_down": self.channels_down, "aborted": self.aborted, "exit_code": self.exit_code,
         }
 

@@ -27,6 +27,7 @@ from kehoach.plans.directory import Directory, Unit
 from kehoach.plans.model import Plan
 from kehoach.delivery.lateness import too_late
 from kehoach.notification import REPORT_CHASING_KINDS, Kind
+from kehoach.store.documents import local_files
 from kehoach.store.outbox import Outcome
 from kehoach.store.tables import Outbox, Status
 from notifications.channels.base import Channel
@@ -132,6 +133,12 @@ def prepare(
                    "stamp": now.isoformat()}
         if deadline := context.get("deadline"):
             context["alarm"] = alarm_at(date.fromisoformat(deadline), calendar).isoformat()
+        if row.context.get("files"):
+            try:
+                context["files"] = local_files(s, row.context["files"])
+            except FileNotFoundError as exc:
+                decide(Status.FAILED, str(exc))
+                continue
         if links is not None and row.period and row.kind in LINKED_KINDS:
             context["link"] = links(row.plan, unit.id, row.period)
         elif links is not None and context.get("link_period"):

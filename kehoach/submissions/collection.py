@@ -26,6 +26,7 @@ from kehoach.notification import Kind
 from kehoach.plans.model import Plan
 from kehoach.rollup.build import build_rollup
 from kehoach.rollup.summary import markdown, write_outputs
+from kehoach.store.documents import stored_for
 from kehoach.submissions.notices import enqueue, rollup_ready
 from kehoach.submissions.periods import Period, periods_of_year
 from kehoach.submissions.tracking import PeriodStatus, status_of
@@ -75,8 +76,10 @@ def rollup_dir(data_dir: Path, plan_id: str, period_id: str) -> Path:
     return data_dir / "rollups" / plan_id / period_id
 
 
-def rollup_made(data_dir: Path, plan_id: str, period_id: str) -> bool:
-    return any(rollup_dir(data_dir, plan_id, period_id).glob("*.docx"))
+def rollup_made(session: Session, data_dir: Path, plan_id: str, period_id: str) -> bool:
+    """Made by any worker (its draft sent and stored in the database), or here by hand."""
+    return (stored_for(session, plan_id, period_id, ".docx")
+            or any(rollup_dir(data_dir, plan_id, period_id).glob("*.docx")))
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def advance(
         phase = m.phase(day)
         if phase is Phase.NOT_OPEN and period_id is None:
             continue
-        made = rollup_made(data_dir, plan.id, period.id)
+        made = rollup_made(session, data_dir, plan.id, period.id)
         if phase is Phase.CLOSED and made and period_id is None:
             continue
         steps.append(PeriodStep(period, m, phase, status_of(session, plan, directory, period),

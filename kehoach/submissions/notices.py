@@ -17,6 +17,7 @@ from kehoach.plans.directory import Directory
 from kehoach.expansion.expand import plan_context
 from kehoach.notification import Kind, Notification, event_key
 from kehoach.plans.model import Plan
+from kehoach.store.documents import store_files
 from kehoach.store.outbox import upsert_by_key
 from kehoach.submissions.periods import Period
 from notifications.render import render_subject
@@ -80,4 +81,8 @@ def report_upward(plan: Plan, directory: Directory, period: Period, now: datetim
 
 
 def enqueue(session: Session, notifications: list[Notification], now: datetime) -> int:
-    return upsert_by_key(session, notifications, now).inserted
+    """Queue the notices; the files they carry go into the database, so any worker can attach them."""
+    stored = [n._replace(context={**n.context, "files": store_files(session, n.context["files"], plan=n.plan,
+                                                                      period=n.period, now=now)})
+              if n.context.get("files") else n for n in notifications]
+    return upsert_by_key(session, stored, now).inserted

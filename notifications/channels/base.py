@@ -48,7 +48,7 @@ def build_or_refuse(msg: OutgoingMessage, mail_from: str, date: datetime, bounce
     try:
         return build_email(msg, mail_from, date=date, bounce_to=bounce_to)
     except ValueError as exc:
-        raise DeliveryError(f"cannot build email for {msg.key}: {exc}", permanent=True) from exc
+        raise DeliveryError(f"cannot build the email: {exc}", permanent=True) from exc
 
 
 class Channel(Protocol):

@@ -105,7 +105,7 @@ class EmailChannel:
 
     @asynccontextmanager
     async def _mapped_errors(self, msg: OutgoingMessage) -> AsyncIterator[None]:
-        where = f"SMTP {self._options['hostname']}:{self._options['port']} for {msg.key}"
+        where = f"SMTP {self._options['hostname']}:{self._options['port']}"
         try:
             yield
         except aiosmtplib.SMTPRecipientsRefused as exc:

@@ -41,7 +41,7 @@ class MaildirChannel:
         try:
             await asyncio.to_thread(self._add, email.data)
         except OSError as exc:
-            raise DeliveryError(f"cannot write {msg.key} to Maildir {self.directory}: {exc}") from exc
+            raise DeliveryError(f"cannot write to Maildir {self.directory}: {exc}") from exc
         return Delivery(provider_id=email.message_id, sent_at=self._clock())
 
     async def aclose(self) -> None:

@@ -106,7 +106,7 @@ class ZaloChannel:
         phone = msg.to[0] if len(msg.to) == 1 else ""
         if not PHONE.match(phone):
             raise DeliveryError(
-                f"Zalo {msg.key}: not a Vietnamese mobile number in 84… form: {msg.to!r}",
+                f"Zalo: not a Vietnamese mobile number in 84… form: {msg.to!r}",
                 permanent=True,
                 fallback_email=True,
             )

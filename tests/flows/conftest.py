@@ -36,7 +36,7 @@ def prefect_harness() -> Iterator[None]:
 
     from flows.local import fast_runs
 
-    with prefect_test_harness(server_startup_timeout=60), fast_runs():
+    with prefect_test_harness(server_startup_timeout=180), fast_runs():
         yield
 
 

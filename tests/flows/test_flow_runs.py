@@ -71,6 +71,14 @@ def test_runs_are_named_tagged_and_leave_artifacts(prefect_harness: None, tmp_pa
     result, _, _ = run(collection_flow, plan_id=PLAN, now=datetime(2026, 5, 25, 16, 30, tzinfo=VN_TZ))
     assert result["rollups"] == ["bc-6-thang-2026"]
     assert list((tmp_path / "rollups" / PLAN / "bc-6-thang-2026").glob("*.docx"))
+    # And the roll-up subflow is tagged like a deployment's run, so the UI's tag filters find it
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        [rollup_run] = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["rollup"])),
+                                             limit=50)[:1]
+    assert {"kehoach", "rollup", PLAN, "kind:rollup"} <= set(rollup_run.tags)
     # And only once
     again, _, _ = run(collection_flow, plan_id=PLAN, now=datetime(2026, 5, 26, 16, 30, tzinfo=VN_TZ))
     assert again["rollups"] == [] and again["periods"] == []
@@ -103,7 +111,14 @@ def test_a_dispatch_that_could_not_send_ends_failed_after_publishing(prefect_har
         flow_run = client.read_flow_run(state.state_details.flow_run_id)
         assert flow_run.state.type.value == "FAILED"
     summary = state.result(raise_on_failure=False)
-    assert summary["sent"] == 0 and summary["retried"] > 0
+    assert summary["sent"] == 0 and summary["retried"] > 1
+    # And its failure reasons are one row per reason, not one per notification, and name no key
+    assert sum(summary["errors"].values()) == summary["retried"]
+    assert len(summary["errors"]) < summary["retried"], summary["errors"]  # grouped: fewer reasons than rows
+    assert not any(PLAN in reason for reason in summary["errors"]), summary["errors"]
+    with get_client(sync_client=True) as client:
+        md = next(a for a in client.read_artifacts() if a.key == "dispatch" and a.flow_run_id == flow_run.id)
+    assert "## Lý do lỗi" in str(md.data) and "06/05/2026 08:00" in str(md.data)
     # And `kehoach health` will see a dispatch that did not succeed
     beat = last_beat(make_engine(Settings().resolved_database_url), DISPATCH_BEAT)
     assert beat is not None and not beat.ok and beat.last_ok_at is None

@@ -10,6 +10,7 @@ here is stopped here.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -265,6 +266,10 @@ def test_a_scheduled_run_fires_by_itself_on_a_worker_started_outside_the_checkou
                 failed = [r for r in runs if r["state"]["type"] in ("FAILED", "CRASHED")]
                 assert not failed, failed[0]["state"]["message"] + "\n" + log.read_text()[-3000:]
                 time.sleep(2)
+            # And `kehoach health` sees the Prefect API and the online worker
+            health = cluster.run(*KEHOACH, "health", "--json", KEHOACH_DATA_DIR=str(cluster.root / "cli"))
+            checks = {c["name"]: c for c in json.loads(health.stdout)["checks"]}
+            assert checks["Bộ lập lịch"]["ok"], checks["Bộ lập lịch"]["detail"]
     finally:
         httpx.patch(f"{cluster.api}/deployments/{dep['id']}", json={"paused": True})
     # Then one of them ran to completion, and did the real work in the shared database

@@ -29,6 +29,7 @@ from kehoach.rollup.review import (
 )
 from kehoach.rollup.sending import send_approved
 from kehoach.store.db import make_engine, session
+from kehoach.store.documents import local_files
 from kehoach.store.submission_tables import Submission
 from kehoach.store.tables import Outbox
 from kehoach.submissions.periods import resolve_period
@@ -114,8 +115,10 @@ def test_sending_the_approved_report_submits_to_the_city_and_emails_so_noi_vu_es
         up = s.exec(select(Submission).where(Submission.plan == world.CITY_PLAN_ID)).one()
         assert up.values["tuyen_truyen_so_cuoc"] == {"tong": 3}
         row = s.exec(select(Outbox).where(Outbox.kind == "report_upward")).one()
+        # (the files travel as references into the database, as the dispatcher resolves them)
+        context = {**row.context, "files": local_files(s, row.context["files"])}
     # The email attaches the approved DOCX, and its HTML body shows the narrative escaped
-    msg = render_message(row.kind, row.context, key=row.key, channel="email", to=["snv@x.example"], to_name="Sở Nội vụ")
+    msg = render_message(row.kind, context, key=row.key, channel="email", to=["snv@x.example"], to_name="Sở Nội vụ")
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;đậm&lt;/b&gt;" in (msg.html or "")
     assert "<script>" not in (msg.html or "") and EVIL in msg.text
     docx = next(a for a in msg.attachments if a.filename.endswith(".docx"))
