@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from kehoach.calendar import VN_TZ
 from kehoach.cli.app import app
-from kehoach.cli.common import config, console, err_console, fail, parse_now, settings
+from kehoach.cli.common import config, console, err_console, fail, parse_now, serving_settings, settings
 from kehoach.delivery.channel_setup import channels_from_settings, email_destination
 from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, Options, dispatch
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
@@ -64,7 +64,7 @@ def dispatch_command(
 
     Mã thoát: 0 mọi việc ổn; 1 có thông báo lỗi hoặc phải chờ gửi lại; 2 không gửi được gì.
     """
-    moment, s, cfg = parse_now(now), settings(), config()
+    moment, s, cfg = parse_now(now), serving_settings(), config()
     try:
         engine = make_engine(s.resolved_database_url)
     except OperationalError as exc:

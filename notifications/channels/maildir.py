@@ -48,4 +48,6 @@ class MaildirChannel:
         """Nothing stays open between messages."""
 
     def _add(self, data: bytes) -> str:
+        # In server mode nothing else creates the data folder (the database is elsewhere).
+        self.directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return mailbox.Maildir(self.directory, create=True).add(data)

@@ -109,7 +109,7 @@ def test_the_documented_postgresql_procedure_brings_everything_back(tmp_path: Pa
     try:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
         env = {**clean, "KEHOACH_DATA_DIR": str(tmp_path / "data"), "KEHOACH_CONFIG_DIR": str(REPO_ROOT / "config"),
-               "KEHOACH_DATABASE_URL": urls[0]}
+               "KEHOACH_DATABASE_URL": urls[0], "KEHOACH_PORTAL_SECRET": "mot-khoa-chung"}
         ok(env, "sync", "--year", "2026")
         ok(env, "dispatch", "--now", "2026-11-19T08:05:00+07:00")
         report = tmp_path / "bao-cao.pdf"

@@ -27,3 +27,11 @@ async def test_message_lands_in_the_maildir_and_parses(tmp_path: Path) -> None:
     assert parsed["Subject"] == ("[Nhắc báo cáo, còn 3 ngày làm việc] Báo cáo kết quả 6 tháng đầu năm 2026"
                                  " – hạn Thứ Sáu, 29/05/2026")
     assert parsed["To"].addresses[0].display_name == "Phòng Văn hóa"
+
+
+async def test_a_maildir_under_a_data_folder_not_yet_made_is_created(tmp_path: Path) -> None:
+    # Server mode keeps its database elsewhere, so nothing has made the data folder yet
+    outbox = MaildirChannel(tmp_path / "data" / "maildir")
+    message = render_message("report_reminder", context(), key="k2", channel="maildir", to=["a@x.vn"], to_name="Phòng")
+    await outbox.send(message)
+    assert len(mailbox.Maildir(tmp_path / "data" / "maildir", create=False)) == 1
