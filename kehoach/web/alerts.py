@@ -39,7 +39,7 @@ async def prefect_alert(request: Request) -> JSONResponse:
         return JSONResponse({"sent": False, "reason": "ngoài giờ làm việc"})
     if not settings.admin_email:
         return JSONResponse({"sent": False, "reason": "KEHOACH_ADMIN_EMAIL chưa được đặt"})
-    email = channels_from_settings(settings)["email"]
+    email = channels_from_settings(settings, state.engine)["email"]
     assert email is not None
     message = OutgoingMessage(key=f"canh-bao/{uuid.uuid4()}", channel="email", to=(settings.admin_email,),
                               to_name="Quản trị kehoach", subject=subject, text=body)

@@ -203,7 +203,7 @@ def test_postgresql_down_mid_dispatch_ends_it_with_the_reason_and_the_next_sends
     with make_engine(private_pg.url).begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS outbox, delivery_attempt CASCADE")
     env = {**env, "KEHOACH_SMTP_PORT": str(slow_smtp.port), "KEHOACH_DATABASE_URL": private_pg.url,
-           "KEHOACH_DB_PATIENCE": "1"}
+           "KEHOACH_PORTAL_SECRET": "mot-khoa-chung", "KEHOACH_DB_PATIENCE": "1"}
     assert kehoach(env, "sync", "--year", "2026").returncode == 0
     # When PostgreSQL stops for 6 s in the middle of the dispatch (the patience is 1 s)
     proc = subprocess.Popen([*CLI, "dispatch", "--now", T], env=env, stdout=subprocess.PIPE,
