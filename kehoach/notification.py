@@ -37,7 +37,7 @@ KIND_LABELS = {
     Kind.REPORT_OVERDUE: "Quá hạn báo cáo",
     Kind.ESCALATION: "Báo đơn vị chưa nộp",
     Kind.OFFICE_COMPILE: "Tổng hợp, gửi cấp trên",
-    Kind.CAMPAIGN_NOTICE: "Chuẩn bị Tháng hành động",
+    Kind.CAMPAIGN_NOTICE: "Chuẩn bị đợt cao điểm",
     Kind.CAMPAIGN_KICKOFF: "Phát động",
     Kind.CAMPAIGN_WEEKLY: "Nhắc hằng tuần",
     Kind.CAMPAIGN_CLOSING: "Kết thúc, báo cáo kết quả",

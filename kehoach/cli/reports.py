@@ -106,7 +106,7 @@ def status(
             fail(str(exc.args[0]))
     p = cfg.plan(plan)
     with session(make_engine(s.resolved_database_url)) as db:
-        found = [status_of(db, p, cfg.directory, per) for per in periods]
+        found = [status_of(db, p, cfg.directory, per, cfg.calendar([per.year])) for per in periods]
     if fmt == "json":
         data = [x.as_dict() for x in found]
         typer.echo(json.dumps(data[0] if period else data, ensure_ascii=False, indent=2))

@@ -34,13 +34,13 @@ KIND_COLUMNS = {  # short headers: the table must fit an 80-column terminal
     "Nhắc hạn BC": ("report_reminder", "report_due"),
     "Quá hạn": ("report_overdue",),
     "Báo VP": ("escalation",),
-    "Tháng HĐ": ("campaign_notice", "campaign_kickoff", "campaign_weekly", "campaign_closing"),
+    "Đợt CĐ": ("campaign_notice", "campaign_kickoff", "campaign_weekly", "campaign_closing"),
     "Kỷ niệm": ("occasion",),
     "Nhiệm vụ": ("task_reminder",),
     "Khác": ("office_compile", "rollup_ready", "submission_received"),
 }
 CAPTION = ("Nhắc hạn BC: nhắc và báo đến hạn nộp báo cáo · Báo VP: báo văn phòng các đơn vị chưa nộp · "
-           "Tháng HĐ: Tháng hành động · Khác: tổng hợp gửi cấp trên, dự thảo tổng hợp, xác nhận đã nhận")
+           "Đợt CĐ: đợt cao điểm (Tháng hành động…) · Khác: tổng hợp gửi cấp trên, dự thảo tổng hợp, xác nhận đã nhận")
 
 
 def say(message: str) -> None:

@@ -1,5 +1,9 @@
 """The Action Month and other campaigns (notice, kickoff, weekly, closing) and occasions.
 
+A campaign's results report is the report it names (``report``) or a report tied to it
+(``campaign``), of any period kind; the closing message carries that report's deadline and its
+period (hence the unit's link). A campaign without one closes without asking for a report.
+
 A campaign that opens on a day off (15/11/2026 is a Sunday) is kicked off on the next working
 day; its closing falls on the last working day on or before its end; the weekly reminder goes
 out on the first working day of each week in between.
@@ -13,10 +17,14 @@ from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.notification import Kind
-from kehoach.plans.model import Campaign, Occasion, Plan
+from kehoach.plans.model import Campaign, Occasion, Plan, Report
+from kehoach.submissions.periods import Period, report_periods
+from kehoach.submissions.timeliness import unit_deadline
 
 
 def campaign_events(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
+    if not campaign.start.occurs_in(year):
+        return []
     start = campaign.start.in_year(year)
     end = campaign.end.in_year(year if campaign.end.in_year(year) >= start else year + 1)
     kickoff = cal.on_or_after(start)
@@ -25,10 +33,9 @@ def campaign_events(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalen
     units = tuple(campaign.units)
     results_due: date | None = None
     report_period = None
-    if campaign.report:
-        report = plan.report(campaign.report)
-        results_due = cal.target_for_due(report.due.in_year(year), plan.reminder_policy.due_on_day_off)
-        report_period = f"{report.id}-{year}"
+    if (period := campaign_period(plan, campaign, year, cal)) is not None:
+        results_due = unit_deadline(period.due, None, cal, plan.reminder_policy.due_on_day_off).aim
+        report_period = period.id
     context = {
         "item": item(campaign.id, campaign.title),
         "period": {"id": ref, "label": f"{campaign.title} năm {year}"},
@@ -58,8 +65,27 @@ def campaign_events(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalen
     return events
 
 
+def campaign_report(plan: Plan, campaign: Campaign) -> Report | None:
+    """The report that asks for the campaign's results: named by the campaign, or tied to it."""
+    if campaign.report:
+        return plan.report(campaign.report)
+    return next((r for r in plan.reports if r.campaign == campaign.id), None)
+
+
+def campaign_period(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalendar) -> Period | None:
+    """The period of the campaign's report that its ``year`` round reports in: the first due after it opens."""
+    report = campaign_report(plan, campaign)
+    if report is None:
+        return None
+    start = campaign.start.in_year(year)
+    found = [p for y in (year, year + 1) for p in report_periods(plan, report, y, cal) if p.due >= start]
+    return min(found, key=lambda p: p.due, default=None)
+
+
 def occasion_events(plan: Plan, occasion: Occasion, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
     """One notice ``notice_working_days_before`` the day, so units can prepare their activities."""
+    if not occasion.date.occurs_in(year):
+        return []
     day_of = occasion.date.in_year(year)
     n = occasion.notice_working_days_before
     send = cal.add_working_days(day_of, -n) if n else cal.on_or_before(day_of)

@@ -6,16 +6,20 @@ units and channels is per recipient, which keeps 5,000 units well under two seco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from kehoach.calendar import WorkingCalendar, at_local
 from kehoach.plans.directory import Directory
 from kehoach.expansion.campaigns import campaign_events, occasion_events
 from kehoach.expansion.event import Event
-from kehoach.expansion.ladder import report_events
+from kehoach.expansion.ladder import chasing_events, report_events
 from kehoach.expansion.recurring import task_events
-from kehoach.notification import Notification, event_key
+from kehoach.notification import REPORT_CHASING_KINDS, Notification, event_key
 from kehoach.plans.model import Plan
+from kehoach.submissions.periods import periods_of_year
+from kehoach.submissions.timeliness import unit_deadline
 from notifications.render import render_subject
 
 
@@ -29,7 +33,9 @@ def plan_context(plan: Plan, directory: Directory) -> dict[str, Any]:
 
 
 def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
-    """The year's events, dropping those before the plan takes effect."""
+    """The year's events, dropping those before the plan takes effect; none outside its span."""
+    if year not in plan.span_years:
+        return []
     events: list[Event] = []
     for report in plan.reports:
         events += report_events(plan, report, year, cal, directory)
@@ -42,21 +48,50 @@ def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Director
     return [e for e in events if e.day >= plan.effective_from]
 
 
-def expand(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar) -> list[Notification]:
+def extension_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory,
+                     extensions: Mapping[tuple[str, str], date]) -> list[Event]:
+    """The chasing events of each unit granted an extension, aimed at its own deadline.
+
+    They keep the keys of the plan's ladder (same event, same step), so they move the unit's
+    pending rows rather than adding rows.
+    """
+    if not extensions or year not in plan.span_years:
+        return []
+    periods = {p.id: p for p in periods_of_year(plan, year, cal)}
+    rule = plan.reminder_policy.due_on_day_off
+    events: list[Event] = []
+    for (period_id, unit_id), until in sorted(extensions.items()):
+        period = periods.get(period_id)
+        if period is None:
+            continue
+        deadline = unit_deadline(period.due, until, cal, rule)
+        events += chasing_events(plan, period, cal, (unit_id,), deadline, directory)
+    return [e for e in events if e.day >= plan.effective_from]
+
+
+def expand(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
+           extensions: Mapping[tuple[str, str], date] | None = None) -> list[Notification]:
     """One notification per event, unit and channel, sorted by send time and key.
 
+    ``extensions`` maps (period id, unit id) to a unit's later deadline: that unit's reminders,
+    due-day and overdue notices for the period follow it; every other unit's stay.
     A unit with no contact still gets an email notification: the dispatcher records it as
     failed for want of an address, so the office sees the gap instead of losing the reminder.
     """
     pctx = plan_context(plan, directory)
     at = plan.reminder_policy.send_time
+    extended = {(period, unit) for period, unit in (extensions or {})}
     out: list[Notification] = []
-    for ev in plan_events(plan, year, cal, directory):
+    own = extension_events(plan, year, cal, directory, extensions or {})
+    for ev in [*plan_events(plan, year, cal, directory), *own]:
+        replaced = extended and ev.kind in REPORT_CHASING_KINDS and not any(ev is o for o in own)
         context = {**ev.context, "plan": pctx, "kind": ev.kind.value}
         subject = render_subject(ev.kind.value, context)
         send_at = at_local(ev.day, at)
         base = event_key(plan.id, ev.kind, ev.ref, ev.step)
         for unit in directory.resolve(ev.units):
+            if replaced and (ev.period, unit.id) in extended:
+                continue  # this unit's own, moved event replaces it
             for channel in unit.channels or ("email",):
                 out.append(Notification(f"{base}/{unit.id}/{channel}", plan.id, ev.kind, unit.id, channel,
                                         send_at, ev.deadline, subject, ev.period, context))

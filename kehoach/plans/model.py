@@ -2,72 +2,28 @@
 
 A plan references units and unit groups by id; both live in the shared unit directory
 (``kehoach.plans.directory``), so one deployment can hold the plans of many offices.
-Dates a plan repeats every year are written ``dd/mm`` (``DayMonth``); one-off dates
-``dd/mm/yyyy``.
+Dates a plan repeats every year are written ``dd/mm`` (``DayMonth``); a date that happens
+once is written ``dd/mm/yyyy``, accepted wherever a date is. Report deadlines are due rules
+(``kehoach.plans.due_rules``). A plan has a span (``year``, ``years: 2026–2030`` or
+``span: {from, to}``) outside which nothing is expanded.
 """
 
 from __future__ import annotations
 
+import calendar as _calendar
 import re
 from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from kehoach.calendar import DueOnDayOff
+from kehoach.plans.dates import DayMonth, VnDate, _parse_vn_date
+from kehoach.plans.due_rules import DueRule
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
-
-
-class DayMonth(BaseModel):
-    """A day of the year a plan repeats every year, e.g. 30/05."""
-
-    model_config = ConfigDict(frozen=True)
-    day: int
-    month: int
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            m = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})\s*", value)
-            if not m:
-                raise ValueError(f"'{value}' không đúng dạng ngày/tháng (dd/mm)")
-            value = {"day": int(m[1]), "month": int(m[2])}
-        if isinstance(value, dict):
-            try:
-                date(2028, int(value["month"]), int(value["day"]))  # a leap year admits 29/02
-            except (ValueError, KeyError, TypeError):
-                shown = f"{value.get('day', '?'):0>2}/{value.get('month', '?'):0>2}"
-                raise ValueError(f"ngày {shown} không tồn tại") from None
-        return value
-
-    def in_year(self, year: int) -> date:
-        """The date in ``year``; 29/02 falls back to 28/02 outside leap years."""
-        try:
-            return date(year, self.month, self.day)
-        except ValueError:
-            return date(year, self.month, self.day - 1)
-
-    def __str__(self) -> str:
-        return f"{self.day:02d}/{self.month:02d}"
-
-
-def _parse_vn_date(value: Any) -> Any:
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", value)
-        if not m:
-            raise ValueError(f"'{value}' không đúng dạng ngày/tháng/năm (dd/mm/yyyy)")
-        try:
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        except ValueError:
-            raise ValueError(f"ngày {value.strip()} không tồn tại") from None
-    return value
-
-
-VnDate = Annotated[date, BeforeValidator(_parse_vn_date)]
 
 
 def _parse_time(value: Any) -> Any:
@@ -80,6 +36,25 @@ def _parse_time(value: Any) -> Any:
 
 
 LocalTime = Annotated[time, BeforeValidator(_parse_time)]
+
+
+def _parse_years(value: Any) -> tuple[int, int]:
+    """``2026–2030``, ``2026-2030`` or ``2026`` → (first, last)."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        first, last = int(value[0]), int(value[1])
+    elif isinstance(value, int):
+        first = last = value
+    else:
+        m = re.fullmatch(r"\s*(\d{4})\s*(?:[-–—]\s*(\d{4})\s*)?", str(value))
+        if not m:
+            raise ValueError(f"'{value}' không đúng dạng năm đầu–năm cuối (ví dụ 2026–2030)")
+        first, last = int(m[1]), int(m[2] or m[1])
+    if not 2000 <= first <= last <= 2100:
+        raise ValueError(f"giai đoạn {first}–{last} không hợp lệ")
+    return first, last
+
+
+YearRange = Annotated[tuple[int, int], BeforeValidator(_parse_years)]
 
 
 class _Model(BaseModel):
@@ -104,9 +79,32 @@ class Every(StrEnum):
 class PeriodKind(StrEnum):
     """Reporting periods; windows follow Nghị định 09/2019/NĐ-CP, Điều 12."""
 
+    MONTHLY = "thang"  # 15th of the previous month to the 14th
+    QUARTERLY = "quy"  # 15th of the month before the quarter to the 14th of its last month
     SEMIANNUAL = "6_thang"  # 15/12 of the previous year to 14/06
     ANNUAL = "nam"  # 15/12 of the previous year to 14/12
-    CAMPAIGN = "thang_hanh_dong"  # the campaign's own dates
+    ONE_OFF = "chuyen_de"  # a thematic report: its own window (``Report.window``), once
+    CAMPAIGN = "thang_hanh_dong"  # the Action Month: the campaign's own dates
+    ROUND = "theo_dot"  # any other campaign (``Report.campaign``): the campaign's own dates
+
+
+CAMPAIGN_KINDS = frozenset({PeriodKind.CAMPAIGN, PeriodKind.ROUND})
+
+
+def _quarter(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 4:
+        raise ValueError(f"quý {value} không tồn tại (chỉ có quý 1 đến quý 4)")
+    return value
+
+
+def _month(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 12:
+        raise ValueError(f"tháng {value} không tồn tại")
+    return value
+
+
+Quarter = Annotated[int | None, AfterValidator(_quarter)]
+Month = Annotated[int | None, AfterValidator(_month)]
 
 
 class IndicatorKind(StrEnum):
@@ -138,6 +136,69 @@ class Recipient(_Model):
     note: str | None = None
 
 
+class Span(_Model):
+    """Two dates, ``from`` and ``to``, both included."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: VnDate = Field(alias="from")
+    end: VnDate = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"ngày kết thúc {self.end:%d/%m/%Y} trước ngày bắt đầu {self.start:%d/%m/%Y}")
+        return self
+
+
+class TaskWindow(_Model):
+    """When a task is to be done: "trong Quý III/2026", "trong tháng 11/2026", or from/to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    quarter: Quarter = None
+    month: Month = None
+    year: int | None = Field(default=None, ge=2000, le=2100, description="blank: every year of the plan")
+    start: VnDate | None = Field(default=None, alias="from")
+    end: VnDate | None = Field(default=None, alias="to")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TaskWindow:
+        forms = [self.quarter is not None, self.month is not None, self.start is not None or self.end is not None]
+        if sum(forms) != 1 or (forms[2] and (self.start is None or self.end is None)):
+            raise ValueError("thời hạn cần đúng một trong: 'quarter', 'month', hoặc cả 'from' và 'to'")
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"ngày kết thúc {self.end:%d/%m/%Y} trước ngày bắt đầu {self.start:%d/%m/%Y}")
+        return self
+
+    def occurs_in(self, year: int) -> bool:
+        if self.start is not None:
+            return self.start.year == year
+        return self.year is None or self.year == year
+
+    def bounds(self, year: int) -> tuple[date, date]:
+        """First and last day of the window in ``year``."""
+        if self.start is not None and self.end is not None:
+            return self.start, self.end
+        y = self.year or year
+        first, months = ((self.quarter - 1) * 3 + 1, 3) if self.quarter else (self.month or 1, 1)
+        last = first + months - 1
+        return date(y, first, 1), date(y, last, _calendar.monthrange(y, last)[1])
+
+    def __str__(self) -> str:
+        if self.start is not None and self.end is not None:
+            return f"từ {self.start:%d/%m/%Y} đến {self.end:%d/%m/%Y}"
+        year = f"/{self.year}" if self.year else ""
+        if self.quarter:
+            return f"trong Quý {('I', 'II', 'III', 'IV')[self.quarter - 1]}{year}"
+        return f"trong tháng {self.month}{year}"
+
+
+class Milestone(_Model):
+    """One dated step of a task ("hoàn thành dự thảo trước ngày 15/9/2026")."""
+
+    title: str
+    due: DayMonth
+
+
 class Task(_Model):
     id: Id
     section: str
@@ -146,13 +207,21 @@ class Task(_Model):
     lead: list[str] = Field(min_length=1)
     coordinating: list[str] = Field(default_factory=list)
     cadence: Cadence
-    due: DayMonth | None = None
+    due: DayMonth | None = Field(default=None, description="dd/mm every year, or dd/mm/yyyy once")
+    window: TaskWindow | None = Field(default=None, description="done within a quarter, a month or from/to")
+    milestones: list[Milestone] = Field(default_factory=list)
+    report: str | None = Field(default=None, description="report id of the task's own report")
 
     @model_validator(mode="after")
     def _due_matches_cadence(self) -> Task:
-        if self.cadence is Cadence.BY_DATE and self.due is None:
-            raise ValueError("nhiệm vụ 'theo_thoi_han' cần trường 'due' (dd/mm)")
+        if self.cadence is Cadence.BY_DATE and self.due is None and self.window is None and not self.milestones:
+            raise ValueError("nhiệm vụ 'theo_thoi_han' cần 'due' (dd/mm hoặc dd/mm/yyyy), 'window' hoặc 'milestones'")
         return self
+
+    @property
+    def dated(self) -> bool:
+        """A task with a deadline of its own: announced, laddered, chased when overdue."""
+        return self.cadence is Cadence.BY_DATE
 
 
 class Upward(_Model):
@@ -160,7 +229,7 @@ class Upward(_Model):
 
     to: str = Field(description="name of the receiving body, e.g. Sở Nội vụ")
     unit: str | None = Field(default=None, description="its id in the directory, when it has one")
-    due: DayMonth
+    due: DueRule
 
 
 class Report(_Model):
@@ -169,9 +238,18 @@ class Report(_Model):
     period: PeriodKind
     units: list[str] = Field(min_length=1, description="unit or group ids that report")
     to: str = Field(description="unit id that receives and compiles, usually the office")
-    due: DayMonth = Field(description="units' deadline to the office")
+    due: DueRule = Field(description="units' deadline to the office: a date or a rule")
     upward: Upward | None = None
-    campaign: str | None = Field(default=None, description="campaign id, for period thang_hanh_dong")
+    campaign: str | None = Field(default=None, description="campaign id: its results report")
+    window: Span | None = Field(default=None, description="data window of a one-off (chuyen_de) report")
+
+    @model_validator(mode="after")
+    def _window_for_one_off(self) -> Report:
+        if self.period is PeriodKind.ONE_OFF and self.window is None:
+            raise ValueError("báo cáo chuyên đề cần trường 'window' (from, to: dd/mm/yyyy)")
+        if self.period in CAMPAIGN_KINDS and self.campaign is None:
+            raise ValueError(f"báo cáo kỳ '{self.period.value}' cần trường 'campaign'")
+        return self
 
 
 class Campaign(_Model):
@@ -231,7 +309,9 @@ class Plan(_Model):
     issuer_label: str | None = Field(default=None, description="as printed when not the unit name")
     place: str
     issued: str = Field(description="as written, e.g. 'tháng 4 năm 2026'")
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=2000, le=2100, description="the plan's (first) year")
+    years: YearRange | None = Field(default=None, description="'2026–2030': obligations repeat each year")
+    span: Span | None = Field(default=None, description="from/to: the plan is in force between these dates")
     effective_from: VnDate
     parent_plan: ParentPlan | None = None
     office: str = Field(description="unit id that follows up and compiles")
@@ -244,6 +324,49 @@ class Plan(_Model):
     recipients: list[Recipient] = Field(min_length=1)
     signer: Signer
     reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _year_from_span(cls, data: Any) -> Any:
+        """``year`` may be left out when ``years`` or ``span`` says it."""
+        if isinstance(data, dict) and "year" not in data:
+            years, span = data.get("years"), data.get("span")
+            try:
+                if years is not None:
+                    return {**data, "year": _parse_years(years)[0]}
+                if isinstance(span, dict) and span.get("from") is not None:
+                    return {**data, "year": _parse_vn_date(span["from"]).year}
+            except (ValueError, AttributeError):
+                pass  # the field's own validator reports it
+        return data
+
+    @model_validator(mode="after")
+    def _span_consistent(self) -> Plan:
+        if self.years is not None and self.years[0] != self.year:
+            raise ValueError(f"'year: {self.year}' khác năm đầu của 'years: {self.years[0]}–{self.years[1]}'")
+        if self.years is not None and self.span is not None:
+            raise ValueError("chỉ ghi một trong 'years' hoặc 'span'")
+        return self
+
+    @property
+    def span_start(self) -> date:
+        """The first day the plan can oblige anyone (before ``effective_from`` nothing is sent)."""
+        return self.span.start if self.span else date(self.year, 1, 1)
+
+    @property
+    def span_end(self) -> date:
+        """The last day of the plan's span: obligations after it do not exist."""
+        if self.span:
+            return self.span.end
+        return date(self.years[1] if self.years else self.year, 12, 31)
+
+    @property
+    def span_years(self) -> range:
+        """The years whose obligations the plan sets."""
+        return range(self.span_start.year, self.span_end.year + 1)
+
+    def covers(self, day: date) -> bool:
+        return self.span_start <= day <= self.span_end
 
     @property
     def label(self) -> str:

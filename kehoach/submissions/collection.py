@@ -21,7 +21,7 @@ from sqlmodel import Session
 from kehoach.calendar import VN_TZ, WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.errors import CalendarError
-from kehoach.expansion.ladder import report_events
+from kehoach.expansion.ladder import period_events
 from kehoach.notification import Kind
 from kehoach.plans.model import Plan
 from kehoach.rollup.build import build_rollup
@@ -29,6 +29,7 @@ from kehoach.rollup.summary import markdown, write_outputs
 from kehoach.store.documents import stored_for
 from kehoach.submissions.notices import enqueue, rollup_ready
 from kehoach.submissions.periods import Period, periods_of_year
+from kehoach.submissions.timeliness import unit_deadline
 from kehoach.submissions.tracking import PeriodStatus, status_of
 
 
@@ -63,9 +64,9 @@ class Milestones:
 
 
 def milestones(plan: Plan, period: Period, cal: WorkingCalendar, directory: Directory) -> Milestones:
-    events = report_events(plan, period.report, period.year, cal, directory)
-    due = cal.target_for_due(period.due, plan.reminder_policy.due_on_day_off)
-    legal = cal.legal_deadline(period.due)
+    events = period_events(plan, period, cal, directory)
+    deadline = unit_deadline(period.due, None, cal, plan.reminder_policy.due_on_day_off)
+    due, legal = deadline.aim, deadline.last_on_time
     chasing = [e.day for e in events if e.kind in (Kind.REPORT_REMINDER, Kind.REPORT_DUE)]
     after = [e.day for e in events if e.kind in (Kind.REPORT_OVERDUE, Kind.ESCALATION)]
     return Milestones(min(chasing, default=due), due, legal, max(after, default=legal))
@@ -103,10 +104,11 @@ class PeriodStep:
         }
 
 
-def candidate_periods(plan: Plan, day: date, period_id: str | None = None) -> list[Period]:
+def candidate_periods(plan: Plan, day: date, period_id: str | None = None,
+                      cal: WorkingCalendar | None = None) -> list[Period]:
     """The named period, or every period of this year and last year (an annual report may close in January)."""
     years = [y for y in (day.year - 1, day.year) if y >= plan.year]
-    periods = [p for y in years for p in periods_of_year(plan, y)]
+    periods = [p for y in years for p in periods_of_year(plan, y, cal)]
     if period_id is not None:
         periods = [p for p in periods if p.id == period_id]
         if not periods:
@@ -124,7 +126,7 @@ def advance(
     """
     day = now.astimezone(VN_TZ).date()
     steps: list[PeriodStep] = []
-    for period in candidate_periods(plan, day, period_id):
+    for period in candidate_periods(plan, day, period_id, cal):
         try:
             m = milestones(plan, period, cal, directory)
         except CalendarError:  # a year outside the calendar's range: nothing to collect there
@@ -139,7 +141,7 @@ def advance(
         made = rollup_made(session, data_dir, plan.id, period.id)
         if phase is Phase.CLOSED and made and period_id is None:
             continue
-        steps.append(PeriodStep(period, m, phase, status_of(session, plan, directory, period),
+        steps.append(PeriodStep(period, m, phase, status_of(session, plan, directory, period, cal),
                                 start_rollup=phase is Phase.CLOSED and not made))
     return steps
 

@@ -75,7 +75,7 @@ def report_upward(plan: Plan, directory: Directory, period: Period, now: datetim
     if upward is None or upward.unit is None:
         return []
     ctx = _context(plan, directory, period, Kind.REPORT_UPWARD, None, files=[str(f) for f in files],
-                   deadline=upward.due.in_year(period.year).isoformat(), upward_to=upward.to,
+                   deadline=period.upward_due.isoformat() if period.upward_due else None, upward_to=upward.to,
                    summary=list(summary or []))
     return _notifications(plan, directory, period, Kind.REPORT_UPWARD, attempt, upward.unit, now, ctx)
 

@@ -1,9 +1,11 @@
-"""Report periods: ``<report-id>-<year>`` ids, their data windows and their deadlines.
+"""Report periods: readable ids, their data windows and their due dates, for every kind.
 
-A period id names one occurrence of one report of a plan (``nam-2026`` is report ``nam`` for
-2026). The data window (Nghị định 09/2019/NĐ-CP, Điều 12) and the due date are kept apart:
-the seed plans ask for reports before the window closes, so figures are partly estimates.
-Pure: no clock, no database.
+A period id names one occurrence of one report of a plan: ``bc-nam-2026`` (annual, 6-month,
+one-off and campaign reports: ``<report>-<year>``), ``bc-quy-3-2026`` (``<report>-quy-<n>-<year>``)
+and ``bc-thang-05-2026`` (``<report>-thang-<mm>-<year>``). The data window (Nghị định
+09/2019/NĐ-CP, Điều 12) and the due date are kept apart: the seed plans ask for reports before
+the window closes, so figures are partly estimates. Only years inside the plan's span have
+periods. Pure: no clock, no database.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+from kehoach.calendar import WorkingCalendar, build_calendar
 from kehoach.plans.model import PeriodKind, Plan, Report
 
 _PERIOD = re.compile(r"^(?P<report>[a-z0-9][a-z0-9-]*)-(?P<year>\d{4})$")
+_ROMAN = ("I", "II", "III", "IV")
 
 KIND_LABELS = {
+    PeriodKind.MONTHLY: "tháng {index:02d}/{year}",
+    PeriodKind.QUARTERLY: "quý {roman} năm {year}",
     PeriodKind.SEMIANNUAL: "6 tháng đầu năm {year}",
     PeriodKind.ANNUAL: "năm {year}",
+    PeriodKind.ONE_OFF: "năm {year}",  # the report's own title names its subject
     PeriodKind.CAMPAIGN: "năm {year}",  # the report's own title names the campaign
+    PeriodKind.ROUND: "năm {year}",
 }
 
 
@@ -37,15 +46,18 @@ class Period:
     window_start: date
     window_end: date
     due: date  # the units' deadline as the plan writes it, before any extension
+    index: int | None = None  # the quarter (1–4) or month (1–12) of a quarterly or monthly report
+    upward_due: date | None = None  # the office's own deadline to the body above, as written
 
     @property
     def id(self) -> str:
-        return format_period(self.report.id, self.year)
+        return format_period(self.report.id, self.year, self.report.period, self.index)
 
     @property
     def label(self) -> str:
         """How the office writes the period after the report title: "6 tháng đầu năm 2026"."""
-        return KIND_LABELS[self.report.period].format(year=self.year)
+        roman = _ROMAN[self.index - 1] if self.report.period is PeriodKind.QUARTERLY and self.index else ""
+        return KIND_LABELS[self.report.period].format(year=self.year, index=self.index or 0, roman=roman)
 
     def deadline_for(self, extension: date | None = None) -> date:
         """A unit's deadline: the plan's due date unless the unit was granted a later one."""
@@ -54,7 +66,12 @@ class Period:
         return self.due
 
 
-def format_period(report_id: str, year: int) -> str:
+def format_period(report_id: str, year: int, kind: PeriodKind | None = None, index: int | None = None) -> str:
+    """``bc-nam-2026``, ``bc-quy-3-2026``, ``bc-thang-05-2026``."""
+    if kind is PeriodKind.QUARTERLY and index:
+        return f"{report_id}-quy-{index}-{year}"
+    if kind is PeriodKind.MONTHLY and index:
+        return f"{report_id}-thang-{index:02d}-{year}"
     return f"{report_id}-{year}"
 
 
@@ -66,35 +83,75 @@ def parse_period(period_id: str) -> tuple[str, int]:
     return m["report"], int(m["year"])
 
 
-def data_window(plan: Plan, report: Report, year: int) -> tuple[date, date]:
-    """The NĐ 09/2019 cut-off window, or the campaign's own dates for an Action Month report."""
-    if report.period is PeriodKind.SEMIANNUAL:
-        return date(year - 1, 12, 15), date(year, 6, 14)
-    if report.period is PeriodKind.ANNUAL:
-        return date(year - 1, 12, 15), date(year, 12, 14)
+@lru_cache(maxsize=8)
+def default_calendar(year: int) -> WorkingCalendar:
+    """The public holidays alone, for callers without the configured calendar at hand."""
+    return build_calendar([year - 1, year, year + 1])
+
+
+def _cut_off(year: int, month: int) -> tuple[date, date]:
+    """Điều 12: the 15th of the month before ``month`` to the 14th of ``month``."""
+    start = date(year - 1, 12, 15) if month == 1 else date(year, month - 1, 15)
+    return start, date(year, month, 14)
+
+
+def windows(plan: Plan, report: Report, year: int) -> list[tuple[int | None, date, date]]:
+    """(index, first day, last day) of each data window of ``report`` that belongs to ``year``."""
+    kind = report.period
+    if kind is PeriodKind.MONTHLY:
+        return [(m, *_cut_off(year, m)) for m in range(1, 13)]
+    if kind is PeriodKind.QUARTERLY:
+        return [(q, _cut_off(year, 3 * q - 2)[0], date(year, 3 * q, 14)) for q in range(1, 5)]
+    if kind is PeriodKind.SEMIANNUAL:
+        return [(None, date(year - 1, 12, 15), date(year, 6, 14))]
+    if kind is PeriodKind.ANNUAL:
+        return [(None, date(year - 1, 12, 15), date(year, 12, 14))]
+    if kind is PeriodKind.ONE_OFF:
+        assert report.window is not None  # guaranteed by Report's validator
+        return [(None, report.window.start, report.window.end)] if report.window.end.year == year else []
     if report.campaign is None:
         raise UnknownPeriod(f"báo cáo '{report.id}' theo đợt nhưng không gắn với đợt nào")
     campaign = plan.campaign(report.campaign)
+    if not campaign.start.occurs_in(year):
+        return []
     start, end = campaign.start.in_year(year), campaign.end.in_year(year)
     if end < start:  # a campaign that runs over the new year
         end = campaign.end.in_year(year + 1)
-    return start, end
+    return [(None, start, end)]
 
 
-def resolve_period(plan: Plan, period_id: str) -> Period:
+def data_window(plan: Plan, report: Report, year: int) -> tuple[date, date]:
+    """The window of a report that has one period a year (6-month, annual, one-off, campaign)."""
+    found = windows(plan, report, year)
+    if len(found) != 1:
+        raise UnknownPeriod(f"báo cáo '{report.id}' không có đúng một kỳ trong năm {year}")
+    return found[0][1], found[0][2]
+
+
+def report_periods(plan: Plan, report: Report, year: int, cal: WorkingCalendar | None = None) -> list[Period]:
+    """The periods of one report whose window belongs to ``year``, inside the plan's span."""
+    if year not in plan.span_years or not report.due.occurs_in(year):
+        return []
+    cal = cal or default_calendar(year)
+    up = report.upward
+    return [Period(plan.id, report, year, start, end, report.due.date_for(year, end, cal), index,
+                   up.due.date_for(year, end, cal) if up else None)
+            for index, start, end in windows(plan, report, year)
+            if plan.span_start <= end <= plan.span_end]
+
+
+def resolve_period(plan: Plan, period_id: str, cal: WorkingCalendar | None = None) -> Period:
     """The period of ``plan`` named by ``period_id``; UnknownPeriod if there is none."""
-    report_id, year = parse_period(period_id)
-    try:
-        report = plan.report(report_id)
-    except KeyError:
-        raise UnknownPeriod(f"kế hoạch '{plan.id}' không có báo cáo '{report_id}'") from None
-    if abs(year - plan.year) > 5:
+    _, year = parse_period(period_id)
+    if year not in plan.span_years:
         raise UnknownPeriod(f"năm {year} nằm ngoài thời gian của kế hoạch '{plan.id}'")
-    start, end = data_window(plan, report, year)
-    return Period(plan.id, report, year, start, end, report.due.in_year(year))
+    for period in periods_of_year(plan, year, cal):
+        if period.id == period_id:
+            return period
+    raise UnknownPeriod(f"kế hoạch '{plan.id}' không có kỳ báo cáo '{period_id}'")
 
 
-def periods_of_year(plan: Plan, year: int | None = None) -> list[Period]:
+def periods_of_year(plan: Plan, year: int | None = None, cal: WorkingCalendar | None = None) -> list[Period]:
     """Every report period of the plan in one year (the plan's own year by default)."""
     y = plan.year if year is None else year
-    return [resolve_period(plan, format_period(r.id, y)) for r in plan.reports]
+    return [p for r in plan.reports for p in report_periods(plan, r, y, cal)]

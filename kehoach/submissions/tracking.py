@@ -1,9 +1,9 @@
 """Who reported for a period: expected units, on time, late, missing; completeness, timeliness.
 
 ``period_status`` is pure: it takes the period, the expected units, when each unit first
-submitted and any extensions, and returns the status. A unit is on time when its first
-version arrived on or before its deadline (the plan's written due date, or its extension),
-compared as dates in Asia/Ho_Chi_Minh. ``submitted_units`` is the one database query the
+submitted and any extensions, and returns the status. Whether a unit is on time is decided by
+``submissions.timeliness`` (written date or extension, then the day-off rule), the same rule the
+reminder ladder and the portal use. ``submitted_units`` is the one database query the
 dispatcher calls before sending a report reminder.
 """
 
@@ -16,12 +16,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kehoach.calendar import VN_TZ
+from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory, Unit
 from kehoach.plans.model import Plan
 from kehoach.submissions.forms import numeric_indicators
-from kehoach.submissions.periods import Period
+from kehoach.submissions.periods import Period, default_calendar
 from kehoach.submissions.record import extensions, first_submitted_at
+from kehoach.submissions.timeliness import unit_deadline
 
 
 @dataclass(frozen=True)
@@ -96,21 +97,24 @@ def period_status(
     first_submitted: Mapping[str, datetime],
     extensions: Mapping[str, date] | None = None,
     numeric_indicators: list[str] | None = None,
+    cal: WorkingCalendar | None = None,
 ) -> PeriodStatus:
     """Sort the expected units into on time, late and missing."""
     extensions = extensions or {}
+    cal = cal or default_calendar(period.year)
+    rule = plan.reminder_policy.due_on_day_off
     expected, on_time, late, missing = [], [], [], []
     deadlines: dict[str, date] = {}
     for unit in expected_units(directory, period):
         ref = UnitRef(unit.id, unit.name)
         expected.append(ref)
-        deadline = period.deadline_for(extensions.get(unit.id))
-        if deadline != period.due:
-            deadlines[unit.id] = deadline
+        deadline = unit_deadline(period.due, extensions.get(unit.id), cal, rule)
+        if deadline.extended:
+            deadlines[unit.id] = deadline.written
         at = first_submitted.get(unit.id)
         if at is None:
             missing.append(ref)
-        elif at.astimezone(VN_TZ).date() <= deadline:
+        elif deadline.on_time(at):
             on_time.append(ref)
         else:
             late.append(ref)
@@ -126,11 +130,13 @@ def submitted_units(session: Session, plan_id: str, period: str) -> set[str]:
     return set(first_submitted_at(session, plan_id, period))
 
 
-def status_of(session: Session, plan: Plan, directory: Directory, period: Period) -> PeriodStatus:
+def status_of(session: Session, plan: Plan, directory: Directory, period: Period,
+              cal: WorkingCalendar | None = None) -> PeriodStatus:
     """The status of a period from what is stored."""
     return period_status(
         plan, directory, period,
         first_submitted_at(session, plan.id, period.id),
         extensions(session, plan.id, period.id),
         [i.id for i in numeric_indicators(plan, period.report)],
+        cal,
     )

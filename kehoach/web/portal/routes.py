@@ -44,8 +44,10 @@ from kehoach.submissions.record import (
     UploadTooLarge,
     attachments_of,
     check_upload,
+    extensions,
     record_submission,
 )
+from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
 from kehoach.submissions.tracking import expected_units
 from kehoach.web.portal.limits import LimitExceeded, check_link
 from kehoach.web.portal.uploads import read_form
@@ -61,7 +63,12 @@ class Target:
     period: Period
     unit: Unit
     query: str  # the signed query string, carried to the post and the confirmation
-    aim: date  # the working day units are asked to report by (the plan's date may be a Saturday)
+    deadline: UnitDeadline  # the unit's own: the plan's date or its extension, and the day-off rule
+
+    @property
+    def aim(self) -> date:
+        """The working day the unit is asked to report by (the plan's date may be a Saturday)."""
+        return self.deadline.aim
 
     @property
     def path(self) -> str:
@@ -89,8 +96,11 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tar
         raise PortalError(403, str(exc)) from None
     if unit_id not in {u.id for u in expected_units(state.config.directory, period)}:
         raise PortalError(404, f"Đơn vị “{unit_id}” không thuộc danh sách báo cáo của kỳ này.")
-    aim = state.config.calendar([period.year]).target_for_due(period.due, plan.reminder_policy.due_on_day_off)
-    return Target(plan, period, state.config.directory.unit(unit_id), f"e={e}&s={s}", aim)
+    cal = state.config.calendar([period.year])
+    with session(state.engine) as db:
+        granted = extensions(db, plan.id, period.id).get(unit_id)
+    deadline = unit_deadline(period.due, granted, cal, plan.reminder_policy.due_on_day_off)
+    return Target(plan, period, state.config.directory.unit(unit_id), f"e={e}&s={s}", deadline)
 
 
 def _form_page(request: Request, t: Target, *, raw: dict[str, str] | None = None, errors: dict[str, str] | None = None,
