@@ -32,6 +32,7 @@ from kehoach.submissions.periods import (
     resolve_period,
 )
 from kehoach.submissions.record import Upload, grant_extension, record_submission
+from kehoach.expansion.sync import move_unit_ladder
 from kehoach.submissions.tracking import PeriodStatus, expected_units, status_of
 
 PlanOpt = Annotated[str, typer.Option("--plan", help="mã kế hoạch")]
@@ -181,9 +182,12 @@ def extend(
         fail(f"--until '{until}' không đúng dạng dd/mm/yyyy")
     if unit not in {u.id for u in expected_units(cfg.directory, per)}:
         fail(f"đơn vị '{unit}' không thuộc danh sách báo cáo kỳ {period}")
+    at = parse_now(now)
     with session(make_engine(s.resolved_database_url)) as db:
-        grant_extension(db, p.id, per.id, unit, day, parse_now(now))
-    console.print(f"Đã gia hạn cho {cfg.directory.unit(unit).name} đến {day:%d/%m/%Y}.")
+        grant_extension(db, p.id, per.id, unit, day, at)
+        moved = move_unit_ladder(cfg, db, p.id, per, unit, at)
+    console.print(f"Đã gia hạn cho {cfg.directory.unit(unit).name} đến {day:%d/%m/%Y}; "
+                  f"{moved.updated} lời nhắc chưa gửi của đơn vị đã dời theo hạn mới.")
 
 
 @app.command(help="In đường dẫn nộp báo cáo (có chữ ký) của một đơn vị.")

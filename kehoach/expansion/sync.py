@@ -1,6 +1,8 @@
 """sync(year): bring the outbox in line with every plan's expansion for that year.
 
-Idempotent: a second run adds nothing. A plan change updates the pending rows it concerns,
+Idempotent: a second run adds nothing. A plan change updates the pending rows it concerns
+(a moved due date moves them), a unit's extension moves that unit's ladder (``move_unit_ladder``
+does it at once when the extension is granted),
 and a notification the plan no longer produces is skipped with the reason; rows already
 sent, failed or skipped are never touched, so the outbox stays a true record of the past.
 A whole sync also skips the pending rows of plans no longer in the config (renamed or
@@ -19,7 +21,9 @@ from sqlmodel import Session
 from kehoach.plans.config import Config
 from kehoach.plans.lifecycle import PlanState, plan_states
 from kehoach.expansion.expand import expand
-from kehoach.notification import Notification
+from kehoach.notification import REPORT_CHASING_KINDS, Notification
+from kehoach.submissions.periods import Period
+from kehoach.submissions.record import plan_extensions
 from kehoach.store.outbox import UpsertCounts, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key
 
 RETIRED = "Không còn trong kế hoạch (đã đồng bộ lại)"
@@ -69,9 +73,24 @@ def sync(
     live = [p for p in chosen if states.get(p) != PlanState.RETIRED]
     notifications: list[Notification] = []
     for plan_id in live:
-        notifications += expand(config.plans[plan_id], year, config.directory, calendar)
+        notifications += expand(config.plans[plan_id], year, config.directory, calendar,
+                                plan_extensions(session, plan_id))
     counts = sync_notifications(session, year, live, notifications, now)
     if plan_ids is None:
         counts.retired += skip_plan_rows(session, plans_with_pending(session) - set(config.plans), now, PLAN_GONE)
     return counts
 
+
+
+def move_unit_ladder(config: Config, session: Session, plan_id: str, period: Period, unit_id: str,
+                     now: datetime) -> UpsertCounts:
+    """After an extension, move that unit's pending reminders of the period to its new deadline now.
+
+    Only the unit's own rows of that period change (same keys, new dates, new .ics sequence);
+    rows already sent stay a record of the past, and no other unit's row is touched.
+    """
+    plan = config.plans[plan_id]
+    notes = expand(plan, period.year, config.directory, config.calendar([period.year]),
+                   plan_extensions(session, plan_id))
+    mine = [n for n in notes if n.unit == unit_id and n.period == period.id and n.kind in REPORT_CHASING_KINDS]
+    return upsert_by_key(session, mine, now, period.year)

@@ -187,3 +187,9 @@ def grant_extension(session: Session, plan_id: str, period: str, unit_id: str, u
 def extensions(session: Session, plan_id: str, period: str) -> dict[str, date]:
     stmt = select(Extension).where(Extension.plan == plan_id, Extension.period == period)
     return {row.unit: row.until for row in session.exec(stmt)}
+
+
+def plan_extensions(session: Session, plan_id: str) -> dict[tuple[str, str], date]:
+    """Every extension of a plan, by (period, unit): expansion moves these units' ladders."""
+    stmt = select(Extension).where(Extension.plan == plan_id)
+    return {(row.period, row.unit): row.until for row in session.exec(stmt)}

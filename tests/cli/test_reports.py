@@ -12,7 +12,10 @@ from docx import Document
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from kehoach.calendar import VN_TZ
 from kehoach.cli import app
+from kehoach.store.db import make_engine, session
+from kehoach.store.outbox import listing
 from kehoach.settings import REPO_ROOT
 from tests import reporting_world as world
 from tests.servers.smtp import SMTPServer
@@ -106,6 +109,35 @@ def test_extension_makes_a_late_submission_on_time(run) -> None:  # type: ignore
     run("submit", *P, "--unit", "yk-thon-2", "--value", "tuyen_truyen_so_cuoc=1", "--now", "2026-12-09T09:00")
     status = json.loads(run("status", *P, "--format", "json"))
     assert [u["id"] for u in status["on_time"]] == ["yk-thon-2"] and status["late"] == []
+
+
+def test_extension_moves_that_units_pending_ladder_at_once_and_no_other(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Given the year synced into the outbox: every unit is chased towards Friday 04/12 (05/12 is a Saturday)
+    run("sync", "--year", "2026")
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'kehoach.db'}")
+
+    def ladder(unit: str) -> dict[str, tuple[str, str]]:
+        with session(engine) as db:
+            return {r.key.split("/")[3]: (r.send_at.astimezone(VN_TZ).date().isoformat(), r.deadline.isoformat())
+                    for r in listing(db, plan=world.PLAN_ID)
+                    if r.unit == unit and r.period == "nam-2026" and r.channel == "email"
+                    and r.kind in {"report_reminder", "report_due", "report_overdue"}}
+
+    other_before = ladder("yk-thon-1")
+    assert ladder("yk-thon-2")["0"] == ("2026-12-04", "2026-12-04")
+    # When the office extends Thôn 2 to Thursday 10/12 (no sync afterwards)
+    out = run("extend", *P, "--unit", "yk-thon-2", "--until", "10/12/2026", "--now", "2026-11-20T09:00")
+    # Then Thôn 2's pending rows aim at 10/12 (reminders before it, overdue from 11/12), the .ics
+    # sequence counts the move, and the other units' rows have not moved
+    moved = ladder("yk-thon-2")
+    assert moved["0"] == ("2026-12-10", "2026-12-10") and moved["-1"] == ("2026-12-09", "2026-12-10")
+    assert moved["+1"] == ("2026-12-11", "2026-12-10")
+    assert "7 lời nhắc chưa gửi" in out
+    assert ladder("yk-thon-1") == other_before
+    with session(engine) as db:
+        row = next(r for r in listing(db, plan=world.PLAN_ID) if r.unit == "yk-thon-2" and r.kind == "report_due"
+                   and r.channel == "email")
+        assert row.context["ics_sequence"] == 1 and "10/12/2026" in row.subject
 
 
 def test_draft_to_the_office_and_approved_report_to_so_noi_vu_arrive_with_the_docx(
