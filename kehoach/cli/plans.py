@@ -14,7 +14,10 @@ import typer
 from rich.table import Table
 
 from kehoach.cli.app import app
-from kehoach.cli.common import config, console, fail
+from kehoach.cli.common import config, console, fail, settings
+from kehoach.plans.checks import schedule_warnings
+from kehoach.plans.config import plan_files
+from kehoach.plans.loader import read_yaml
 from kehoach.expansion.preview import preview_events, preview_notifications
 from kehoach.notification import Notification
 from notifications.vietnamese import vi_date
@@ -31,6 +34,12 @@ def validate(
 ) -> None:
     """Check the unit directory, the calendar overrides and the plans; list every error found."""
     cfg = config(files or None, database=False)
+    for path in files or plan_files(settings()):
+        doc = read_yaml(path)
+        plan_id = doc.data.get("id")
+        if plan_id in cfg.plans:
+            for warning in schedule_warnings(doc, cfg.plans[plan_id]):
+                console.print(f"[yellow]⚠[/] {warning}", highlight=False)
     for plan in cfg.plans.values():
         console.print(
             f"[green]✓[/] {plan.id}: {len(plan.tasks)} nhiệm vụ, {len(plan.reports)} báo cáo, "

@@ -17,8 +17,8 @@ from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.notification import Kind
-from kehoach.plans.model import Campaign, Occasion, Plan, Report
-from kehoach.submissions.periods import Period, report_periods
+from kehoach.plans.model import Campaign, Occasion, Plan
+from kehoach.submissions.periods import campaign_period
 from kehoach.submissions.timeliness import unit_deadline
 
 
@@ -63,23 +63,6 @@ def campaign_events(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalen
     events.append(Event(Kind.CAMPAIGN_CLOSING, ref, "closing", closing, units, results_due, report_period,
                         closing_ctx))
     return events
-
-
-def campaign_report(plan: Plan, campaign: Campaign) -> Report | None:
-    """The report that asks for the campaign's results: named by the campaign, or tied to it."""
-    if campaign.report:
-        return plan.report(campaign.report)
-    return next((r for r in plan.reports if r.campaign == campaign.id), None)
-
-
-def campaign_period(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalendar) -> Period | None:
-    """The period of the campaign's report that its ``year`` round reports in: the first due after it opens."""
-    report = campaign_report(plan, campaign)
-    if report is None:
-        return None
-    start = campaign.start.in_year(year)
-    found = [p for y in (year, year + 1) for p in report_periods(plan, report, y, cal) if p.due >= start]
-    return min(found, key=lambda p: p.due, default=None)
 
 
 def occasion_events(plan: Plan, occasion: Occasion, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:

@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from kehoach.plans import limits
 from kehoach.plans.directory import Directory
 from kehoach.errors import PlanError, PlanIssue
+from kehoach.plans.checks import schedule_issues
 from kehoach.plans.model import Plan, VnDate
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,6 +46,7 @@ class YamlDoc:
 
     file: str
     data: Any
+    text: str = ""  # the source, for checks of how values were written (quotes)
 
     def line_of(self, loc: Iterable[str | int]) -> int | None:
         """The 1-based line of the deepest node of ``loc`` that exists in the file."""
@@ -98,7 +100,7 @@ def parse_yaml(text: str, name: str) -> YamlDoc:
         raise PlanError([PlanIssue(name, "", line, f"lỗi cú pháp YAML: {problem}")]) from None
     if not isinstance(data, dict):
         raise PlanError([PlanIssue(name, "", 1, "tệp phải là một bảng khóa: giá trị")])
-    return YamlDoc(name, data)
+    return YamlDoc(name, data, text)
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -167,6 +169,7 @@ def plan_from_doc(doc: YamlDoc, directory: Directory | None) -> Plan:
         raise PlanError([doc.issue(loc, message) for loc, message in too_big])
     plan = validate(doc, Plan)
     issues = check_references(doc, plan, directory) if directory is not None else []
+    issues += schedule_issues(doc, plan)
     if issues:
         raise PlanError(issues)
     return plan
@@ -206,8 +209,6 @@ def check_references(doc: YamlDoc, plan: Plan, directory: Directory) -> list[Pla
             unit_ref(("reports", i, "upward", "unit"), r.upward.unit, groups=False)
         if r.campaign is not None and r.campaign not in campaign_ids:
             issues.append(doc.issue(("reports", i, "campaign"), f"đợt '{r.campaign}' không có trong campaigns"))
-        if r.period.value == "thang_hanh_dong" and r.campaign is None:
-            issues.append(doc.issue(("reports", i, "period"), "báo cáo Tháng hành động cần trường 'campaign'"))
     for i, c in enumerate(plan.campaigns):
         refs(("campaigns", i, "units"), c.units)
         if c.report is not None and c.report not in report_ids:

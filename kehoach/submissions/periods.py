@@ -16,7 +16,7 @@ from datetime import date
 from functools import lru_cache
 
 from kehoach.calendar import WorkingCalendar, build_calendar
-from kehoach.plans.model import PeriodKind, Plan, Report
+from kehoach.plans.model import Campaign, PeriodKind, Plan, Report
 
 _PERIOD = re.compile(r"^(?P<report>[a-z0-9][a-z0-9-]*)-(?P<year>\d{4})$")
 _ROMAN = ("I", "II", "III", "IV")
@@ -155,3 +155,20 @@ def periods_of_year(plan: Plan, year: int | None = None, cal: WorkingCalendar | 
     """Every report period of the plan in one year (the plan's own year by default)."""
     y = plan.year if year is None else year
     return [p for r in plan.reports for p in report_periods(plan, r, y, cal)]
+
+
+def campaign_report(plan: Plan, campaign: Campaign) -> Report | None:
+    """The report that asks for the campaign's results: named by the campaign, or tied to it."""
+    if campaign.report:
+        return plan.report(campaign.report)
+    return next((r for r in plan.reports if r.campaign == campaign.id), None)
+
+
+def campaign_period(plan: Plan, campaign: Campaign, year: int, cal: WorkingCalendar) -> Period | None:
+    """The period of the campaign's report that its ``year`` round reports in: the first due after it opens."""
+    report = campaign_report(plan, campaign)
+    if report is None:
+        return None
+    start = campaign.start.in_year(year)
+    found = [p for y in (year, year + 1) for p in report_periods(plan, report, y, cal) if p.due >= start]
+    return min(found, key=lambda p: p.due, default=None)

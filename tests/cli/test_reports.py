@@ -48,7 +48,8 @@ def docx_text(path: Path) -> str:
 
 
 def test_status_and_rollup_after_some_units_submitted(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # Given three of the five Yết Kiêu bodies report: two on time, one after the 05/12 deadline
+    # Given three of the five Yết Kiêu bodies report: two on time, one after the 05/12 deadline (a
+    # Saturday, so the time limit ran to Monday 07/12: Tuesday 08/12 is late)
     run("submit", *P, "--unit", "yk-cong-an", "--value", "tuyen_truyen_so_cuoc=3",
         "--value", "tuyen_truyen_luot_nguoi__nam=10", "--value", "tuyen_truyen_luot_nguoi__nu=12",
         "--value", "blgd_nan_nhan__nam=0", "--value", "blgd_nan_nhan__nu=2", "--now", "2026-12-01T09:00")
@@ -56,7 +57,7 @@ def test_status_and_rollup_after_some_units_submitted(run, tmp_path: Path) -> No
         "--value", "tuyen_truyen_luot_nguoi__nam=5", "--value", "tuyen_truyen_luot_nguoi__nu=7",
         "--now", "2026-12-04T15:00")
     run("submit", *P, "--unit", "yk-tram-y-te", "--value", "tuyen_truyen_so_cuoc=1",
-        "--value", "tre_sinh_ra__nam=11", "--value", "tre_sinh_ra__nu=10", "--now", "2026-12-07T08:00")
+        "--value", "tre_sinh_ra__nam=11", "--value", "tre_sinh_ra__nu=10", "--now", "2026-12-08T08:00")
 
     # When the office asks for the status
     status = json.loads(run("status", *P, "--format", "json"))
