@@ -12,6 +12,7 @@ from __future__ import annotations
 from kehoach.plans.model import IndicatorKind, Recipient
 from kehoach.rollup.build import Rollup
 from kehoach.rollup.totals import IndicatorTotal, Narrative
+from kehoach.submissions.forms import narrated_in
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 SECTION_TEXTS = {
@@ -108,6 +109,8 @@ def body_sections(r: Rollup) -> list[Line]:
     for task in plan.tasks:
         task_numbers = [t for t in numbers if t.indicator.task == task.id]
         task_texts = [x for x in r.narratives if x.indicator.task == task.id and x.indicator.id not in SECTION_TEXTS]
+        if not narrated_in(plan, task, r.period.report) and not task_numbers and not task_texts:
+            continue  # not this report's: a campaign's report tells only the campaign's tasks
         if task.section.split(".")[0] != main_section and not task_numbers and not task_texts:
             continue
         i += 1

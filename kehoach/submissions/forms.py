@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kehoach.plans.directory import Directory
-from kehoach.plans.model import Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report
+from kehoach.plans.model import CAMPAIGN_KINDS, Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report, Task
+from kehoach.submissions.periods import campaign_report
 from kehoach.submissions.text import clean_text
 
 NUMERIC_KINDS = frozenset({IndicatorKind.FLOW, IndicatorKind.STOCK})
@@ -51,15 +52,24 @@ def task_narratives(plan: Plan, report: Report) -> list[Indicator]:
     """A narrative field per task the report covers, for the units that lead or coordinate it.
 
     The báo cáo is written task by task, so each unit tells what it did for each of its tasks;
-    an Action Month report covers only the campaign's tasks.
+    a campaign's report covers only the campaign's tasks, and a campaign's tasks are told in
+    that report (or, when the campaign has none, in the annual report), never in a 6-month
+    report due before the campaign opens.
     """
-    campaign_only = report.period is PeriodKind.CAMPAIGN
     return [
         Indicator(id="ket_qua_" + task.id.replace("-", "_"), kind=IndicatorKind.TEXT, task=task.id,
                   label=f"Kết quả thực hiện nhiệm vụ {task.section}: {task.title}", reports=[report.id],
                   submitted_by=[*task.lead, *task.coordinating])
-        for task in plan.tasks if not campaign_only or task.cadence is Cadence.CAMPAIGN
+        for task in plan.tasks if narrated_in(plan, task, report)
     ]
+
+
+def narrated_in(plan: Plan, task: Task, report: Report) -> bool:
+    """Whether ``report`` asks for a narrative of ``task``."""
+    if task.cadence is not Cadence.CAMPAIGN:
+        return report.period not in CAMPAIGN_KINDS
+    tied = {r.id for c in plan.campaigns if (r := campaign_report(plan, c)) is not None}
+    return report.id in tied if tied else report.period is PeriodKind.ANNUAL
 
 
 def report_indicators(plan: Plan, report: Report) -> list[Indicator]:
