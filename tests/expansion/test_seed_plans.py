@@ -60,6 +60,8 @@ def test_dong_thap_units_that_have_not_reported_are_escalated_to_van_phong(year)
 
 def test_nothing_on_sunday_15_11_the_action_month_is_kicked_off_on_monday(year, cfg):
     for pid, notes in year.items():
+        if not cfg.plans[pid].campaigns:
+            continue  # the chuyển đổi số and CCHC plans hold no campaign
         assert on(notes, date(2026, 11, 15)) == []
         kickoff = on(notes, date(2026, 11, 16), Kind.CAMPAIGN_KICKOFF)
         campaign_units = {u.id for u in cfg.directory.resolve(cfg.plans[pid].campaigns[0].units)}
@@ -104,6 +106,7 @@ def test_lang_son_follows_the_national_regime_by_default(year):
 def test_every_task_and_report_of_every_plan_reaches_someone(cfg, year):
     for pid, plan in cfg.plans.items():
         items = {n.context["item"]["id"] for n in year[pid]}
-        missing = [t.id for t in plan.tasks if t.cadence.value != "theo_dot" and t.id not in items]
+        missing = [t.id for t in plan.tasks if t.cadence.value != "theo_dot" and t.id not in items
+                   and (t.due is None or t.due.occurs_in(2026))]  # the CCHC plan's sơ kết is due in 2028
         missing += [r.id for r in plan.reports if r.id not in items]
         assert missing == [], pid
