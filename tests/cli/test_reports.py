@@ -191,3 +191,14 @@ def test_rollup_flags_a_unit_breaking_a_rule_instead_of_an_impossible_rate(
     assert ("- Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ: không tính được vì số liệu "
             "chưa hợp lệ, xem mục kiểm tra số liệu.") in text
     assert "200,0 %" not in text
+
+
+def test_a_disaggregated_figure_is_submitted_by_part_and_summed_by_part(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Given Trạm Y tế reports people counselled by sex, with those whose sex is not recorded
+    run("submit", *P, "--unit", "yk-tram-y-te", "--value", "tu_van_skss__nam=2", "--value", "tu_van_skss__nu=3",
+        "--value", "tu_van_skss__khong_xac_dinh=1", "--now", "2026-12-01T09:00")
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    # Then the báo cáo gives the total and each declared part
+    text = docx_text(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")
+    assert "- Số người được tư vấn sức khỏe sinh sản: 6 người (nam: 2; nữ: 3; không xác định: 1)." in text
