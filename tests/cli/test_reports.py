@@ -202,3 +202,16 @@ def test_a_disaggregated_figure_is_submitted_by_part_and_summed_by_part(run, tmp
     # Then the báo cáo gives the total and each declared part
     text = docx_text(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")
     assert "- Số người được tư vấn sức khỏe sinh sản: 6 người (nam: 2; nữ: 3; không xác định: 1)." in text
+
+
+def test_money_goes_to_the_funds_section_and_texts_to_their_rollup_section(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("submit", *P, "--unit", "yk-vhxh", "--value", "kinh_phi_su_dung=15.000.000",
+        "--value", "kien_nghi_de_xuat=Cấp thêm kinh phí cho các thôn.", "--value", "ket_qua_noi_bat=Phối hợp tốt.",
+        "--now", "2026-12-01T09:00")
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    lines = [p.text for p in Document(str(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")).paragraphs]
+    after = {h: lines[i + 1] for i, h in enumerate(lines[:-1])}
+    assert after["III. KINH PHÍ THỰC HIỆN"] == "- Kinh phí đã sử dụng: 15.000.000 đồng."
+    assert after["1. Ưu điểm"] == "- Phòng Văn hóa - Xã hội: Phối hợp tốt."
+    assert after["VI. KIẾN NGHỊ, ĐỀ XUẤT"] == "- Phòng Văn hóa - Xã hội: Cấp thêm kinh phí cho các thôn."

@@ -8,6 +8,7 @@ import pytest
 
 from kehoach.errors import PlanError
 from kehoach.plans.config import load_config
+from kehoach.plans.model import Operator
 from kehoach.settings import Settings
 from tests.cli.test_plans_cli import kehoach
 from tests.factories import PLAN, write_config
@@ -148,3 +149,18 @@ def test_kehoach_validate_lists_every_form_error_and_exits_1(tmp_path: Path) -> 
     assert f"plan.yaml:{line_of(bad, 'denominator:')}: computed[0].denominator: công thức chia cho chỉ tiêu văn bản 'ghi_chu'" in result.stderr
     assert f"plan.yaml:{line_of(bad, 'right: khong_co')}: rules[0].right: quy tắc nhắc đến chỉ tiêu 'khong_co'" in result.stderr
     assert f"plan.yaml:{line_of(bad, 'dan_toc')}: indicators[1].disaggregation: cách phân tổ 'dan_toc'" in result.stderr
+
+
+def test_a_rule_comparing_a_number_with_a_yes_no_answer(tmp_path: Path) -> None:
+    flag = "  - id: co_tham_gia\n    label: Có tham gia\n    kind: flag\n    reports: [nam]\ncomputed:"
+    bad = GOOD.replace("computed:", flag, 1).replace("right: nan_nhan\n", "right: co_tham_gia\n")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'right: co_tham_gia')}: rules[0].right: "
+        "quy tắc so sánh số với chỉ tiêu có/không 'co_tham_gia'"]
+
+
+@pytest.mark.parametrize(("operator", "holds"), [("<=", [True, True, False]), ("<", [True, False, False]),
+                                                 (">=", [False, True, True]), (">", [False, False, True]),
+                                                 ("==", [False, True, False]), ("!=", [True, False, True])])
+def test_each_rule_operator_compares_as_written(operator: str, holds: list[bool]) -> None:
+    assert [Operator(operator).holds(left, 2) for left in (1, 2, 3)] == holds
