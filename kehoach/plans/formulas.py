@@ -10,6 +10,7 @@ plan file can never run code. Evaluation asks a lookup for each name's value.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +38,12 @@ class FormulaError(ValueError):
     """The text is not a formula this module reads; the message is Vietnamese."""
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text: str) -> ast.expr:
-    """The checked syntax tree of ``text``; FormulaError says what is not allowed."""
+    """The checked syntax tree of ``text``; FormulaError says what is not allowed.
+
+    Cached: a roll-up checks the same few rules for every unit; the tree is never modified.
+    """
     try:
         tree = ast.parse(str(text).strip(), mode="eval").body
     except SyntaxError:
