@@ -191,6 +191,11 @@ def test_rollup_flags_a_unit_breaking_a_rule_instead_of_an_impossible_rate(
     assert ("- Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ: không tính được vì số liệu "
             "chưa hợp lệ, xem mục kiểm tra số liệu.") in text
     assert "200,0 %" not in text
+    # and the Markdown summary says the same
+    md = (out / f"bao-cao-{world.PLAN_ID}-nam-2026.md").read_text(encoding="utf-8")
+    assert "**Số liệu cần kiểm tra lại**" in md and "- Công an xã: Số nạn nhân được hỗ trợ" in md
+    assert "- Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ: không tính được" in md
+    assert "200,0" not in md
 
 
 def test_a_disaggregated_figure_is_submitted_by_part_and_summed_by_part(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
