@@ -56,11 +56,30 @@ INDICATORS = [
     _ind("blgd_nan_nhan", "Số nạn nhân bạo lực gia đình", "người", "flow", True, ["yk-cong-an"], "t7"),
     _ind("blgd_nan_nhan_duoc_ho_tro", "Số nạn nhân được hỗ trợ", "người", "flow", True, ["yk-cong-an"], "t7"),
     _ind("tre_sinh_ra", "Số trẻ sinh ra sống", "trẻ", "flow", True, ["yk-tram-y-te"]),
-    _ind("kinh_phi_su_dung", "Kinh phí đã sử dụng", "đồng", "flow", by=["yk-vhxh"]),
+    _ind("tu_van_skss", "Số người được tư vấn sức khỏe sinh sản", "người", "flow", by=["yk-tram-y-te"])
+    | {"disaggregation": "gioi_tinh_day_du"},
+    _ind("kinh_phi_su_dung", "Kinh phí đã sử dụng", "đồng", "money", by=["yk-vhxh"]),
     _ind("tha_le_phat_dong", "Tổ chức Lễ phát động Tháng hành động", None, "flag", by=["yk-vhxh"],
          reports=["thang-hanh-dong"]),
-    _ind("ket_qua_noi_bat", "Kết quả nổi bật", None, "text"),
-    _ind("kien_nghi_de_xuat", "Kiến nghị, đề xuất", None, "text"),
+    _ind("ket_qua_noi_bat", "Kết quả nổi bật", None, "text") | {"rollup_section": "uu_diem"},
+    _ind("kien_nghi_de_xuat", "Kiến nghị, đề xuất", None, "text") | {"rollup_section": "kien_nghi"},
+]
+# The national gender statistics count people whose sex is not recorded apart.
+DISAGGREGATIONS = [
+    {"id": "gioi_tinh_day_du", "label": "Giới tính", "options": [
+        {"id": "nam", "label": "Nam"}, {"id": "nu", "label": "Nữ"}, {"id": "khong_xac_dinh", "label": "Không xác định"}]},
+]
+COMPUTED = [
+    {"id": "ty_so_gioi_tinh_khi_sinh", "label": "Tỷ số giới tính khi sinh", "numerator": "tre_sinh_ra.nam",
+     "denominator": "tre_sinh_ra.nu", "factor": 100, "unit": "trẻ trai/100 trẻ gái",
+     "caution": {"left": "tre_sinh_ra", "operator": "<", "right": "1000",
+                 "note": "số trẻ sinh ra trong kỳ ít, chỉ mang tính tham khảo"}},
+    {"id": "ty_le_nan_nhan_duoc_ho_tro", "label": "Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ",
+     "numerator": "blgd_nan_nhan_duoc_ho_tro", "denominator": "blgd_nan_nhan", "factor": 100, "unit": "%"},
+]
+RULES = [
+    {"left": "blgd_nan_nhan_duoc_ho_tro", "operator": "<=", "right": "blgd_nan_nhan",
+     "message": "Số nạn nhân được hỗ trợ không được lớn hơn số nạn nhân"},
 ]
 
 
@@ -87,6 +106,9 @@ PLAN: dict[str, Any] = {
     "campaigns": [{"id": "tha", "title": "Tháng hành động vì bình đẳng giới", "start": "15/11", "end": "15/12",
                    "units": ["yk-vhxh"]}],
     "indicators": INDICATORS,
+    "disaggregations": DISAGGREGATIONS,
+    "computed": COMPUTED,
+    "rules": RULES,
     "recipients": [{"name": "UBND thành phố"}, {"name": "Các cơ quan, đơn vị thuộc xã"}, {"name": "Lưu: VT"}],
     "signer": {"authority": "KT. CHỦ TỊCH", "title": "PHÓ CHỦ TỊCH", "name": "Nguyễn Văn A"},
 }
@@ -98,7 +120,8 @@ CITY_PLAN: dict[str, Any] = {
     "tasks": [_task("t1", "II.1", "Triển khai công tác bình đẳng giới") | {"lead": ["phong-vhxh-tp"]}],
     "reports": [{"id": "nam", "title": "Báo cáo kết quả công tác bình đẳng giới", "period": "nam",
                  "units": ["cac-xa-tp"], "to": "phong-vhxh-tp", "due": "10/12"}],
-    "indicators": [INDICATORS[0] | {"task": "t1"}, INDICATORS[1] | {"task": "t1"}, INDICATORS[7]],
+    "indicators": [INDICATORS[0] | {"task": "t1"}, INDICATORS[1] | {"task": "t1"},
+                   *[i for i in INDICATORS if i["id"] == "ket_qua_noi_bat"]],
     "recipients": [{"name": "Sở Nội vụ"}],
     "signer": {"authority": "TM. ỦY BAN NHÂN DÂN", "title": "CHỦ TỊCH", "name": "Trần Văn B"},
 }

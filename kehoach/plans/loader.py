@@ -18,6 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from kehoach.plans import limits
 from kehoach.plans.directory import Directory
+from kehoach.plans.form_checks import check_forms
 from kehoach.errors import PlanError, PlanIssue
 from kehoach.plans.checks import schedule_issues
 from kehoach.plans.model import Plan, VnDate
@@ -170,6 +171,7 @@ def plan_from_doc(doc: YamlDoc, directory: Directory | None) -> Plan:
     plan = validate(doc, Plan)
     issues = check_references(doc, plan, directory) if directory is not None else []
     issues += schedule_issues(doc, plan)
+    issues += check_forms(doc, plan, directory)
     if issues:
         raise PlanError(issues)
     return plan

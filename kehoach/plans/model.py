@@ -16,11 +16,12 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from kehoach.calendar import DueOnDayOff
 from kehoach.plans.dates import DayMonth, VnDate, _parse_vn_date
 from kehoach.plans.due_rules import DueRule
+from kehoach.plans.formulas import valid_formula
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
@@ -112,6 +113,7 @@ class IndicatorKind(StrEnum):
     STOCK = "stock"  # a headcount at the end of the window
     FLAG = "flag"  # có/không
     TEXT = "text"  # narrative
+    MONEY = "money"  # an amount in its unit_of_measure ("đồng", "triệu đồng"): the funds section
 
 
 class Signer(_Model):
@@ -272,8 +274,17 @@ class Occasion(_Model):
     notice_working_days_before: int = Field(default=5, ge=0, le=30)
 
 
+class RollupSection(StrEnum):
+    """Where a narrative data element goes in the báo cáo, other than under its task."""
+
+    STRENGTHS = "uu_diem"  # ĐÁNH GIÁ CHUNG, 1. Ưu điểm
+    WEAKNESSES = "han_che"  # ĐÁNH GIÁ CHUNG, 2. Tồn tại, hạn chế
+    NEXT = "phuong_huong"  # PHƯƠNG HƯỚNG, NHIỆM VỤ
+    RECOMMENDATIONS = "kien_nghi"  # KIẾN NGHỊ, ĐỀ XUẤT
+
+
 class Indicator(_Model):
-    """One figure (or narrative) a report form asks for; rates are computed at roll-up."""
+    """One data element a report form asks for; computed indicators are formulas over them."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     label: str
@@ -283,6 +294,26 @@ class Indicator(_Model):
     reports: list[str] = Field(min_length=1, description="report ids whose form includes it")
     submitted_by: list[str] = Field(default_factory=list, description="empty: every reporting unit")
     task: str | None = Field(default=None, description="task id it gives evidence for")
+    disaggregation: str | None = Field(default=None, description="id of a declared disaggregation its figure is split by")
+    rollup_section: RollupSection | None = Field(default=None, description="text only: its section in the báo cáo")
+    _options: tuple[Any, ...] = PrivateAttr(default=())  # the declared disaggregation's, set by Plan
+
+    @property
+    def parts(self) -> tuple[DisaggregationOption, ...]:
+        """The parts its figure is split into (nam/nữ, or a declared disaggregation); () for a total."""
+        return SEX_OPTIONS if self.by_sex else self._options
+
+    @model_validator(mode="after")
+    def _parts_fit_kind(self) -> Indicator:
+        if self.by_sex and self.disaggregation:
+            raise ValueError("chỉ dùng một trong hai: 'by_sex' hoặc 'disaggregation'")
+        if (self.by_sex or self.disaggregation) and self.kind not in (IndicatorKind.FLOW, IndicatorKind.STOCK):
+            raise ValueError(f"chỉ tiêu loại '{self.kind.value}' không chia theo giới tính hay nhóm")
+        if self.kind is IndicatorKind.MONEY and not self.unit_of_measure:
+            raise ValueError("chỉ tiêu tiền ('money') cần 'unit_of_measure', ví dụ: triệu đồng")
+        if self.rollup_section and self.kind is not IndicatorKind.TEXT:
+            raise ValueError("'rollup_section' chỉ dùng cho chỉ tiêu văn bản ('text')")
+        return self
 
 
 class ReminderPolicy(_Model):
@@ -324,6 +355,19 @@ class Plan(_Model):
     recipients: list[Recipient] = Field(min_length=1)
     signer: Signer
     reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    # Report forms as data (see the section at the end of this module)
+    disaggregations: list[Disaggregation] = Field(default_factory=list)
+    computed: list[ComputedIndicator] = Field(default_factory=list)
+    rules: list[ValidationRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _resolve_disaggregations(self) -> Plan:
+        """Each data element learns its parts; an undeclared one is reported by the loader."""
+        declared = {d.id: tuple(d.options) for d in self.disaggregations}
+        for ind in self.indicators:
+            if ind.disaggregation in declared:
+                ind._options = declared[ind.disaggregation]
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -385,3 +429,84 @@ class Plan(_Model):
             if c.id == campaign_id:
                 return c
         raise KeyError(campaign_id)
+
+
+# --- Report forms as data: disaggregations, computed indicators, validation rules ----------
+# The DHIS2 model: data elements (``Indicator``) are what units submit; a disaggregation
+# splits a figure into declared parts; a computed indicator is numerator / denominator ×
+# factor over data elements; a validation rule compares two formulas and carries the message
+# a unit reads. Formulas are read by ``kehoach.plans.formulas``, never evaluated as code.
+
+FormulaText = Annotated[str, BeforeValidator(valid_formula)]
+PartId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=40)]
+
+
+class DisaggregationOption(_Model):
+    id: PartId
+    label: str
+
+
+class Disaggregation(_Model):
+    """Parts a figure is split into, which add up to its total (e.g. age groups)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    label: str
+    options: list[DisaggregationOption] = Field(min_length=2)
+
+
+SEX_OPTIONS = (DisaggregationOption(id="nam", label="Nam"), DisaggregationOption(id="nu", label="Nữ"))
+
+
+class Operator(StrEnum):
+    LE = "<="
+    LT = "<"
+    GE = ">="
+    GT = ">"
+    EQ = "=="
+    NE = "!="
+
+    def holds(self, left: float, right: float) -> bool:
+        return {
+            Operator.LE: left <= right, Operator.LT: left < right, Operator.GE: left >= right,
+            Operator.GT: left > right, Operator.EQ: left == right, Operator.NE: left != right,
+        }[self]
+
+
+class Comparison(_Model):
+    left: FormulaText
+    operator: Operator
+    right: FormulaText
+
+
+class ValidationRule(Comparison):
+    """Checked when a unit submits (its own figures) and again in the roll-up."""
+
+    message: str = Field(description="what the unit reads, in Vietnamese")
+
+
+class Caution(Comparison):
+    """A note printed beside a computed value when the comparison holds (e.g. a small sample)."""
+
+    note: str
+
+
+class Display(StrEnum):
+    NUMBER = "so"
+    YES_NO = "co_khong"  # "Có" when the value is above 0
+
+
+class ComputedIndicator(_Model):
+    """numerator / denominator × factor, rounded; computed only when every input was reported."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    label: str
+    numerator: FormulaText
+    denominator: FormulaText | None = None
+    factor: float = 1
+    unit: str = Field(default="", description="printed after the value, e.g. '%'")
+    decimals: int = Field(default=1, ge=0, le=4)
+    display: Display = Display.NUMBER
+    caution: Caution | None = None
+
+
+Plan.model_rebuild()

@@ -12,11 +12,13 @@ from kehoach.plans.directory import Directory
 from kehoach.plans.model import IndicatorKind, Plan
 from kehoach.rollup.narrative import OfficeTexts
 from kehoach.rollup.totals import (
+    Breach,
     IndicatorTotal,
     Narrative,
     Rate,
     computed_rates,
     gather_narratives,
+    rule_breaches,
     sum_indicators,
 )
 from kehoach.submissions.forms import report_indicators
@@ -38,6 +40,7 @@ class Rollup:
     estimate: bool  # some unit flagged its figures as partly estimated
     made_on: date
     texts: OfficeTexts = field(default_factory=OfficeTexts)  # what the office wrote in the console
+    breaches: list[Breach] = field(default_factory=list)  # figures that break the plan's rules
 
     @property
     def numeric_totals(self) -> list[IndicatorTotal]:
@@ -51,8 +54,8 @@ class Rollup:
                 continue
             if t.indicator.kind is IndicatorKind.FLAG:
                 out[t.id] = t.yes > 0
-            elif t.indicator.by_sex:
-                out[t.id] = {"nam": t.nam or 0, "nu": t.nu or 0}
+            elif t.indicator.parts:
+                out[t.id] = dict(t.parts)
             else:
                 out[t.id] = {"tong": t.total}
         for n in self.narratives:
@@ -76,12 +79,13 @@ def build_rollup(session: Session, plan: Plan, directory: Directory, period: Per
             names[u] = directory.unit(u).name if directory.has_unit(u) else u
     indicators = report_indicators(plan, period.report)
     totals = sum_indicators(indicators, values)
+    breaches = rule_breaches(plan.rules, values, totals, names)
     issuer = directory.unit(plan.issuer) if directory.has_unit(plan.issuer) else None
     parent = directory.unit(issuer.parent) if issuer and issuer.parent and directory.has_unit(issuer.parent) else None
     return Rollup(
         plan=plan, period=period, status=status, totals=totals,
-        narratives=gather_narratives(indicators, values, names), rates=computed_rates(totals),
+        narratives=gather_narratives(indicators, values, names), rates=computed_rates(plan.computed, totals, breaches),
         body_name=plan.issuer_label or (issuer.name if issuer else plan.issuer),
         parent_body_name=parent.name if parent else None,
-        estimate=any(s.estimate for s in latest.values()), made_on=today,
+        estimate=any(s.estimate for s in latest.values()), made_on=today, breaches=breaches,
     )

@@ -2,26 +2,20 @@
 
 Sections follow REPORTING.md ("Sections of the consolidated báo cáo"): results task by task
 with the plan's own task headings, the computed indicators, funds, the overall assessment,
-next steps and recommendations. Narratives are placed by their indicator: the four common
-text items (kết quả nổi bật, hạn chế, nhiệm vụ kỳ tới, kiến nghị) go to their sections, any
-other text goes under the task it gives evidence for.
+next steps and recommendations. Narratives are placed by their data element: one with a
+``rollup_section`` goes to that section, any other text under the task it gives evidence for.
+Figures that break a validation rule are listed for the office to check, and the computed
+indicators they feed are withheld rather than printed impossible.
 """
 
 from __future__ import annotations
 
-from kehoach.plans.model import IndicatorKind, Recipient
+from kehoach.plans.model import IndicatorKind, Recipient, RollupSection
 from kehoach.rollup.build import Rollup
-from kehoach.rollup.totals import IndicatorTotal, Narrative
+from kehoach.rollup.totals import Breach, IndicatorTotal, Narrative
 from kehoach.submissions.forms import narrated_in
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-SECTION_TEXTS = {
-    "ket_qua_noi_bat": "assessment_good",
-    "han_che_nguyen_nhan": "assessment_bad",
-    "nhiem_vu_ky_toi": "next",
-    "kien_nghi_de_xuat": "recommend",
-}
-MONEY = "đồng"
 PENDING = "(Chưa có nội dung từ các đơn vị; Văn phòng bổ sung.)"
 
 Line = tuple[str, str]  # ("heading" | "subheading" | "text", words)
@@ -45,8 +39,18 @@ def total_sentence(t: IndicatorTotal, note: str = "") -> str:
     tail = f" ({note})." if note else "."
     if t.indicator.kind is IndicatorKind.FLAG:
         return f"- {t.indicator.label}: {t.yes}/{len(t.reported_by)} đơn vị trả lời có{tail}"
-    sex = f" (nam: {fmt(t.nam)}; nữ: {fmt(t.nu)})" if t.indicator.by_sex else ""
-    return f"- {t.indicator.label}: {fmt(t.total)}{uom}{sex}{tail}"
+    parts = "; ".join(f"{o.label[:1].lower()}{o.label[1:]}: {fmt(t.parts.get(o.id, 0))}" for o in t.indicator.parts)
+    return f"- {t.indicator.label}: {fmt(t.total)}{uom}{f' ({parts})' if parts else ''}{tail}"
+
+
+def breach_sentence(b: Breach) -> str:
+    """One line per breach, e.g. "- Công an xã: Số nạn nhân được hỗ trợ … (12 <= 9 không đúng)"."""
+    who = b.unit_name or "Số liệu tổng hợp của các đơn vị"
+    return f"- {who}: {b.rule.message} ({fmt_number(b.left)} {b.rule.operator.value} {fmt_number(b.right)} không đúng)."
+
+
+def fmt_number(x: float) -> str:
+    return fmt(int(x)) if float(x).is_integer() else f"{x:.1f}".replace(".", ",")
 
 
 def _narrative_lines(items: list[Narrative]) -> list[Line]:
@@ -84,8 +88,8 @@ def body_sections(r: Rollup) -> list[Line]:
     lines.append(("text", f"{cite} về {plan.title[:1].lower()}{plan.title[1:]}; "
                           f"{r.body_name} báo cáo kết quả thực hiện {period.label} như sau:"))
 
-    by_text = {key: [n for n in r.narratives if SECTION_TEXTS.get(n.indicator.id) == key] for key in SECTION_TEXTS.values()}
-    numbers = [t for t in r.totals if t.reported_by and t.indicator.unit_of_measure != MONEY]
+    by_text = {key: [n for n in r.narratives if n.indicator.rollup_section is key] for key in RollupSection}
+    numbers = [t for t in r.totals if t.reported_by and t.indicator.kind is not IndicatorKind.MONEY]
     n = 0
 
     def heading(text: str) -> None:
@@ -108,7 +112,7 @@ def body_sections(r: Rollup) -> list[Line]:
     i = 0
     for task in plan.tasks:
         task_numbers = [t for t in numbers if t.indicator.task == task.id]
-        task_texts = [x for x in r.narratives if x.indicator.task == task.id and x.indicator.id not in SECTION_TEXTS]
+        task_texts = [x for x in r.narratives if x.indicator.task == task.id and x.indicator.rollup_section is None]
         if not narrated_in(plan, task, r.period.report) and not task_numbers and not task_texts:
             continue  # not this report's: a campaign's report tells only the campaign's tasks
         if task.section.split(".")[0] != main_section and not task_numbers and not task_texts:
@@ -120,7 +124,7 @@ def body_sections(r: Rollup) -> list[Line]:
         if not task_numbers and not task_texts:
             lines.append(("text", PENDING))
     loose = [t for t in numbers if t.indicator.task not in {x.id for x in plan.tasks}]
-    loose_texts = [x for x in r.narratives if x.indicator.task is None and x.indicator.id not in SECTION_TEXTS]
+    loose_texts = [x for x in r.narratives if x.indicator.task is None and x.indicator.rollup_section is None]
     if loose or loose_texts:
         lines.append(("subheading", f"{i + 1}. Các kết quả khác"))
         lines += [sentence(t) for t in loose] + _narrative_lines(loose_texts)
@@ -129,21 +133,27 @@ def body_sections(r: Rollup) -> list[Line]:
     if r.rates:
         for rate in r.rates:
             value = f"{str(rate.value).replace('.', ',')} {rate.unit}".strip()
+            if rate.withheld:
+                lines.append(("text", f"- {rate.label}: {rate.note}."))
+                continue
             note = f" ({rate.note})" if rate.note else ""
             lines.append(("text", f"- {rate.label}: {value}{note}."))
     else:
         lines.append(("text", "(Chưa đủ số liệu để tính các chỉ tiêu.)"))
+    if r.breaches:
+        lines.append(("subheading", "Số liệu cần kiểm tra lại"))
+        lines += [("text", breach_sentence(b)) for b in r.breaches]
 
     heading("KINH PHÍ THỰC HIỆN")
-    money = [t for t in r.totals if t.reported_by and t.indicator.unit_of_measure == MONEY]
+    money = [t for t in r.totals if t.reported_by and t.indicator.kind is IndicatorKind.MONEY]
     lines += [sentence(t) for t in money] or [("text", PENDING)]
 
     heading("ĐÁNH GIÁ CHUNG")
     lines += [("text", p) for p in r.texts.section("danh_gia_chung")]
     lines.append(("subheading", "1. Ưu điểm"))
-    lines += _narrative_lines(by_text["assessment_good"]) or [("text", PENDING)]
+    lines += _narrative_lines(by_text[RollupSection.STRENGTHS]) or [("text", PENDING)]
     lines.append(("subheading", "2. Tồn tại, hạn chế và nguyên nhân"))
-    lines += _narrative_lines(by_text["assessment_bad"]) or [("text", PENDING)]
+    lines += _narrative_lines(by_text[RollupSection.WEAKNESSES]) or [("text", PENDING)]
     lines.append(("subheading", "3. Việc thực hiện chế độ báo cáo của các đơn vị"))
     lines.append(("text", f"Có {len(status.submitted)}/{len(status.expected)} đơn vị gửi báo cáo "
                           f"(tỷ lệ đầy đủ {str(status.completeness).replace('.', ',')}%), trong đó "
@@ -155,8 +165,8 @@ def body_sections(r: Rollup) -> list[Line]:
         lines.append(("text", "Đơn vị chưa gửi báo cáo: " + ", ".join(u.name for u in status.missing) + "."))
 
     heading(f"PHƯƠNG HƯỚNG, NHIỆM VỤ {'6 THÁNG CUỐI NĂM ' + str(period.year) if period.report.period.value == '6_thang' else 'KỲ TỚI'}")
-    lines += _office_then_units(r.texts.section("phuong_huong"), by_text["next"])
+    lines += _office_then_units(r.texts.section("phuong_huong"), by_text[RollupSection.NEXT])
     heading("KIẾN NGHỊ, ĐỀ XUẤT")
-    lines += _office_then_units(r.texts.section("kien_nghi"), by_text["recommend"])
+    lines += _office_then_units(r.texts.section("kien_nghi"), by_text[RollupSection.RECOMMENDATIONS])
     lines.append(("text", f"Trên đây là báo cáo kết quả thực hiện {period.label} của {r.body_name}./."))
     return lines

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from kehoach.rollup.build import Rollup
 from kehoach.rollup.report_docx import write_docx
-from kehoach.rollup.sections import fmt, subject_of
+from kehoach.rollup.sections import breach_sentence, fmt, subject_of
 
 
 def _pct(x: float) -> str:
@@ -38,7 +38,10 @@ def markdown(r: Rollup) -> str:
         out.append(f"| {label} | {t.indicator.unit_of_measure or ''} | {fmt(t.total)} | {fmt(t.nam)} | {fmt(t.nu)} |")
     if r.rates:
         out += ["", "**Chỉ tiêu tính được**", ""]
-        out += [f"- {x.label}: {str(x.value).replace('.', ',')} {x.unit}".rstrip() for x in r.rates]
+        out += [f"- {x.label}: {x.note}" if x.withheld else f"- {x.label}: {str(x.value).replace('.', ',')} {x.unit}".rstrip()
+                for x in r.rates]
+    if r.breaches:
+        out += ["", "**Số liệu cần kiểm tra lại**", ""] + [breach_sentence(b) for b in r.breaches]
     return "\n".join(out) + "\n"
 
 

@@ -1,21 +1,26 @@
-"""The sums behind a consolidated báo cáo: indicator totals, narratives, computed rates.
+"""The sums behind a consolidated báo cáo: data-element totals, narratives, computed indicators.
 
-Pure: it takes the plan's indicators and the latest submission values per unit and returns
-values. A by-sex figure is summed per sex and its total computed; a flag counts the units
-that answered "có"; text is gathered by task and unit. Rates (REPORTING.md, "computed at
-roll-up, never submitted") are computed only when their inputs were reported.
+Pure: it takes the plan's data elements and the latest submission values per unit and
+returns values. A disaggregated figure is summed per part and its total computed; a flag
+counts the units that answered "có"; text is gathered by task and unit. Computed indicators
+(the plan's ``computed`` formulas, "computed at roll-up, never submitted") are evaluated only
+when their inputs were reported, and not at all when a validation rule flags an input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kehoach.plans.model import Indicator, IndicatorKind
+from kehoach.plans import formulas
+from kehoach.plans.formulas import Ref
+from kehoach.plans.model import ComputedIndicator, Display, Indicator, IndicatorKind, ValidationRule
+from kehoach.submissions import rules as rules_module
+from kehoach.submissions.rules import Missing
 from kehoach.submissions.text import clean_text
 
-NUMERIC = (IndicatorKind.FLOW, IndicatorKind.STOCK)
+WITHHELD = "không tính được vì số liệu chưa hợp lệ, xem mục kiểm tra số liệu"
 
 
 @dataclass
@@ -28,6 +33,7 @@ class IndicatorTotal:
     reported_by: list[str] = field(default_factory=list)  # unit ids with a value
     by_unit: dict[str, int] = field(default_factory=dict)
     by_unit_sex: dict[str, tuple[int, int]] = field(default_factory=dict)  # (nam, nữ)
+    parts: dict[str, int] = field(default_factory=dict)  # per disaggregation option (nam/nữ included)
 
     @property
     def id(self) -> str:
@@ -49,6 +55,7 @@ class Rate:
     value: float | str
     unit: str  # "%", "trẻ trai/100 trẻ gái", ""
     note: str = ""
+    withheld: bool = False  # an input breaks a validation rule: ``note`` says why there is no value
 
 
 def sum_indicators(indicators: list[Indicator], values_by_unit: Mapping[str, Mapping[str, Any]]) -> list[IndicatorTotal]:
@@ -57,7 +64,8 @@ def sum_indicators(indicators: list[Indicator], values_by_unit: Mapping[str, Map
     for ind in indicators:
         if ind.kind is IndicatorKind.TEXT:
             continue
-        t = IndicatorTotal(ind, nam=0 if ind.by_sex else None, nu=0 if ind.by_sex else None)
+        t = IndicatorTotal(ind, nam=0 if ind.by_sex else None, nu=0 if ind.by_sex else None,
+                           parts={o.id: 0 for o in ind.parts})
         for unit_id, values in values_by_unit.items():
             v = values.get(ind.id)
             if v is None:
@@ -66,12 +74,14 @@ def sum_indicators(indicators: list[Indicator], values_by_unit: Mapping[str, Map
             if ind.kind is IndicatorKind.FLAG:
                 t.yes += 1 if v else 0
                 continue
-            if ind.by_sex:
-                nam, nu = int(v.get("nam", 0)), int(v.get("nu", 0))
-                t.nam = (t.nam or 0) + nam
-                t.nu = (t.nu or 0) + nu
-                t.by_unit[unit_id] = nam + nu
-                t.by_unit_sex[unit_id] = (nam, nu)
+            if ind.parts:
+                split = {o.id: int(v.get(o.id, 0)) for o in ind.parts}
+                for part, n in split.items():
+                    t.parts[part] += n
+                t.by_unit[unit_id] = sum(split.values())
+                if ind.by_sex:
+                    t.nam, t.nu = t.parts["nam"], t.parts["nu"]
+                    t.by_unit_sex[unit_id] = (split["nam"], split["nu"])
             else:
                 n = int(v.get("tong", 0)) if isinstance(v, Mapping) else int(v)
                 t.by_unit[unit_id] = n
@@ -96,41 +106,70 @@ def gather_narratives(
     return out
 
 
-def _ratio(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 1)
+@dataclass(frozen=True)
+class Breach:
+    """A validation rule the figures break: one unit's (``unit_id``), or the units' together (None)."""
+
+    rule: ValidationRule
+    unit_id: str | None
+    unit_name: str
+    left: float
+    right: float
 
 
-def computed_rates(totals: list[IndicatorTotal]) -> list[Rate]:
-    """The rates REPORTING.md lists, for those whose inputs were reported."""
-    t = {x.id: x for x in totals if x.reported_by}
+def _total_value(totals: Mapping[str, IndicatorTotal]) -> Callable[[Ref], float]:
+    def value_of(ref: Ref) -> float:
+        t = totals.get(ref.element)
+        if t is None or not t.reported_by:
+            raise Missing(str(ref))
+        return t.total if ref.part is None else t.parts.get(ref.part, 0)
+
+    return value_of
+
+
+def rule_breaches(rules: list[ValidationRule], values_by_unit: Mapping[str, Mapping[str, Any]],
+                  totals: list[IndicatorTotal], unit_names: Mapping[str, str]) -> list[Breach]:
+    """Each unit's figures against every rule; a rule no single unit can check, against the totals."""
+    out: list[Breach] = []
+    checked_per_unit: set[int] = set()
+    for unit_id, values in values_by_unit.items():
+        reported = {k for k, v in values.items() if isinstance(v, Mapping)}
+        checked_per_unit |= {n for n, rule in enumerate(rules) if rules_module.names(rule) <= reported}
+        for rule, left, right in rules_module.broken(rules, rules_module.unit_value(values)):
+            out.append(Breach(rule, unit_id, unit_names.get(unit_id, unit_id), left, right))
+    across = [rule for n, rule in enumerate(rules) if n not in checked_per_unit]
+    for rule, left, right in rules_module.broken(across, _total_value({t.id: t for t in totals})):
+        out.append(Breach(rule, None, "", left, right))
+    return out
+
+
+def computed_rates(computed: list[ComputedIndicator], totals: list[IndicatorTotal],
+                   breaches: Sequence[Breach] = ()) -> list[Rate]:
+    """The plan's computed indicators whose inputs were reported, in the plan's order.
+
+    An indicator that uses a figure some rule flags is not computed: its value would be
+    impossible (a rate above 100 %), so it says why instead.
+    """
+    value_of = _total_value({t.id: t for t in totals})
+    suspect = {name for b in breaches for name in rules_module.names(b.rule)}
     rates: list[Rate] = []
-
-    def share_of_women(ind_id: str, rate_id: str, label: str) -> None:
-        x = t.get(ind_id)
-        if x and x.indicator.by_sex and x.total:
-            rates.append(Rate(rate_id, label, _ratio(x.nu or 0, x.total), "%"))
-
-    leaders = [t[i] for i in ("lanh_dao_ubnd_xa", "lanh_dao_hdnd_xa") if i in t and t[i].indicator.by_sex]
-    if leaders:
-        has_woman = any((x.nu or 0) > 0 for x in leaders)
-        rates.append(Rate("co_lanh_dao_chu_chot_nu", "Có lãnh đạo chủ chốt là nữ (UBND, HĐND xã)",
-                          "Có" if has_woman else "Không", ""))
-    births = t.get("tre_sinh_ra")
-    if births and births.indicator.by_sex and births.nu:
-        rates.append(Rate("ty_so_gioi_tinh_khi_sinh", "Tỷ số giới tính khi sinh",
-                          round(100.0 * (births.nam or 0) / births.nu, 1), "trẻ trai/100 trẻ gái",
-                          "số trẻ sinh ra trong kỳ ít, chỉ mang tính tham khảo" if births.total < 1000 else ""))
-    for part_id, whole_id, rate_id, label in (
-        ("blgd_nan_nhan_duoc_ho_tro", "blgd_nan_nhan", "ty_le_nan_nhan_duoc_ho_tro",
-         "Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ"),
-        ("blgd_nguoi_gay_bl_duoc_tu_van", "blgd_nguoi_gay_bao_luc", "ty_le_nguoi_gay_bl_duoc_tu_van",
-         "Tỷ lệ người gây bạo lực được tư vấn, tham vấn"),
-    ):
-        if part_id in t and whole_id in t and t[whole_id].total:
-            rates.append(Rate(rate_id, label, _ratio(t[part_id].total, t[whole_id].total), "%"))
-    share_of_women("dai_bieu_hdnd_xa", "ty_le_nu_dai_bieu_hdnd", "Tỷ lệ nữ đại biểu HĐND xã")
-    share_of_women("can_bo_cong_chuc_xa", "ty_le_nu_can_bo_cong_chuc", "Tỷ lệ nữ cán bộ, công chức xã")
-    share_of_women("lanh_dao_so", "ty_le_nu_lanh_dao_so", "Tỷ lệ nữ lãnh đạo Sở")
-    share_of_women("lanh_dao_cap_phong", "ty_le_nu_lanh_dao_cap_phong", "Tỷ lệ nữ lãnh đạo cấp phòng")
-    share_of_women("ccvc_tong_so", "ty_le_nu_ccvc", "Tỷ lệ nữ công chức, viên chức, người lao động")
+    for ci in computed:
+        numerator = formulas.parse(ci.numerator)
+        denominator = formulas.parse(ci.denominator) if ci.denominator else None
+        inputs = {r.element for r in formulas.refs(numerator) + (formulas.refs(denominator) if denominator else [])}
+        try:
+            top = ci.factor * formulas.evaluate(numerator, value_of)
+            value = top / formulas.evaluate(denominator, value_of) if denominator else top
+        except (Missing, ZeroDivisionError):
+            continue
+        if inputs & suspect:
+            rates.append(Rate(ci.id, ci.label, "", "", WITHHELD, withheld=True))
+            continue
+        caution = rules_module.compare(ci.caution, value_of) if ci.caution else None
+        note = ci.caution.note if ci.caution and caution and caution[0] else ""
+        if ci.display is Display.YES_NO:
+            rates.append(Rate(ci.id, ci.label, "Có" if value > 0 else "Không", ci.unit, note))
+        else:
+            rates.append(Rate(ci.id, ci.label, round(value, ci.decimals), ci.unit, note))
     return rates
+

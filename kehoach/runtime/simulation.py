@@ -87,8 +87,8 @@ def sample_values(plan: Plan, config: Config, period: Period, unit_id: str) -> d
             values[ind.id] = True
         elif ind.kind is IndicatorKind.TEXT:
             values[ind.id] = "Đã triển khai theo kế hoạch (số liệu mô phỏng)."
-        elif ind.by_sex:
-            values[ind.id] = {"nam": i, "nu": i + 1}
+        elif ind.parts:
+            values[ind.id] = {o.id: i + k for k, o in enumerate(ind.parts)}
         else:
             values[ind.id] = {"tong": i + 1}
     return values

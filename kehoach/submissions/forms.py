@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kehoach.plans.directory import Directory
-from kehoach.plans.model import CAMPAIGN_KINDS, Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report, Task
+from kehoach.plans import formulas
+from kehoach.plans.model import (CAMPAIGN_KINDS, Cadence, Indicator, IndicatorKind, PeriodKind, Plan, Report, Task,
+                                 ValidationRule)
+from kehoach.submissions import rules as rules_module
 from kehoach.submissions.periods import campaign_report
 from kehoach.submissions.text import clean_text
 
-NUMERIC_KINDS = frozenset({IndicatorKind.FLOW, IndicatorKind.STOCK})
-SEX_PARTS = (("nam", "Nam"), ("nu", "Nữ"))
+NUMERIC_KINDS = frozenset({IndicatorKind.FLOW, IndicatorKind.STOCK, IndicatorKind.MONEY})
 MAX_VALUE = 10**13  # a commune budget in đồng fits; a typo with extra digits does not
 MAX_TEXT = 20_000
 _PLAIN = re.compile(r"^\d+$")
@@ -35,7 +37,7 @@ class FormField:
     name: str
     label: str
     indicator: Indicator
-    part: str | None = None  # "nam" / "nu" for a by-sex figure
+    part: str | None = None  # "nam" / "nu", or a declared disaggregation's option
 
 
 @dataclass
@@ -96,8 +98,8 @@ def numeric_indicators(plan: Plan, report: Report) -> list[Indicator]:
 def fields_of(indicators: list[Indicator]) -> list[FormField]:
     out: list[FormField] = []
     for ind in indicators:
-        if ind.kind in NUMERIC_KINDS and ind.by_sex:
-            out += [FormField(f"{ind.id}__{p}", label, ind, p) for p, label in SEX_PARTS]
+        if ind.kind in NUMERIC_KINDS and ind.parts:
+            out += [FormField(f"{ind.id}__{o.id}", o.label, ind, o.id) for o in ind.parts]
         else:
             out.append(FormField(ind.id, ind.label, ind))
     return out
@@ -123,15 +125,15 @@ def parse_whole_number(raw: str) -> int:
     return number
 
 
-def validate(indicators: list[Indicator], raw: Mapping[str, str]) -> Validated:
-    """Check every field; values are stored only if ``errors`` is empty."""
+def validate(indicators: list[Indicator], raw: Mapping[str, str], rules: list[ValidationRule] | None = None) -> Validated:
+    """Check every field, then the plan's rules; values are stored only if ``errors`` is empty."""
     result = Validated()
     for ind in indicators:
         if ind.kind in NUMERIC_KINDS:
-            parts = [p for p, _ in SEX_PARTS] if ind.by_sex else ["tong"]
+            parts = [o.id for o in ind.parts] or ["tong"]
             numbers: dict[str, int] = {}
             for part in parts:
-                name = f"{ind.id}__{part}" if ind.by_sex else ind.id
+                name = f"{ind.id}__{part}" if ind.parts else ind.id
                 try:
                     numbers[part] = parse_whole_number(str(raw.get(name, "")))
                 except ValueError as exc:
@@ -150,10 +152,16 @@ def validate(indicators: list[Indicator], raw: Mapping[str, str]) -> Validated:
                 result.errors[ind.id] = f"Nội dung quá dài (tối đa {MAX_TEXT:,} ký tự).".replace(",", ".")
             elif text:
                 result.values[ind.id] = text
+    if result.ok:
+        first_field = {f.indicator.id: f.name for f in reversed(fields_of(indicators))}
+        for rule, _, _ in rules_module.broken(rules or [], rules_module.unit_value(result.values)):
+            named = formulas.refs(formulas.parse(rule.left)) + formulas.refs(formulas.parse(rule.right))
+            where = next(r.element for r in named if r.element in first_field)
+            result.errors.setdefault(first_field[where], rule.message)
     return result
 
 
-def values_from_pairs(indicators: list[Indicator], pairs: list[str]) -> Validated:
+def values_from_pairs(indicators: list[Indicator], pairs: list[str], rules: list[ValidationRule] | None = None) -> Validated:
     """``name=N`` pairs from the command line (``x__nam=3``, ``x=5``, ``flag=co``), validated."""
     raw: dict[str, str] = {}
     bad: dict[str, str] = {}
@@ -166,10 +174,10 @@ def values_from_pairs(indicators: list[Indicator], pairs: list[str]) -> Validate
     for name in raw:
         if name not in known:
             bad[name] = "Không có chỉ tiêu này trong mẫu báo cáo của đơn vị."
-    result = validate([i for i in indicators if _mentioned(i, raw)], raw)
+    result = validate([i for i in indicators if _mentioned(i, raw)], raw, rules)
     result.errors.update(bad)
     return result
 
 
 def _mentioned(ind: Indicator, raw: Mapping[str, Any]) -> bool:
-    return ind.id in raw or f"{ind.id}__nam" in raw or f"{ind.id}__nu" in raw
+    return ind.id in raw or any(f"{ind.id}__{o.id}" in raw for o in ind.parts)

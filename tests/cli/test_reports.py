@@ -171,3 +171,85 @@ def test_draft_to_the_office_and_approved_report_to_so_noi_vu_arrive_with_the_do
         (docx_part,) = [p for p in msg.iter_attachments() if p.get_filename().endswith(".docx")]
         (tmp_path / "got.docx").write_bytes(docx_part.get_content())
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in docx_text(tmp_path / "got.docx")
+
+
+BREACH = ["--value", "blgd_nan_nhan__nam=0", "--value", "blgd_nan_nhan__nu=2",
+          "--value", "blgd_nan_nhan_duoc_ho_tro__nam=1", "--value", "blgd_nan_nhan_duoc_ho_tro__nu=3"]
+
+
+def test_submit_refuses_figures_that_break_a_rule_and_stores_nothing(run) -> None:  # type: ignore[no-untyped-def]
+    # Given the plan's rule: supported victims <= victims; When Công an xã reports 4 supported of 2
+    result = CliRunner().invoke(app, ["submit", *P, "--unit", "yk-cong-an", *BREACH])
+    # Then the command fails with the rule's Vietnamese message and nothing is recorded
+    assert result.exit_code == 1
+    assert "Số nạn nhân được hỗ trợ không được lớn hơn số nạn nhân" in " ".join(result.output.split())
+    assert json.loads(run("status", *P, "--format", "json"))["submitted"] == []
+
+
+def test_rollup_docx_prints_each_formula_value(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Given 4 victims of whom 3 were supported, and 11 boys and 10 girls born
+    run("submit", *P, "--unit", "yk-cong-an", "--value", "blgd_nan_nhan__nam=1", "--value", "blgd_nan_nhan__nu=3",
+        "--value", "blgd_nan_nhan_duoc_ho_tro__nam=1", "--value", "blgd_nan_nhan_duoc_ho_tro__nu=2",
+        "--now", "2026-12-01T09:00")
+    run("submit", *P, "--unit", "yk-tram-y-te", "--value", "tre_sinh_ra__nam=11", "--value", "tre_sinh_ra__nu=10",
+        "--now", "2026-12-01T09:00")
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    text = docx_text(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")
+    # Then the plan's computed indicators appear with their values: 3/4 × 100 and 11/10 × 100
+    assert "- Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ: 75,0 %." in text
+    assert ("- Tỷ số giới tính khi sinh: 110,0 trẻ trai/100 trẻ gái "
+            "(số trẻ sinh ra trong kỳ ít, chỉ mang tính tham khảo).") in text
+    assert "Số liệu cần kiểm tra lại" not in text
+
+
+def test_rollup_flags_a_unit_breaking_a_rule_instead_of_an_impossible_rate(
+    run, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    # Given Công an xã reported 4 supported of 2 victims before the plan had its rule
+    rule = world.PLAN.pop("rules")
+    try:
+        world.write_config(tmp_path / "config")
+        run("submit", *P, "--unit", "yk-cong-an", *BREACH, "--now", "2026-12-01T09:00")
+    finally:
+        world.PLAN["rules"] = rule
+    # When the rule is added and the office rolls up
+    world.write_config(tmp_path / "config")
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    text = docx_text(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")
+    # Then the unit is named with the rule's message, and no 200 % rate is printed
+    assert "Số liệu cần kiểm tra lại" in text
+    assert "- Công an xã: Số nạn nhân được hỗ trợ không được lớn hơn số nạn nhân (4 <= 2 không đúng)." in text
+    assert ("- Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ: không tính được vì số liệu "
+            "chưa hợp lệ, xem mục kiểm tra số liệu.") in text
+    assert "200,0 %" not in text
+    # and the Markdown summary says the same
+    md = (out / f"bao-cao-{world.PLAN_ID}-nam-2026.md").read_text(encoding="utf-8")
+    assert "**Số liệu cần kiểm tra lại**" in md and "- Công an xã: Số nạn nhân được hỗ trợ" in md
+    assert "- Tỷ lệ nạn nhân bạo lực gia đình được tiếp cận dịch vụ hỗ trợ: không tính được" in md
+    assert "200,0" not in md
+
+
+def test_a_disaggregated_figure_is_submitted_by_part_and_summed_by_part(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Given Trạm Y tế reports people counselled by sex, with those whose sex is not recorded
+    run("submit", *P, "--unit", "yk-tram-y-te", "--value", "tu_van_skss__nam=2", "--value", "tu_van_skss__nu=3",
+        "--value", "tu_van_skss__khong_xac_dinh=1", "--now", "2026-12-01T09:00")
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    # Then the báo cáo gives the total and each declared part
+    text = docx_text(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")
+    assert "- Số người được tư vấn sức khỏe sinh sản: 6 người (nam: 2; nữ: 3; không xác định: 1)." in text
+
+
+def test_money_goes_to_the_funds_section_and_texts_to_their_rollup_section(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("submit", *P, "--unit", "yk-vhxh", "--value", "kinh_phi_su_dung=15.000.000",
+        "--value", "kien_nghi_de_xuat=Cấp thêm kinh phí cho các thôn.", "--value", "ket_qua_noi_bat=Phối hợp tốt.",
+        "--now", "2026-12-01T09:00")
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    lines = [p.text for p in Document(str(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")).paragraphs]
+    after = {h: lines[i + 1] for i, h in enumerate(lines[:-1])}
+    assert after["III. KINH PHÍ THỰC HIỆN"] == "- Kinh phí đã sử dụng: 15.000.000 đồng."
+    assert after["1. Ưu điểm"] == "- Phòng Văn hóa - Xã hội: Phối hợp tốt."
+    assert after["VI. KIẾN NGHỊ, ĐỀ XUẤT"] == "- Phòng Văn hóa - Xã hội: Cấp thêm kinh phí cho các thôn."

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kehoach.submissions.forms import form_indicators, validate
+from kehoach.submissions.forms import fields_of, form_indicators, validate
 from kehoach.submissions.record import safe_filename
 from tests import reporting_world as world
 
@@ -45,3 +45,28 @@ def test_each_lead_unit_tells_what_it_did_for_each_of_its_tasks() -> None:
     assert narrative.task == first.id
     assert narrative.label == f"Kết quả thực hiện nhiệm vụ {first.section}: {first.title}"
     assert len([i for i in fields.values() if i.id.startswith("ket_qua_t")]) == len(plan.tasks)
+
+
+def test_a_declared_disaggregation_gives_a_field_per_part_including_not_recorded() -> None:
+    # Given the plan's "Giới tính" split with "Không xác định", which the national statistics use
+    plan, d = world.plan(), world.directory()
+    inds = [i for i in form_indicators(plan, d, plan.report("nam"), "yk-tram-y-te") if i.id == "tu_van_skss"]
+    # Then Trạm Y tế's form asks for each part, labelled as declared
+    assert [(f.name, f.label) for f in fields_of(inds)] == [
+        ("tu_van_skss__nam", "Nam"), ("tu_van_skss__nu", "Nữ"), ("tu_van_skss__khong_xac_dinh", "Không xác định")]
+    # and every part must be filled; the three are stored together
+    missing = validate(inds, {"tu_van_skss__nam": "2", "tu_van_skss__nu": "3"})
+    assert missing.errors == {"tu_van_skss__khong_xac_dinh": "Vui lòng nhập số liệu (nhập 0 nếu không có)."}
+    good = validate(inds, {"tu_van_skss__nam": "2", "tu_van_skss__nu": "3", "tu_van_skss__khong_xac_dinh": "1"})
+    assert good.values == {"tu_van_skss": {"nam": 2, "nu": 3, "khong_xac_dinh": 1}}
+
+
+def test_a_rule_is_checked_only_when_the_unit_reports_every_figure_it_names() -> None:
+    plan, d = world.plan(), world.directory()
+    inds = form_indicators(plan, d, plan.report("nam"), "yk-cong-an")
+    both = {f.name: "1" for f in fields_of(inds) if f.indicator.kind.value == "flow"}
+    broken = validate(inds, both | {"blgd_nan_nhan_duoc_ho_tro__nu": "5"}, plan.rules)
+    assert broken.errors == {"blgd_nan_nhan_duoc_ho_tro__nam": "Số nạn nhân được hỗ trợ không được lớn hơn số nạn nhân"}
+    assert validate(inds, both, plan.rules).ok  # 2 supported of 2 victims
+    only_victims = [i for i in inds if i.id != "blgd_nan_nhan_duoc_ho_tro"]
+    assert validate(only_victims, both, plan.rules).ok

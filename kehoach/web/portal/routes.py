@@ -30,7 +30,7 @@ from kehoach.store.submission_tables import Submission
 from kehoach.submissions import notices
 from kehoach.submissions.forms import (
     NUMERIC_KINDS,
-    SEX_PARTS,
+    fields_of,
     form_indicators,
     report_indicators,
     validate,
@@ -110,7 +110,7 @@ def _form_page(request: Request, t: Target, *, raw: dict[str, str] | None = None
     indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
     rows: list[dict[str, Any]] = []
     for ind in indicators:
-        parts = [(f"{ind.id}__{p}", label) for p, label in SEX_PARTS] if ind.kind in NUMERIC_KINDS and ind.by_sex else [(ind.id, "")]
+        parts = [(f.name, f.label if f.part else "") for f in fields_of([ind])]
         rows.append({"indicator": ind, "kind": ind.kind.value, "parts": parts, "numeric": ind.kind in NUMERIC_KINDS})
     response = state.templates.TemplateResponse(request, "form.html", {
         "t": t, "rows": rows, "raw": raw or {}, "errors": errors or {}, "file_field": FILE_FIELD,
@@ -164,7 +164,7 @@ async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -
         raise PortalError(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng mở lại đường dẫn báo cáo và gửi lại.")
     raw = {k: v for k, v in form.items() if isinstance(v, str)}
     indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
-    checked = validate(indicators, raw)
+    checked = validate(indicators, raw, t.plan.rules)
     uploads = await _read_uploads(form.getlist(FILE_FIELD), limit)
     status = 400
     for upload in uploads:
@@ -216,8 +216,9 @@ async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: 
             text = "Có" if value else "Không"
         elif ind.kind is IndicatorKind.TEXT:
             text = value
-        elif ind.by_sex:
-            text = f"{value['nam'] + value['nu']} (nam {value['nam']}, nữ {value['nu']})"
+        elif ind.parts:
+            split = ", ".join(f"{o.label[:1].lower()}{o.label[1:]} {value.get(o.id, 0)}" for o in ind.parts)
+            text = f"{sum(value.get(o.id, 0) for o in ind.parts)} ({split})"
         else:
             text = str(value["tong"])
         shown.append((ind.label, text))

@@ -112,3 +112,36 @@ def test_tampered_link_shows_the_403_page(live_portal: str, page: Page, portal_s
     assert response is not None and response.status == 403
     expect(page.locator("h1")).to_have_text("Không có quyền truy cập")
     expect(page.locator("#error-message")).to_contain_text("không hợp lệ")
+
+
+def test_a_validation_rule_keeps_the_form_and_shows_its_message_beside_the_fields(
+    live_portal: str, page: Page, portal_settings: Settings, engine: Engine
+) -> None:
+    # Given the plan's rule "supported victims <= victims" and Công an xã's link, which reports both
+    settings = portal_settings.model_copy(update={"portal_base_url": live_portal})
+    url = make_link(settings, world.PLAN_ID, "yk-cong-an", "nam-2026", NOW + timedelta(days=30))
+    page.goto(url)
+    for box in page.locator("input[type=text][inputmode=numeric]").all():
+        box.fill("1")
+    # When it reports 3 victims but 5 supported
+    page.fill("#blgd_nan_nhan__nam", "1")
+    page.fill("#blgd_nan_nhan__nu", "2")
+    page.fill("#blgd_nan_nhan_duoc_ho_tro__nam", "2")
+    page.fill("#blgd_nan_nhan_duoc_ho_tro__nu", "3")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("#gui-bao-cao")
+    # Then the form comes back with 400, the rule's message beside the fields and the figures kept
+    assert posted.value.status == 400
+    expect(page.locator("#loi-blgd_nan_nhan_duoc_ho_tro__nam")).to_have_text(
+        "Số nạn nhân được hỗ trợ không được lớn hơn số nạn nhân")
+    expect(page.locator("#blgd_nan_nhan_duoc_ho_tro__nu")).to_have_value("3")
+    expect(page.locator("#blgd_nan_nhan__nu")).to_have_value("2")
+    with session(engine) as s:
+        assert s.exec(select(Submission)).all() == []
+    # And once corrected to 2 supported, the report is accepted
+    page.fill("#blgd_nan_nhan_duoc_ho_tro__nam", "0")
+    page.fill("#blgd_nan_nhan_duoc_ho_tro__nu", "2")
+    page.click("#gui-bao-cao")
+    expect(page.locator("#xac-nhan")).to_contain_text("Hệ thống đã nhận báo cáo")
+    with session(engine) as s:
+        assert s.exec(select(Submission)).one().values["blgd_nan_nhan_duoc_ho_tro"] == {"nam": 0, "nu": 2}

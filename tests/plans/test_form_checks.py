@@ -1,0 +1,166 @@
+"""Report forms as data: a bad formula, rule, disaggregation or submitter is located by file, line and path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kehoach.errors import PlanError
+from kehoach.plans.config import load_config
+from kehoach.plans.model import Operator
+from kehoach.settings import Settings
+from tests.cli.test_plans_cli import kehoach
+from tests.factories import PLAN, write_config
+
+FORM = """\
+disaggregations:
+  - id: nhom_tuoi
+    label: Nhóm tuổi
+    options:
+      - {id: duoi_16, label: Dưới 16 tuổi}
+      - {id: tu_16, label: Từ 16 tuổi trở lên}
+indicators:
+  - id: nan_nhan
+    label: Số nạn nhân
+    unit_of_measure: người
+    kind: flow
+    by_sex: true
+    reports: [nam]
+  - id: nan_nhan_ho_tro
+    label: Số nạn nhân được hỗ trợ
+    unit_of_measure: người
+    kind: flow
+    disaggregation: nhom_tuoi
+    reports: [nam]
+  - id: ghi_chu
+    label: Ghi chú
+    kind: text
+    reports: [nam]
+  - id: kinh_phi
+    label: Kinh phí
+    unit_of_measure: triệu đồng
+    kind: money
+    reports: [nam]
+    submitted_by: [phong-1]
+computed:
+  - id: ty_le_ho_tro
+    label: Tỷ lệ nạn nhân được hỗ trợ
+    numerator: nan_nhan_ho_tro
+    denominator: nan_nhan
+    factor: 100
+    unit: "%"
+rules:
+  - left: nan_nhan_ho_tro
+    operator: "<="
+    right: nan_nhan
+    message: Số nạn nhân được hỗ trợ không được lớn hơn số nạn nhân
+"""
+GOOD = PLAN + FORM
+
+
+def line_of(text: str, needle: str, nth: int = 1) -> int:
+    """The 1-based line of the ``nth`` line containing ``needle``."""
+    return [n for n, line in enumerate(text.splitlines(), 1) if needle in line][nth - 1]
+
+
+def issues(tmp_path: Path, plan: str) -> list[str]:
+    with pytest.raises(PlanError) as info:
+        load_config(Settings(config_dir=write_config(tmp_path, plan=plan)))
+    return [str(i) for i in info.value.issues]
+
+
+def test_a_form_with_a_disaggregation_formula_and_rule_loads(tmp_path: Path) -> None:
+    plan = load_config(Settings(config_dir=write_config(tmp_path, plan=GOOD))).plan("2026-thu-nghiem")
+    by_id = {i.id: i for i in plan.indicators}
+    assert [o.label for o in by_id["nan_nhan_ho_tro"].parts] == ["Dưới 16 tuổi", "Từ 16 tuổi trở lên"]
+    assert [o.id for o in by_id["nan_nhan"].parts] == ["nam", "nu"]
+    assert plan.computed[0].denominator == "nan_nhan" and plan.rules[0].operator.value == "<="
+
+
+def test_a_formula_naming_an_unknown_data_element(tmp_path: Path) -> None:
+    bad = GOOD.replace("denominator: nan_nhan", "denominator: nan_nhan_tong")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'denominator:')}: computed[0].denominator: "
+        "công thức nhắc đến chỉ tiêu 'nan_nhan_tong' không có trong indicators"]
+
+
+def test_a_formula_dividing_by_a_text_field(tmp_path: Path) -> None:
+    bad = GOOD.replace("denominator: nan_nhan", "denominator: ghi_chu")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'denominator:')}: computed[0].denominator: "
+        "công thức chia cho chỉ tiêu văn bản 'ghi_chu'"]
+
+
+def test_a_formula_that_is_code_is_refused(tmp_path: Path) -> None:
+    bad = GOOD.replace("numerator: nan_nhan_ho_tro", "numerator: __import__('os').system('id')")
+    [found] = issues(tmp_path, bad)
+    assert f"plan.yaml:{line_of(bad, 'numerator:')}: computed[0].numerator: công thức" in found
+    assert "không được phép" in found
+
+
+def test_a_rule_comparing_a_number_with_a_text(tmp_path: Path) -> None:
+    bad = GOOD.replace("right: nan_nhan\n", "right: ghi_chu\n")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'right: ghi_chu')}: rules[0].right: "
+        "quy tắc so sánh số với chỉ tiêu văn bản 'ghi_chu'"]
+
+
+def test_a_rule_comparing_a_number_with_a_quoted_text(tmp_path: Path) -> None:
+    bad = GOOD.replace("right: nan_nhan\n", "right: \"'có'\"\n")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'right: ')}: rules[0].right: "
+        "quy tắc dùng văn bản 'có' thay cho một số"]
+
+
+def test_a_part_the_data_element_does_not_have(tmp_path: Path) -> None:
+    bad = GOOD.replace("numerator: nan_nhan_ho_tro", "numerator: nan_nhan_ho_tro.nu")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'numerator:')}: computed[0].numerator: "
+        "chỉ tiêu 'nan_nhan_ho_tro' không có phần 'nu' (duoi_16, tu_16)"]
+
+
+def test_a_disaggregation_used_but_not_declared(tmp_path: Path) -> None:
+    bad = GOOD.replace("disaggregation: nhom_tuoi", "disaggregation: dan_toc")
+    found = issues(tmp_path, bad)
+    assert f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'disaggregation: dan_toc')}: indicators[1].disaggregation: " \
+           "cách phân tổ 'dan_toc' chưa được khai báo trong disaggregations" in found
+
+
+def test_a_submitter_that_does_not_report_the_report(tmp_path: Path) -> None:
+    bad = GOOD.replace("submitted_by: [phong-1]", "submitted_by: [snv]")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'submitted_by: [snv]')}: indicators[3].submitted_by[0]: "
+        "đơn vị 'snv' không phải báo cáo 'nam', nên sẽ không bao giờ được hỏi chỉ tiêu 'kinh_phi'"]
+
+
+def test_money_needs_its_unit(tmp_path: Path) -> None:
+    bad = GOOD.replace("    unit_of_measure: triệu đồng\n", "")
+    [found] = issues(tmp_path, bad)
+    assert "indicators[3]" in found and "cần 'unit_of_measure', ví dụ: triệu đồng" in found
+
+
+def test_kehoach_validate_lists_every_form_error_and_exits_1(tmp_path: Path) -> None:
+    bad = (GOOD.replace("denominator: nan_nhan", "denominator: ghi_chu")
+           .replace("right: nan_nhan\n", "right: khong_co\n")
+           .replace("disaggregation: nhom_tuoi", "disaggregation: dan_toc"))
+    result = kehoach("validate", env={"KEHOACH_CONFIG_DIR": str(write_config(tmp_path, plan=bad))})
+    assert result.returncode == 1
+    assert f"plan.yaml:{line_of(bad, 'denominator:')}: computed[0].denominator: công thức chia cho chỉ tiêu văn bản 'ghi_chu'" in result.stderr
+    assert f"plan.yaml:{line_of(bad, 'right: khong_co')}: rules[0].right: quy tắc nhắc đến chỉ tiêu 'khong_co'" in result.stderr
+    assert f"plan.yaml:{line_of(bad, 'dan_toc')}: indicators[1].disaggregation: cách phân tổ 'dan_toc'" in result.stderr
+
+
+def test_a_rule_comparing_a_number_with_a_yes_no_answer(tmp_path: Path) -> None:
+    flag = "  - id: co_tham_gia\n    label: Có tham gia\n    kind: flag\n    reports: [nam]\ncomputed:"
+    bad = GOOD.replace("computed:", flag, 1).replace("right: nan_nhan\n", "right: co_tham_gia\n")
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'right: co_tham_gia')}: rules[0].right: "
+        "quy tắc so sánh số với chỉ tiêu có/không 'co_tham_gia'"]
+
+
+@pytest.mark.parametrize(("operator", "holds"), [("<=", [True, True, False]), ("<", [True, False, False]),
+                                                 (">=", [False, True, True]), (">", [False, False, True]),
+                                                 ("==", [False, True, False]), ("!=", [True, False, True])])
+def test_each_rule_operator_compares_as_written(operator: str, holds: list[bool]) -> None:
+    assert [Operator(operator).holds(left, 2) for left in (1, 2, 3)] == holds
