@@ -3,8 +3,9 @@
 
 The Prefect server runs on 127.0.0.1 with its own PREFECT_HOME (PostgreSQL when
 KEHOACH_TEST_POSTGRES_URL is set, as in CI; else SQLite). The workers share one app database
-on PostgreSQL, each with its own data folder, as two machines would. Every process started
-here is stopped here.
+on PostgreSQL, each with its own data folder, as two machines would; one scenario runs two
+at once, each on its own work queue, to show what they must share (the signing key, the Zalo
+token pair, the roll-up files). Every process started here is stopped here.
 """
 
 from __future__ import annotations
