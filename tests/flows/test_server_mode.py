@@ -354,6 +354,12 @@ def test_two_machines_share_the_signing_key_the_zalo_token_and_the_rollups(clust
                 a_runs = [cluster.trigger("dispatch", queue="may-a", now=ONE_MORNING, simulation=True),
                           cluster.trigger("collection-dong-thap", queue="may-a", period=PERIOD, now=CLOSED,
                                           simulation=True)]
+                # (while they run: a machine whose environment file left the signing key blank does not start,
+                # since an empty key signs links anyone can forge)
+                blank = cluster.run(*KEHOACH, "dispatch", "--dry-run", "--now", ONE_MORNING,
+                                    **{**shared, "KEHOACH_DATA_DIR": str(cluster.root / "cli"),
+                                       "KEHOACH_PORTAL_SECRET": " "})
+                assert blank.returncode != 0 and "KEHOACH_PORTAL_SECRET" in blank.stderr, blank.stdout + blank.stderr
                 for run_id in a_runs:
                     assert cluster.wait(run_id, {"COMPLETED", "FAILED", "CRASHED"}, 300, a_log) == "COMPLETED"
                 sent_by_a = len(relay.recorder.messages)
@@ -373,7 +379,7 @@ def test_two_machines_share_the_signing_key_the_zalo_token_and_the_rollups(clust
                 zalo_rows = dict(conn.execute(  # type: ignore[arg-type]
                     "SELECT status, count(*) FROM outbox WHERE channel = 'zalo' AND send_at <= %s "
                     "AND status <> 'skipped' GROUP BY status", (datetime.fromisoformat(NEXT_MORNING),)).fetchall())
-                spent = conn.execute("SELECT count(*) FROM outbox WHERE last_error LIKE '%%14014%%'").fetchone()
+                spent = conn.execute("SELECT count(*) FROM outbox WHERE last_error LIKE '%14014%'").fetchone()
                 stored_pair = conn.execute("SELECT refresh_token FROM zalo_token").fetchall()
 
             # Then (b) the Zalo token pair is one: B refreshed with the token A's refresh returned, not
