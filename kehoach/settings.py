@@ -99,13 +99,16 @@ class Settings(BaseSettings):
 
         Never a built-in default, so a deployment that forgets the setting still has links
         nobody else can forge. In server mode a key per data directory would make a link signed
-        on one worker answer 403 on the portal of another, so the secret is required.
+        on one worker answer 403 on the portal of another, so the secret is required. A blank one
+        (``KEHOACH_PORTAL_SECRET=`` left empty in an environment file) counts as unset: an empty
+        HMAC key signs links anyone can forge.
         """
-        if self.portal_secret is not None:
+        if self.portal_secret is not None and self.portal_secret.get_secret_value().strip():
             return self.portal_secret.get_secret_value().encode()
         if self.server_mode:
-            raise SettingsError("KEHOACH_PORTAL_SECRET chưa được đặt: ở chế độ máy chủ (cơ sở dữ liệu dùng chung) "
-                                "mọi tiến trình trên mọi máy phải dùng cùng một khóa ký liên kết")
+            raise SettingsError("KEHOACH_PORTAL_SECRET chưa được đặt (hoặc để trống): ở chế độ máy chủ "
+                                "(cơ sở dữ liệu dùng chung) mọi tiến trình trên mọi máy phải dùng cùng một "
+                                "khóa ký liên kết")
         path = self.data_dir / "portal-secret"
         if not path.exists():
             private_dir(path.parent)

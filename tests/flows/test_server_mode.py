@@ -3,15 +3,19 @@
 
 The Prefect server runs on 127.0.0.1 with its own PREFECT_HOME (PostgreSQL when
 KEHOACH_TEST_POSTGRES_URL is set, as in CI; else SQLite). The workers share one app database
-on PostgreSQL, each with its own data folder, as two machines would. Every process started
-here is stopped here.
+on PostgreSQL, each with its own data folder, as two machines would; one scenario runs two
+at once, each on its own work queue, to show what they must share (the signing key, the Zalo
+token pair, the roll-up files). Every process started here is stopped here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,9 +23,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +41,7 @@ from kehoach.store.db import make_engine
 from kehoach.plans.config import load_config
 from kehoach.web.app import create_app
 from tests.servers.smtp import Recorder, SMTPServer, free_port
+from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
 
 pytestmark = pytest.mark.prefect
 
@@ -45,6 +51,11 @@ POOL = "kehoach-process"
 SECRET = "mot-khoa-cho-ca-he-thong"
 ADMIN = "quantri@so.example"
 DUE = "2026-11-19T08:05:00+07:00"  # a working morning on which the seed plans have reminders due
+# Đồng Tháp's annual report period: due 20/11/2026, its last escalation on 26/11, so it closes that
+# afternoon; the mornings around it have email and Zalo reminders due.
+PLAN, PERIOD = "2026-stp-dong-thap-bdg", "bc-nam-2026"
+ONE_MORNING, CLOSED = "2026-11-26T08:05:00+07:00", "2026-11-26T16:30:00+07:00"
+NEXT_MORNING, NEXT_AFTERNOON = "2026-11-27T08:05:00+07:00", "2026-11-27T16:30:00+07:00"
 
 
 def postgres_url() -> str | None:
@@ -58,7 +69,7 @@ def postgres_url() -> str | None:
 def fresh_database(pg: str, driver: str) -> Iterator[str]:
     import psycopg
 
-    name = f"kehoach_{uuid.uuid4().hex[:12]}"
+    name = f"{pg.rsplit('/', 1)[1].split('?')[0]}_{uuid.uuid4().hex[:12]}"  # named after the test database
     with psycopg.connect(pg, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
@@ -117,16 +128,25 @@ class Cluster:
                               cwd=self.root)
 
     def deployment(self, name: str) -> dict[str, Any]:
-        flow = {"sync": "sync", "dispatch": "dispatch", "rollup": "rollup"}[name]
+        flow = name.split("-", 1)[0]  # collection-dong-thap is a deployment of the collection flow
         return httpx.get(f"{self.api}/deployments/name/{flow}/{name}").json()  # type: ignore[no-any-return]
 
-    def trigger(self, name: str, **parameters: Any) -> str:
-        run = httpx.post(f"{self.api}/deployments/{self.deployment(name)['id']}/create_flow_run",
-                         json={"parameters": parameters}).json()
-        return str(run["id"])
+    def trigger(self, name: str, *, queue: str | None = None, **parameters: Any) -> str:
+        """A run of the deployment, on one work queue (so on the worker polling it) when ``queue`` is given."""
+        body: dict[str, Any] = {"parameters": parameters}
+        if queue:
+            body["work_queue_name"] = queue
+        run = httpx.post(f"{self.api}/deployments/{self.deployment(name)['id']}/create_flow_run", json=body)
+        run.raise_for_status()
+        return str(run.json()["id"])
 
     def state(self, run_id: str) -> str:
         return str(httpx.get(f"{self.api}/flow_runs/{run_id}").json()["state"]["type"])
+
+    def children(self, run_id: str, flow: str) -> list[dict[str, Any]]:
+        """The subflow runs of ``flow`` that a run started."""
+        return httpx.post(f"{self.api}/flow_runs/filter", json={  # type: ignore[no-any-return]
+            "flow_runs": {"parent_flow_run_id": {"any_": [run_id]}}, "flows": {"name": {"any_": [flow]}}}).json()
 
     def wait(self, run_id: str, states: set[str], timeout: float, worker_log: Path | None = None) -> str:
         deadline, state = time.monotonic() + timeout, ""
@@ -139,15 +159,21 @@ class Cluster:
         pytest.fail(f"run {run_id} still {state} after {timeout:.0f} s, wanted {states}\n{log}")
 
     @contextmanager
-    def worker(self, name: str, **extra: str) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
-        """A worker "on another machine": its own data folder, started outside any checkout."""
+    def worker(self, name: str, queue: str | None = None,
+               **extra: str) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+        """A worker "on another machine": its own data folder and temporary folder, started outside
+        any checkout; with ``queue``, it takes only the runs put on that work queue."""
         home = self.root / name
-        (home / "cwd").mkdir(parents=True, exist_ok=True)
+        for folder in ("cwd", "tmp"):
+            (home / folder).mkdir(parents=True, exist_ok=True)
         log_path = home / "worker.log"
-        env = {**self.env, "KEHOACH_DATA_DIR": str(home / "data"), **extra}
+        env = {**self.env, "KEHOACH_DATA_DIR": str(home / "data"), "TMPDIR": str(home / "tmp"), **extra}
+        if queue:
+            httpx.post(f"{self.api}/work_pools/{POOL}/queues", json={"name": queue}).raise_for_status()
         with open(log_path, "wb") as log:
             proc = subprocess.Popen([PREFECT, "worker", "start", "--pool", POOL, "--type", "process",
-                                     "--name", name], env=env, cwd=home / "cwd", stdout=log,
+                                     "--name", name, *(["--work-queue", queue] if queue else [])],
+                                    env=env, cwd=home / "cwd", stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True)
             try:
                 yield proc, log_path
@@ -155,8 +181,9 @@ class Cluster:
                 stop(proc)
 
 
-def serve_web_app(settings: Settings) -> Iterator[str]:
-    app = create_app(settings, load_config(settings), make_engine(settings.resolved_database_url))
+def serve_web_app(settings: Settings, clock: Callable[[], datetime] | None = None) -> Iterator[str]:
+    extra = {"clock": clock} if clock else {}
+    app = create_app(settings, load_config(settings), make_engine(settings.resolved_database_url), **extra)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -298,6 +325,109 @@ def test_a_dispatch_with_smtp_down_ends_failed_and_the_admin_is_emailed(cluster:
         time.sleep(1)
     assert [m.rcpt_tos for m in cluster.alerts.recorder.messages][:1] == [[ADMIN]]
     assert b"Failed" in cluster.alerts.recorder.messages[0].content
+
+
+def test_two_machines_share_the_signing_key_the_zalo_token_and_the_rollups(cluster: Cluster) -> None:
+    pg = postgres_url()
+    assert pg
+    relay = SMTPServer()
+    relay.start()
+    try:
+        with fresh_database(pg, "postgresql") as db, ZaloServer() as zalo:
+            with ExitStack() as machines:
+                first_token = zalo.state.new_refresh_token()
+                # Given one environment file on both machines: the database, the signing key, SMTP, Zalo
+                shared = {"KEHOACH_DATABASE_URL": db, "KEHOACH_SMTP_HOST": relay.hostname,
+                          "KEHOACH_SMTP_PORT": str(relay.port), "KEHOACH_ZALO_APP_ID": APP_ID,
+                          "KEHOACH_ZALO_SECRET_KEY": SECRET_KEY, "KEHOACH_ZALO_REFRESH_TOKEN": first_token,
+                          "KEHOACH_ZALO_API_BASE": zalo.url, "KEHOACH_ZALO_OAUTH_BASE": zalo.url}
+                # And a worker on machine A and one on machine B, each with its own data and temporary folder
+                _, a_log = machines.enter_context(cluster.worker("machine-a", "may-a", **shared))
+                _, b_log = machines.enter_context(cluster.worker("machine-b", "may-b", **shared))
+                a_data, b_data = cluster.root / "machine-a" / "data", cluster.root / "machine-b" / "data"
+                synced = cluster.run(*KEHOACH, "sync", "--year", "2026", KEHOACH_DATA_DIR=str(cluster.root / "cli"),
+                                     **shared)
+                assert synced.returncode == 0, synced.stdout + synced.stderr
+
+                # When A dispatches one morning (its first Zalo send refreshes the token) and runs the
+                # afternoon collection that finds the annual report period closed (the roll-up)
+                a_runs = [cluster.trigger("dispatch", queue="may-a", now=ONE_MORNING, simulation=True),
+                          cluster.trigger("collection-dong-thap", queue="may-a", period=PERIOD, now=CLOSED,
+                                          simulation=True)]
+                # (while they run: a machine whose environment file left the signing key blank does not start,
+                # since an empty key signs links anyone can forge)
+                blank = cluster.run(*KEHOACH, "dispatch", "--dry-run", "--now", ONE_MORNING,
+                                    **{**shared, "KEHOACH_DATA_DIR": str(cluster.root / "cli"),
+                                       "KEHOACH_PORTAL_SECRET": " "})
+                assert blank.returncode != 0 and "KEHOACH_PORTAL_SECRET" in blank.stderr, blank.stdout + blank.stderr
+                for run_id in a_runs:
+                    assert cluster.wait(run_id, {"COMPLETED", "FAILED", "CRASHED"}, 300, a_log) == "COMPLETED"
+                sent_by_a = len(relay.recorder.messages)
+                refresh_token_after_a = set(zalo.state.refresh_tokens)
+                # And overnight the access token A got expires (Zalo's access tokens last 25 hours)
+                zalo.state.access_tokens.clear()
+                # And B dispatches the next morning and runs the next afternoon's collection
+                b_runs = [cluster.trigger("dispatch", queue="may-b", now=NEXT_MORNING, simulation=True),
+                          cluster.trigger("collection-dong-thap", queue="may-b", period=PERIOD, now=NEXT_AFTERNOON,
+                                          simulation=True)]
+                for run_id in b_runs:
+                    assert cluster.wait(run_id, {"COMPLETED", "FAILED", "CRASHED"}, 300, b_log) == "COMPLETED"
+
+            import psycopg
+
+            with psycopg.connect(db) as conn:
+                zalo_rows = dict(conn.execute(  # type: ignore[arg-type]
+                    "SELECT status, count(*) FROM outbox WHERE channel = 'zalo' AND send_at <= %s "
+                    "AND status <> 'skipped' GROUP BY status", (datetime.fromisoformat(NEXT_MORNING),)).fetchall())
+                spent = conn.execute("SELECT count(*) FROM outbox WHERE last_error LIKE '%14014%'").fetchone()
+                stored_pair = conn.execute("SELECT refresh_token FROM zalo_token").fetchall()
+
+            # Then (b) the Zalo token pair is one: B refreshed with the token A's refresh returned, not
+            # with the spent one of its settings, and no Zalo send of either morning failed
+            refreshes = [form["refresh_token"] for path, form in zalo.state.requests if path == "/v4/oa/access_token"]
+            assert refreshes == [first_token, *refresh_token_after_a]
+            assert spent == (0,)
+            assert set(zalo_rows) == {"sent"} and zalo_rows["sent"] > 40, zalo_rows  # the rest: too late to send
+            assert stored_pair == [(token,) for token in zalo.state.refresh_tokens]  # the one still valid
+
+            # And (a) a link signed on B opens on the portal served from A's settings (their one key);
+            # a portal with another key refuses it
+            by_b = relay.recorder.messages[sent_by_a:]
+            link = next(m for m in map(signed_link, by_b) if m)
+            opened_at = lambda: datetime.fromisoformat(NEXT_MORNING) + timedelta(hours=1)  # noqa: E731
+            for key, status in ((SECRET, 200), ("khoa-cua-mot-may-khac", 403)):
+                portal = Settings(data_dir=a_data, database_url=db, portal_secret=SecretStr(key))
+                for url in serve_web_app(portal, clock=opened_at):
+                    assert httpx.get(url + link).status_code == status, key
+
+            # And (c) the roll-up A built counts as made on B, which did not build it again
+            assert len(cluster.children(a_runs[1], "rollup")) == 1
+            assert cluster.children(b_runs[1], "rollup") == []
+            assert not (b_data / "rollups").exists()
+            docx = next((a_data / "rollups" / PLAN / PERIOD).glob("*.docx")).read_bytes()
+            # And the draft queued on A went out from B's dispatch with the DOCX attached, fetched by
+            # reference from the database into B's own temporary folder
+            drafts = [a for m in by_b for a in attachments(m) if a[0].endswith(".docx")]
+            assert [content for _, content in drafts] == [docx]
+            assert not [a for m in relay.recorder.messages[:sent_by_a] for a in attachments(m)
+                        if a[0].endswith(".docx")]
+            assert [f.read_bytes() for f in (cluster.root / "machine-b" / "tmp").rglob("*.docx")] == [docx]
+    finally:
+        relay.stop()
+
+
+def signed_link(envelope: Envelope) -> str | None:
+    """The path and query of the first portal link in a message's text, if it has one."""
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[arg-type]
+    body = message.get_body(("plain",))
+    found = re.search(r"https?://[^/\s]+(/nop/\S+)", body.get_content() if body else "")  # type: ignore[union-attr]
+    return found.group(1) if found else None
+
+
+def attachments(envelope: Envelope) -> list[tuple[str, bytes]]:
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[arg-type]
+    return [(part.get_filename() or "", part.get_content())
+            for part in message.iter_attachments()]  # type: ignore[attr-defined]
 
 
 def test_a_killed_worker_leaves_a_crashed_run_and_the_next_dispatch_starts(cluster: Cluster) -> None:
