@@ -1,12 +1,22 @@
 """How fast the dispatcher sends, against a bare aiosmtplib loop and one Prefect task per message.
 
     python benchmarks/dispatch.py [--messages 10000] [--per-task 1000] [--rounds 3]
+                                  [--network-messages 2000] [--per-connection 200] [--delay-ms 10]
 
 The dispatcher and the bare loop run ``--rounds`` times each, alternately, and the medians
 are compared, so one busy moment on a shared machine does not decide the ratio. All three
 send to the same local aiosmtpd sink, which runs in its own process so that the
-sender under test has a core to itself. The last line of stdout is one JSON object:
-dispatcher_rate, bare_rate, ratio, per_task_seconds_1000, speedup_vs_per_task, peak_rss_mb.
+sender under test has a core to itself.
+
+Loopback hides what a real relay costs: every SMTP command waits a round trip. The second part
+sends through a local TCP proxy that holds each direction ``--delay-ms`` (a 20 ms round trip by
+default, measured to a provincial relay), to a sink that requires STARTTLS, and compares the
+dispatcher with the same bare loop and with one smtplib connection per message (connect,
+STARTTLS, send, quit: what a task per message does).
+
+The last line of stdout is one JSON object: dispatcher_rate, bare_rate, ratio,
+per_task_seconds_1000, speedup_vs_per_task, peak_rss_mb, and ``network`` with the three rates
+through the proxy and the ratios ``vs_per_connection`` and ``vs_bare``.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import multiprocessing as mp
 import os
 import resource
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -36,7 +47,7 @@ MAIL_FROM = "Văn phòng Sở <vanphong@so.example>"
 
 # --- the sink --------------------------------------------------------------------------------
 
-def _sink(port: int, ready: Any, count: Any) -> None:
+def _sink(port: int, ready: Any, count: Any, tls_dir: str | None) -> None:
     from aiosmtpd.controller import Controller
 
     class Handler:
@@ -45,7 +56,12 @@ def _sink(port: int, ready: Any, count: Any) -> None:
                 count.value += 1
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    tls: dict[str, Any] = {}
+    if tls_dir:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(Path(tls_dir) / "cert.pem", Path(tls_dir) / "key.pem")
+        tls = dict(tls_context=context, require_starttls=True)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, **tls)
     controller.start()
     ready.set()
     try:
@@ -55,15 +71,66 @@ def _sink(port: int, ready: Any, count: Any) -> None:
         controller.stop()
 
 
-def start_sink() -> tuple[mp.Process, int, Any]:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    ready, count = mp.Event(), mp.Value("l", 0)
-    proc = mp.Process(target=_sink, args=(port, ready, count), daemon=True)
+        return int(s.getsockname()[1])
+
+
+def start_sink(tls_dir: Path | None = None) -> tuple[mp.Process, int, Any]:
+    port, ready, count = free_port(), mp.Event(), mp.Value("l", 0)
+    proc = mp.Process(target=_sink, args=(port, ready, count, str(tls_dir) if tls_dir else None), daemon=True)
     proc.start()
     ready.wait(30)
     return proc, port, count
+
+
+# --- the slow network: a proxy that holds each direction -------------------------------------
+
+def _proxy(port: int, target: int, delay: float, ready: Any) -> None:
+    """Forward to ``target``, each chunk ``delay`` seconds later, in order, without holding the next."""
+
+    async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def forward() -> None:
+            while True:
+                due, data = await held.get()
+                if not data:
+                    break
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                writer.write(data)
+                await writer.drain()
+            writer.close()
+
+        forwarding = asyncio.create_task(forward())
+        try:
+            while data := await reader.read(65536):
+                held.put_nowait((time.monotonic() + delay, data))
+        except ConnectionError:
+            pass
+        held.put_nowait((0.0, b""))
+        await forwarding
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target)
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
+
+    async def main() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", port)
+        ready.set()
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def start_proxy(target: int, delay: float) -> tuple[mp.Process, int]:
+    port, ready = free_port(), mp.Event()
+    proc = mp.Process(target=_proxy, args=(port, target, delay, ready), daemon=True)
+    proc.start()
+    ready.wait(30)
+    return proc, port
 
 
 # --- the workload ----------------------------------------------------------------------------
@@ -91,7 +158,8 @@ def workload(n: int) -> tuple[Any, list[Any]]:
 
 # --- 1. the dispatcher -----------------------------------------------------------------------
 
-def run_dispatcher(port: int, directory: Any, notes: list[Any], tmp: Path) -> tuple[float, dict[str, Any]]:
+def run_dispatcher(port: int, directory: Any, notes: list[Any], tmp: Path,
+                   tls: ssl.SSLContext | None = None) -> tuple[float, dict[str, Any]]:
     from kehoach.calendar import VN_TZ
     from kehoach.delivery.dispatcher import Options, dispatch_async
     from kehoach.store.db import make_engine, session
@@ -104,8 +172,8 @@ def run_dispatcher(port: int, directory: Any, notes: list[Any], tmp: Path) -> tu
         upsert_by_key(s, notes, now, 2026)
 
     async def main() -> Any:
-        channel = EmailChannel(host="127.0.0.1", port=port, mail_from=MAIL_FROM, starttls=False,
-                               concurrency=CONCURRENCY)
+        channel = EmailChannel(host="127.0.0.1", port=port, mail_from=MAIL_FROM, starttls=tls is not None,
+                               tls_context=tls, concurrency=CONCURRENCY)
         try:
             return await dispatch_async(engine, directory, {"email": channel, "zalo": None}, now,
                                         options=Options(concurrency={"email": CONCURRENCY}))
@@ -134,7 +202,7 @@ def prerender(directory: Any, notes: list[Any]) -> list[Any]:
     return out
 
 
-def run_bare(port: int, messages: list[Any]) -> float:
+def run_bare(port: int, messages: list[Any], tls: ssl.SSLContext | None = None) -> float:
     import aiosmtplib
 
     async def main() -> None:
@@ -143,7 +211,7 @@ def run_bare(port: int, messages: list[Any]) -> float:
             queue.put_nowait(m)
 
         async def worker() -> None:
-            smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+            smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=tls is not None, tls_context=tls)
             await smtp.connect()
             while not queue.empty():
                 m = queue.get_nowait()
@@ -155,6 +223,54 @@ def run_bare(port: int, messages: list[Any]) -> float:
     start = time.perf_counter()
     asyncio.run(main())
     return time.perf_counter() - start
+
+
+def run_per_connection(port: int, messages: list[Any], tls: ssl.SSLContext) -> float:
+    """One smtplib connection per message, one after another: connect, STARTTLS, send, quit."""
+    import smtplib
+
+    start = time.perf_counter()
+    for m in messages:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.starttls(context=tls)
+            smtp.sendmail(m.sender, list(m.recipients), m.data)
+    return time.perf_counter() - start
+
+
+def run_network(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """The three senders through the delaying proxy to a STARTTLS sink."""
+    from tests.servers.smtp import self_signed
+
+    tls_dir = tmp / "tls"
+    tls_dir.mkdir()
+    _, client_tls = self_signed(tls_dir)
+    sink, sink_port, count = start_sink(tls_dir)
+    proxy, port = start_proxy(sink_port, args.delay_ms / 1000)
+    try:
+        directory, notes = workload(args.network_messages)
+        messages = prerender(directory, notes)
+        d_elapsed, summary = run_dispatcher(port, directory, notes, tmp / "network", client_tls)
+        assert summary["sent"] == args.network_messages, summary
+        dispatcher_rate = args.network_messages / d_elapsed
+        bare_rate = args.network_messages / run_bare(port, messages, client_tls)
+        per_connection_rate = args.per_connection / run_per_connection(port, messages[:args.per_connection],
+                                                                        client_tls)
+        received = count.value
+    finally:
+        for proc in (proxy, sink):
+            proc.terminate()
+            proc.join()
+    print(f"through a {2 * args.delay_ms} ms round trip with STARTTLS: dispatcher {dispatcher_rate:.0f} msg/s, "
+          f"bare aiosmtplib {bare_rate:.0f} msg/s, one connection per message {per_connection_rate:.1f} msg/s",
+          file=sys.stderr, flush=True)
+    return {
+        "delay_ms_each_way": args.delay_ms, "messages": args.network_messages,
+        "per_connection_messages": args.per_connection, "sink_received": received,
+        "dispatcher_rate": round(dispatcher_rate, 1), "bare_rate": round(bare_rate, 1),
+        "per_connection_rate": round(per_connection_rate, 1),
+        "vs_per_connection": round(dispatcher_rate / per_connection_rate, 1),
+        "vs_bare": round(dispatcher_rate / bare_rate, 3),
+    }
 
 
 # --- 3. one Prefect task per message (in a child process: the harness is noisy) ---------------
@@ -204,6 +320,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--per-task", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=3, help="dispatcher and bare runs, alternated; medians reported")
+    parser.add_argument("--network-messages", type=int, default=2_000, help="sent through the delaying proxy")
+    parser.add_argument("--per-connection", type=int, default=200,
+                        help="messages sent one connection each through the proxy")
+    parser.add_argument("--delay-ms", type=float, default=10.0, help="the proxy's delay in each direction")
     parser.add_argument("--per-task-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.per_task_child is not None:
@@ -234,6 +354,8 @@ def main() -> None:
     finally:
         sink.terminate()
         sink.join()
+    with tempfile.TemporaryDirectory() as tmpdir:
+        network = run_network(args, Path(tmpdir))
     dispatcher_rate = statistics.median(d_runs)
     bare_rate = statistics.median(b_runs)
     per_task_1000 = p_elapsed * 1000 / args.per_task
@@ -245,6 +367,7 @@ def main() -> None:
         "per_task_seconds_1000": round(per_task_1000, 2),
         "speedup_vs_per_task": round(per_task_1000 / 1000 * dispatcher_rate, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "network": network,
     }
     print(f"dispatcher: {dispatcher_rate:.0f} msg/s, bare aiosmtplib: {bare_rate:.0f} msg/s, "
           f"one Prefect task per message: {per_task_1000:.1f} s per 1000", file=sys.stderr)

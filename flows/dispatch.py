@@ -15,7 +15,7 @@ from prefect.states import Failed, State
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
 from kehoach.delivery.activity import attempts_at
-from kehoach.delivery.channel_setup import channels_from_settings
+from kehoach.delivery.channel_setup import channels_from_settings, options_from_settings
 from kehoach.delivery.dispatcher import dispatch
 from kehoach.runtime.health import DISPATCH_BEAT, dispatch_problems, one_line
 from kehoach.store.beats import record_beat
@@ -31,7 +31,8 @@ def send_due(now: datetime, dry_run: bool = False) -> dict[str, Any]:
     if not cal.is_working_day(now.date()):
         return {"now": now.isoformat(), "day_off": True, "sent": 0, "skipped": 0, "failed": 0, "retried": 0}
     summary = dispatch(rt.engine, rt.config, channels_from_settings(rt.settings, rt.engine, cal), now,
-                       calendar=cal, dry_run=dry_run, links=link_maker(rt.settings, now))
+                       calendar=cal, dry_run=dry_run, options=options_from_settings(rt.settings),
+                       links=link_maker(rt.settings, now))
     return {**summary.as_dict(), "day_off": False}
 
 

@@ -35,7 +35,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_tls: bool = False
     smtp_timeout: float = 30.0
-    smtp_concurrency: int = 10
+    smtp_concurrency: int = 10  # connections open at once to the relay
+    # Messages started per second (unset: as fast as the connections allow). Government
+    # relays often cap a sender; set this just under the relay's cap.
+    smtp_rate_per_second: float | None = None
     # The address mail is sent through; each message shows the issuing office's name before
     # it and sets Reply-To to the office's own addresses, so a display name here is rarely seen.
     mail_from: str = "kehoach@kehoach.example"
@@ -52,6 +55,7 @@ class Settings(BaseSettings):
     zalo_refresh_token: SecretStr | None = None
     zalo_template_id: str = "kehoach-nhac-viec"  # the approved ZNS template carrying {content}, {deadline}, {link}
     zalo_concurrency: int = 4
+    zalo_rate_per_second: float | None = 10.0  # ZNS answers "too many requests" above its own cap
 
     # Set by ``kehoach simulate`` for the flows it runs: nothing may reach a real person.
     simulation: bool = False

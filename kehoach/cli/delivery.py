@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError
 from kehoach.calendar import VN_TZ
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, err_console, fail, parse_now, serving_settings, settings
-from kehoach.delivery.channel_setup import channels_from_settings, email_destination
-from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, Options, dispatch
+from kehoach.delivery.channel_setup import channels_from_settings, email_destination, options_from_settings
+from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, dispatch
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
 from kehoach.expansion.sync import sync as sync_year
 from kehoach.store.db import make_engine, session
@@ -77,8 +77,7 @@ def dispatch_command(
         if not as_json:
             err_console.print(f"… đã nhận {summary.claimed}, đã gửi {summary.sent}", highlight=False)
 
-    opts = Options(batch_size=batch_size, late_window=late_window, db_patience=s.db_patience,
-                   concurrency={"email": s.smtp_concurrency, "zalo": s.zalo_concurrency})
+    opts = options_from_settings(s, batch_size=batch_size, late_window=late_window)
     try:
         summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress,
                            links=link_maker(s, moment))

@@ -17,6 +17,7 @@ from datetime import datetime, time
 from sqlalchemy import Engine
 
 from kehoach.calendar import VN_TZ, WorkingCalendar
+from kehoach.delivery.dispatcher import Options
 from kehoach.settings import Settings
 from kehoach.store.zalo_tokens import DbTokenStore
 from notifications.channels import EmailChannel, MaildirChannel, ZaloChannel
@@ -40,6 +41,17 @@ def email_destination(settings: Settings) -> str:
         only = settings.simulation_to or "địa chỉ thử nghiệm (.example, .test, .invalid, .localhost)"
         return f"{server}, chỉ tới {only}; còn lại vào {maildir}"
     return server
+
+
+def options_from_settings(settings: Settings, **overrides: object) -> Options:
+    """The dispatcher's pacing from the settings: connections and starts per second per channel."""
+    pacing = dict(
+        concurrency={"email": settings.smtp_concurrency, "zalo": settings.zalo_concurrency},
+        rate_per_second={name: rate for name, rate in (("email", settings.smtp_rate_per_second),
+                                                       ("zalo", settings.zalo_rate_per_second)) if rate},
+        db_patience=settings.db_patience,
+    )
+    return Options(**{**pacing, **overrides})  # type: ignore[arg-type]
 
 
 def channels_from_settings(settings: Settings, engine: Engine,

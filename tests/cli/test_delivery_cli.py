@@ -195,6 +195,18 @@ def test_one_refused_message_exits_1_and_requeue_sends_it_after_the_fix(
     assert len(smtp_server.recorder.messages) == count + 1 and outbox(env, "--status", "failed") == []
 
 
+def test_the_relay_rate_setting_spaces_the_messages_it_starts(env: dict[str, str], smtp_server: SMTPServer) -> None:
+    # Given the seed plans synced and a relay that takes at most 5 messages a second from us
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    # When the office sets the rate and dispatches
+    done = kehoach({**env, "KEHOACH_SMTP_RATE_PER_SECOND": "5"}, "dispatch", "--now", T)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Then every due message arrived, about 5 a second (the first pays for the connection; allow for jitter)
+    arrived = smtp_server.recorder.arrived[1:]
+    assert len(arrived) >= 6
+    assert all(later - earlier >= 0.8 for earlier, later in zip(arrived, arrived[5:], strict=False))
+
+
 @pytest.mark.postgres
 def test_postgresql_down_mid_dispatch_ends_it_with_the_reason_and_the_next_sends_the_rest(
     env: dict[str, str], slow_smtp: SMTPServer, private_pg: PrivatePostgres,

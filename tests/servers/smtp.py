@@ -12,6 +12,7 @@ import datetime as dt
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ class Recorder:
     """The handler: what arrived, how many connections, and the faults still to inject."""
 
     messages: list[Envelope] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each accepted message
     connections: int = 0
     fail_data: list[str] = field(default_factory=list)  # replies for the next DATA commands
     refuse: dict[str, str] = field(default_factory=dict)  # recipient → RCPT reply
@@ -65,6 +67,7 @@ class Recorder:
         if self.fail_data:
             return self.fail_data.pop(0)
         self.messages.append(envelope)
+        self.arrived.append(time.monotonic())
         return "250 Message accepted for delivery"
 
 
