@@ -1,7 +1,8 @@
 """sync(year): bring the outbox in line with every plan's expansion for that year.
 
 Idempotent: a second run adds nothing. A plan change updates the pending rows it concerns,
-and a notification the plan no longer produces is skipped with the reason; rows already
+and a notification the plan no longer produces is skipped with the reason (a deadline the
+unit was already sent gets a calendar cancellation, ``delivery.cancellation``); rows already
 sent, failed or skipped are never touched, so the outbox stays a true record of the past.
 A whole sync also skips the pending rows of plans no longer in the config (renamed or
 deleted) and of retired plans, so removing a plan file stops its reminders.
@@ -20,7 +21,10 @@ from kehoach.plans.config import Config
 from kehoach.plans.lifecycle import PlanState, plan_states
 from kehoach.expansion.expand import expand
 from kehoach.notification import Notification
-from kehoach.store.outbox import UpsertCounts, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key
+from kehoach.delivery.cancellation import cancellations, live_events
+from kehoach.store.outbox import (
+    UpsertCounts, enqueue, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key,
+)
 
 RETIRED = "Không còn trong kế hoạch (đã đồng bộ lại)"
 PLAN_GONE = "Kế hoạch không còn trong cấu hình (đã đồng bộ lại)"
@@ -51,7 +55,9 @@ def sync_notifications(
     up: UpsertCounts = upsert_by_key(session, notifications, now, year)
     counts.inserted, counts.updated, counts.unchanged, counts.frozen = up.inserted, up.updated, up.unchanged, up.frozen
     keep = {n.key for n in notifications}
+    cancel = cancellations(session, plans, year, keep, live_events(notifications), now)
     counts.retired = retire_missing(session, plans, year, keep, now, RETIRED)
+    enqueue(session, cancel)
     return counts
 
 
