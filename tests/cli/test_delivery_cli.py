@@ -26,6 +26,7 @@ from kehoach.store.db import make_engine
 from kehoach.submissions.links import verify
 from tests.servers.postgres import PrivatePostgres
 from tests.servers.smtp import Recorder, SMTPServer
+from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
 
 T = "2026-07-01T09:00:00+07:00"  # a working day on which the seed plans remind by email
 AFTER_LEASE = "2026-07-01T09:15:00+07:00"  # the default lease is 10 minutes
@@ -225,3 +226,34 @@ def test_postgresql_down_mid_dispatch_ends_it_with_the_reason_and_the_next_sends
     assert done.returncode in (0, 1), done.stdout + done.stderr
     rows = [r for r in outbox(env) if r["channel"] == "email" and r["send_at"] <= T]
     assert not [r for r in rows if r["status"] in ("pending", "sending")]
+
+
+def test_failed_deliveries_show_on_the_office_board_per_unit_with_the_reason(
+    env: dict[str, str], smtp_server: SMTPServer, zalo_server: ZaloServer,
+) -> None:
+    # Given the seed plans synced, Zalo configured, Công an xã's mailbox refused by the relay,
+    # and Zalo answering that the first recipient has no Zalo account
+    env = {**env, "KEHOACH_ZALO_APP_ID": APP_ID, "KEHOACH_ZALO_SECRET_KEY": SECRET_KEY,
+           "KEHOACH_ZALO_REFRESH_TOKEN": zalo_server.state.new_refresh_token(),
+           "KEHOACH_ZALO_API_BASE": zalo_server.url, "KEHOACH_ZALO_OAUTH_BASE": zalo_server.url}
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    smtp_server.recorder.refuse["congan@yetkieu.example"] = "550 5.1.1 Hộp thư không tồn tại"
+    zalo_server.state.fail_next(-118)
+    # When the dispatcher runs (it exits 1: something failed)
+    assert kehoach(env, "dispatch", "--now", T).returncode == 1
+    # Then the Yết Kiêu board lists Công an xã's refused email with the relay's reply
+    done = kehoach(env, "status", "--plan", "2026-xa-yet-kieu-bdg", "--period", "bc-nam-2026", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    failures = json.loads(done.stdout)["delivery_failures"]
+    refused = [f for f in failures if f["unit"] == "xa-yk-cong-an" and f["channel"] == "email"]
+    assert refused and all("550" in f["reason"] and f["unit_name"] == "Công an xã Yết Kiêu" for f in refused)
+    assert {f["kind_label"] for f in refused} == {"Nhắc nhiệm vụ"}
+    # and, on whichever plan's board it belongs to, the Zalo error with its code
+    zalo = [f for plan in ("2026-xa-yet-kieu-bdg", "2026-stp-dong-thap-bdg", "2026-stp-lang-son-bdg")
+            for f in json.loads(kehoach(env, "status", "--plan", plan, "--format", "json").stdout)[0]["delivery_failures"]
+            if f["channel"] == "zalo"]
+    assert len(zalo) == 1 and "-118" in zalo[0]["reason"]
+    # and the table a clerk reads names the unit, the reason and what to do
+    table = kehoach(env, "status", "--plan", "2026-xa-yet-kieu-bdg", "--period", "bc-nam-2026")
+    assert table.returncode == 0 and "Thông báo gửi không thành công" in table.stdout
+    assert "Công an xã Yết Kiêu" in table.stdout and "550" in table.stdout and "requeue" in table.stdout
