@@ -346,3 +346,38 @@ async def test_a_unit_taken_off_a_deadline_gets_its_calendar_event_cancelled(
     # and the office's contact still closes it
     office = config.directory.unit(plan.office)
     assert office.phone and office.phone in html(cancel)
+
+
+async def test_a_roll_up_draft_and_the_upward_report_go_out_late_after_an_outage(
+        engine: Engine, config: Config, smtp_server: SMTPServer, tmp_path: Path) -> None:
+    # Given the draft báo cáo to the office and the approved one to Sở Nội vụ, due Tuesday 08/12/2026
+    plan = config.plans[DT]
+    period = resolve_period(plan, "bc-nam-2026")
+    then = at(date(2026, 12, 8), 8)
+    draft = tmp_path / "bao-cao.docx"
+    draft.write_bytes(b"PK\x03\x04 draft")
+    seed(engine, [*rollup_ready(plan, config.directory, period, then, [draft], [], "send-1"),
+                  *report_upward(plan, config.directory, period, then, [draft], "up-1")], then)
+    # When the dispatcher comes back nine days later, far past the late window
+    summary = await dispatch(engine, config, smtp_server, then + timedelta(days=9))
+    # Then both are sent late, with the báo cáo attached, rather than never
+    assert summary.sent == 2 and summary.skipped == 0, summary.as_dict()
+    got = sorted(str(m["Subject"]).split("]")[0] + "]" for m in received(smtp_server))
+    assert got == ["[Báo cáo]", "[Dự thảo báo cáo tổng hợp]"]
+    assert all(any(a.get_filename() == "bao-cao.docx" for a in m.iter_attachments()) for m in received(smtp_server))
+
+
+async def test_the_calendar_alarm_rings_on_the_working_day_before_a_deadline_after_holidays(
+        engine: Engine, config: Config, smtp_server: SMTPServer) -> None:
+    # Given Công an xã's deadline moved to Monday 04/05/2026, after the 30/04 and 01/05 holidays
+    (due,) = [n for n in expand(config.plans[YK], 2026, config.directory, config.calendar([2026]))
+              if n.unit == "xa-yk-cong-an" and n.kind is Kind.REPORT_DUE and n.channel == "email"]
+    monday = date(2026, 5, 4)
+    note = due._replace(deadline=monday, send_at=at(monday, 7), context={**due.context, "deadline": monday.isoformat()})
+    seed(engine, [note], note.send_at)
+    # When the reminder of the day is sent
+    await dispatch(engine, config, smtp_server, note.send_at)
+    # Then its alarm rings at 08:00 on Wednesday 29/04, the last working day before, not on a holiday
+    (msg,) = received(smtp_server)
+    (alarm,) = calendar_of(msg).walk("VALARM")
+    assert datetime.combine(monday, datetime.min.time()) + alarm.decoded("trigger") == datetime(2026, 4, 29, 8, 0)
