@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import mailbox
 import os
 import signal
 import subprocess
@@ -257,3 +258,52 @@ def test_failed_deliveries_show_on_the_office_board_per_unit_with_the_reason(
     table = kehoach(env, "status", "--plan", "2026-xa-yet-kieu-bdg", "--period", "bc-nam-2026")
     assert table.returncode == 0 and "Thông báo gửi không thành công" in table.stdout
     assert "Công an xã Yết Kiêu" in table.stdout and "550" in table.stdout and "requeue" in table.stdout
+
+
+def delivery_report(original: bytes, recipient: str) -> bytes:
+    """A delivery report as Postfix returns it to the envelope sender, with the original headers."""
+    headers = original.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n")
+    return b"\n".join([
+        b"From: MAILER-DAEMON@relay.example", b"To: thu-loi@so.example",
+        b"Subject: Undelivered Mail Returned to Sender", b"MIME-Version: 1.0",
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B1"', b"",
+        b"--B1", b"Content-Type: text/plain; charset=us-ascii", b"",
+        b"This is the mail system at host relay.example. Your message could not be delivered.", b"",
+        b"--B1", b"Content-Type: message/delivery-status", b"",
+        b"Reporting-MTA: dns; relay.example", b"",
+        b"Final-Recipient: rfc822; " + recipient.encode(), b"Action: failed", b"Status: 5.1.1",
+        b"Diagnostic-Code: smtp; 550 5.1.1 <" + recipient.encode() + b">: Recipient address rejected:",
+        b"    User unknown in virtual mailbox table", b"",
+        b"--B1", b"Content-Type: text/rfc822-headers", b"", headers, b"",
+        b"--B1--", b""])
+
+
+def test_a_bounce_read_from_the_bounce_mailbox_shows_on_the_board_and_can_be_requeued(
+    env: dict[str, str], smtp_server: SMTPServer, tmp_path: Path,
+) -> None:
+    # Given the seed plans synced and dispatched: the relay accepted everything
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "dispatch", "--now", T).returncode == 0
+    first = smtp_server.recorder.messages[0]
+    key = str(email.message_from_bytes(first.content, policy=policy.default)["X-Kehoach-Key"])
+    carried = [r for r in outbox(env, "--status", "sent") if r["message_key"] == key]
+    assert carried
+    # When its delivery report, and an out-of-office reply, reach the bounce mailbox
+    box = mailbox.Maildir(tmp_path / "thu-loi", create=True)
+    box.add(delivery_report(first.content, first.rcpt_tos[0]))
+    box.add(b"From: vanthu@so.example\nSubject: Tra loi tu dong: dang nghi phep\n\nToi dang nghi phep.\n")
+    done = kehoach(env, "outbox", "bounces", str(tmp_path / "thu-loi"))
+    assert done.returncode == 0, done.stderr
+    assert f"{len(carried)} thông báo được ghi là lỗi" in done.stdout and "1 địa chỉ bị trả lại" in done.stdout
+    # Then the board shows, for that unit, the bounce with the address and the server's reason
+    plan, unit = carried[0]["plan"], carried[0]["unit"]
+    board = json.loads(kehoach(env, "status", "--plan", plan, "--format", "json").stdout)[0]["delivery_failures"]
+    mine = [f for f in board if f["unit"] == unit]
+    assert len(mine) == len(carried)
+    assert all(first.rcpt_tos[0] in f["reason"] and "5.1.1" in f["reason"] and "User unknown" in f["reason"]
+               for f in mine)
+    # and reading the mailbox again changes nothing
+    assert "0 thông báo được ghi là lỗi" in kehoach(env, "outbox", "bounces", str(tmp_path / "thu-loi")).stdout
+    # and a folder that is not a mailbox is refused with the reason
+    bad = kehoach(env, "outbox", "bounces", str(tmp_path))
+    assert bad.returncode != 0 and "Maildir" in bad.stderr
