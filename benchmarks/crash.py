@@ -1,6 +1,7 @@
 """SIGKILL the dispatcher at random points of a 3,000-unit dispatch and count what it cost.
 
-    python benchmarks/crash.py [--units 3000] [--kills 10] [--concurrency 10] [--seed 1] [--database URL]
+    python benchmarks/crash.py [--units 3000] [--per-unit 1] [--kills 10] [--concurrency 10] [--seed 1]
+                               [--database URL]
 
 Each round starts a dispatcher in a child process, lets the local SMTP sink (its own process)
 receive a random number of messages, and SIGKILLs it; the next round runs one lease later on
@@ -8,8 +9,12 @@ the dispatcher's clock, so the killed run's claims have lapsed. A last round run
 Then it counts, per notification key (the ``X-Kehoach-Key`` header, or the key-derived
 Message-ID of older builds): lost (never delivered), duplicated (delivered more than once),
 the most duplicates one kill caused, and rows stuck after the lease (not ``sent`` at the end).
-The last line of stdout is one JSON object. Goals: 0 lost, 0 stuck, duplicates per kill at
-most the concurrency.
+With ``--per-unit K`` each unit has K notifications due together, so they go as digests of K;
+every count is then in notifications (a repeated digest repeats each one it carries; the
+outbox's ``message_key`` says which message carried which notification). The last line of
+stdout is one JSON object. Goals: 0 lost, 0 stuck, duplicates per kill at most the
+concurrency with one notification per message, and at most ``Options.in_flight``
+notifications with digests.
 """
 
 from __future__ import annotations
@@ -101,6 +106,13 @@ def start_child(args: argparse.Namespace, port: int, database: str, now: datetim
         stdout=subprocess.DEVNULL, cwd=ROOT)
 
 
+def per_unit(notes: list[Any], k: int) -> list[Any]:
+    """``k`` notifications per unit, due together (distinct steps): each unit gets a digest."""
+    if k == 1:
+        return notes
+    return [n._replace(key=n.key.replace("/-3/", f"/-3.{j}/")) for n in notes for j in range(k)]
+
+
 def keys_of(lines: list[dict[str, Any]], keys: list[str]) -> list[str]:
     """The notification key of each received message."""
     if all(line["key"] for line in lines):
@@ -114,6 +126,7 @@ def keys_of(lines: list[dict[str, Any]], keys: list[str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--per-unit", type=int, default=1, help="notifications per unit, sent as one digest")
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
@@ -138,7 +151,7 @@ def main() -> None:
         tmp = Path(tmpdir)
         database = args.database or f"sqlite:///{tmp / 'crash.db'}"
         engine = make_engine(database)
-        _, notes = workload(args.units)
+        notes = per_unit(workload(args.units)[1], args.per_unit)
         with session(engine) as s:
             upsert_by_key(s, notes, BASE, 2026)
         keys = [n.key for n in notes]
@@ -155,7 +168,7 @@ def main() -> None:
                 before = len(received(log))
                 proc = start_child(args, port, database, now)
                 if i < args.kills:
-                    remaining = max(1, args.units - before)
+                    remaining = max(1, args.units - before)  # messages: one per unit
                     target = before + rng.randint(1, max(1, remaining // (args.kills - i + 1)))
                     while len(received(log)) < target and proc.poll() is None:
                         time.sleep(0.005)
@@ -174,15 +187,18 @@ def main() -> None:
         got = keys_of(received(log), keys)
         with session(engine) as s:
             stuck = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.status != Status.SENT.value))
+            carried_by = dict(s.execute(select(Outbox.key, Outbox.message_key)).all())
         engine.dispose()
     counts = Counter(got)
+    carried = Counter(carried_by[k] or k for k in keys)  # message key → notifications it carried
     per_round = [set(got[a:b]) for a, b in zip(boundaries, boundaries[1:], strict=False)]
-    per_kill = [len(keys_i & set().union(*per_round[i + 1:])) for i, keys_i in enumerate(per_round[:-1])]
+    per_kill = [sum(carried[m] for m in keys_i & set().union(*per_round[i + 1:]))
+                for i, keys_i in enumerate(per_round[:-1])]
     result = {
-        "units": args.units, "kills": args.kills, "kills_mid_send": mid_send, "concurrency": args.concurrency,
-        "database": "postgresql" if database.startswith("postgresql") else "sqlite",
-        "lost": sum(1 for k in keys if k not in counts),
-        "duplicated": sum(n - 1 for n in counts.values()),
+        "units": args.units, "per_unit": args.per_unit, "kills": args.kills, "kills_mid_send": mid_send,
+        "concurrency": args.concurrency, "database": "postgresql" if database.startswith("postgresql") else "sqlite",
+        "lost": sum(1 for k in keys if (carried_by[k] or k) not in counts),
+        "duplicated": sum((n - 1) * carried[m] for m, n in counts.items()),
         "max_duplicates_per_kill": max(per_kill, default=0),
         "stuck_after_lease": stuck,
         "unexpected": sum(1 for k in counts if k not in set(keys)),

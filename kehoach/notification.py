@@ -28,6 +28,7 @@ class Kind(StrEnum):
     ROLLUP_READY = "rollup_ready"
     SUBMISSION_RECEIVED = "submission_received"
     REPORT_UPWARD = "report_upward"  # the approved báo cáo, to the body above (Sở Nội vụ)
+    CALENDAR_CANCEL = "calendar_cancel"  # a deadline the unit was sent no longer concerns it
 
 
 KIND_LABELS = {
@@ -45,6 +46,7 @@ KIND_LABELS = {
     Kind.ROLLUP_READY: "Dự thảo báo cáo tổng hợp",
     Kind.SUBMISSION_RECEIVED: "Xác nhận đã nhận báo cáo",
     Kind.REPORT_UPWARD: "Gửi báo cáo lên cấp trên",
+    Kind.CALENDAR_CANCEL: "Hủy lịch hạn đã gửi",
 }
 
 # Kinds that concern one report period: a unit that submitted for the period gets no more of them.

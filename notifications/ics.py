@@ -4,6 +4,8 @@ One event per (plan, item, period, unit): its UID names those and never the date
 deadline moves the next reminder updates the event in the unit's calendar (``SEQUENCE`` one
 higher) instead of adding a second one. ``DTSTAMP`` is when this version was made; the
 alarm rings on the working morning before the deadline (the caller knows the working days).
+When the deadline no longer concerns the unit, a calendar with ``METHOD:CANCEL`` names the
+same UID at a higher ``SEQUENCE`` with ``STATUS:CANCELLED``, and the event leaves the calendar.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ DEADLINE_KINDS = frozenset(
 )
 
 ICS_FILENAME = "thoi-han.ics"
+CANCEL_FILENAME = "huy-lich.ics"
 ALARM_AT = time(8, 0)
 
 
@@ -37,6 +40,7 @@ class Deadline:
     sequence: int = 0
     stamp: datetime | None = None  # when this version was made; default: the deadline day
     alarm: datetime | None = None  # when to ring (local); default: the weekday before, 08:00
+    cancelled: bool = False  # the event is withdrawn (METHOD:CANCEL)
 
 
 def event_uid(event: str, unit: str) -> str:
@@ -55,13 +59,22 @@ def previous_weekday_morning(day: date) -> datetime:
 
 
 def build_ics(deadlines: list[Deadline]) -> Attachment:
-    """A VCALENDAR with one VEVENT (and one VALARM) per deadline; the same input gives the same bytes."""
+    """A VCALENDAR with one VEVENT (and one VALARM) per deadline; the same input gives the same bytes.
+
+    Cancelled deadlines make a ``METHOD:CANCEL`` calendar (its content type says so too, as
+    RFC 6047 asks); a calendar holds one method, so they must not be mixed with others.
+    """
+    cancel = {d.cancelled for d in deadlines}
+    if len(cancel) > 1:
+        raise ValueError("cancelled and current deadlines cannot share one calendar")
     cal = Calendar()
     cal.add("prodid", "-//kehoach//Nhắc việc//VI")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", "CANCEL" if cancel == {True} else "PUBLISH")
     for deadline in deadlines:
         cal.add_component(_event(deadline))
+    if cancel == {True}:
+        return Attachment(filename=CANCEL_FILENAME, content_type="text/calendar; method=CANCEL", data=cal.to_ical())
     return Attachment(filename=ICS_FILENAME, content_type="text/calendar", data=cal.to_ical())
 
 
@@ -76,6 +89,9 @@ def _event(deadline: Deadline) -> Event:
     event.add("summary", deadline.summary)
     event.add("description", deadline.description)
     event.add("transp", "TRANSPARENT")
+    if deadline.cancelled:
+        event.add("status", "CANCELLED")
+        return event
     ring = deadline.alarm or previous_weekday_morning(deadline.day)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")

@@ -26,6 +26,7 @@ from notifications.vietnamese import vi_date
 
 ZALO = "zalo"  # the channel that gets the short zalo.txt text instead of an email body
 DIGEST = "digest"
+CANCEL_KIND = "calendar_cancel"
 
 Context = Mapping[str, Any]
 
@@ -187,6 +188,8 @@ def _message(
     deadlines = [d for kind, ctx in items
                  if (d := _deadline(kind, ctx, str((ctx.get("unit") or context.get("unit") or {}).get("id", ""))))]
     files = tuple(file_attachment(Path(p)) for p in context.get("files", ()))
+    calendars = tuple(build_ics(ds) for cancelled in (False, True)
+                      if (ds := [d for d in deadlines if d.cancelled is cancelled]))
     return OutgoingMessage(
         key=key,
         channel=channel,
@@ -195,7 +198,7 @@ def _message(
         subject=subject,
         text=env.get_template(f"{template}/body.txt").render(**context, this=context).strip() + "\n",
         html=env.get_template(f"{template}/body.html").render(**context, this=context),
-        attachments=((build_ics(deadlines),) if deadlines else ()) + files,
+        attachments=calendars + files,
     )
 
 
@@ -211,12 +214,14 @@ def _deadline(kind: str, context: Context, unit_id: str) -> Deadline | None:
     Its UID names the plan, the item, its period and the unit, never the reminder or the
     date, so every reminder of one deadline updates the same event in the unit's calendar;
     ``ics_sequence`` (how often the date moved) tells the calendar which version is newer.
+    A ``calendar_cancel`` withdraws the event the unit was sent (``cancelled_kind``).
     """
-    if kind not in DEADLINE_KINDS or not context.get("deadline"):
+    cancelled = kind == CANCEL_KIND
+    if (kind not in DEADLINE_KINDS and not cancelled) or not context.get("deadline"):
         return None
     plan, item = context["plan"], context["item"]
     period = context.get("period") or {}
-    verb = "Hạn thực hiện" if kind == "task_reminder" else "Hạn báo cáo"
+    verb = "Hạn thực hiện" if context.get("cancelled_kind", kind) == "task_reminder" else "Hạn báo cáo"
     stamp, alarm = context.get("stamp"), context.get("alarm")
     return Deadline(
         uid=event_uid(f"{plan['id']}/{item['id']}/{period.get('id', '')}", unit_id),
@@ -226,6 +231,7 @@ def _deadline(kind: str, context: Context, unit_id: str) -> Deadline | None:
         sequence=int(context.get("ics_sequence", 0)),
         stamp=datetime.fromisoformat(stamp) if stamp else None,
         alarm=datetime.fromisoformat(alarm) if alarm else None,
+        cancelled=cancelled,
     )
 
 

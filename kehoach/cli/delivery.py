@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import mailbox
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -14,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from kehoach.calendar import VN_TZ
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, err_console, fail, parse_now, serving_settings, settings
+from kehoach.delivery.bounces import parse_bounce, record_bounces
 from kehoach.delivery.channel_setup import channels_from_settings, email_destination, options_from_settings
 from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, dispatch
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
@@ -180,3 +183,23 @@ def requeue_command(
         n = requeue(db, parse_now(None), status=status, plan=plan, since=start)
     console.print(f"Đã đưa {n} thông báo ({STATUS_VI[status]}) trở lại hàng chờ gửi; "
                   "lần gửi tới (kehoach dispatch) sẽ gửi chúng.", highlight=False)
+
+
+@outbox_app.command("bounces")
+def bounces_command(
+    path: Path = typer.Argument(..., exists=True, help="Hộp thư Maildir nhận thư trả lại (KEHOACH_BOUNCE_ADDRESS), "
+                                                         "hoặc một tệp .eml."),
+) -> None:
+    """Đọc thư báo lỗi chuyển phát (thư trả lại) và ghi các thông báo đó là lỗi, kèm địa chỉ và lý do."""
+    if path.is_dir():
+        if not (path / "cur").is_dir() or not (path / "new").is_dir():
+            fail(f"'{path}' không phải hộp thư Maildir (thiếu thư mục cur/ và new/)")
+        raws = [m.as_bytes() for m in mailbox.Maildir(path, create=False)]
+    else:
+        raws = [path.read_bytes()]
+    found = [b for raw in raws for b in parse_bounce(raw)]
+    engine = make_engine(settings().resolved_database_url)
+    with session(engine) as db:
+        n = record_bounces(db, found, parse_now(None))
+    console.print(f"Đã đọc {len(raws)} thư, {len(found)} địa chỉ bị trả lại; {n} thông báo được ghi là lỗi "
+                  "(xem: kehoach status --plan ID).", highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -13,8 +14,11 @@ from rich.table import Table
 from sqlmodel import Session
 
 from kehoach.cli.app import app
+from kehoach.calendar import VN_TZ
 from kehoach.cli.common import config, console, fail, parse_now, serving_settings, settings
+from kehoach.delivery.activity import DeliveryFailure, failed_deliveries, kind_label
 from kehoach.plans.config import Config
+from kehoach.plans.directory import Directory
 from kehoach.errors import SubmissionError
 from kehoach.plans.model import Plan
 from kehoach.rollup.build import Rollup
@@ -52,15 +56,35 @@ def _pct(x: float) -> str:
     return f"{x:.1f}".replace(".", ",") + "%"
 
 
-def _print_status(st: PeriodStatus) -> None:
+def _print_status(st: PeriodStatus, failures: Mapping[str, list[DeliveryFailure]] | None = None) -> None:
+    """The period's table; with ``failures``, a column counting each unit's undelivered notifications."""
     console.print(f"[bold]{st.plan}[/] kỳ [bold]{st.period}[/] ({st.label}), hạn {st.deadline:%d/%m/%Y}")
     console.print(f"Đầy đủ: {len(st.submitted)}/{len(st.expected)} ({_pct(st.completeness)});  "
                   f"đúng hạn: {len(st.on_time)}/{len(st.expected)} ({_pct(st.timeliness)})")
-    table = Table("Mã đơn vị", "Tên đơn vị", "Tình trạng")
+    table = Table("Mã đơn vị", "Tên đơn vị", "Tình trạng", *(("Gửi thông báo lỗi",) if failures is not None else ()))
     state = {u.id: "đúng hạn" for u in st.on_time} | {u.id: "muộn" for u in st.late}
     for u in st.expected:
-        table.add_row(u.id, u.name, state.get(u.id, "[red]chưa gửi[/]"))
+        row = [u.id, u.name, state.get(u.id, "[red]chưa gửi[/]")]
+        if failures is not None:
+            failed = len(failures.get(u.id, ()))
+            row.append(f"[red]{failed}[/]" if failed else "")
+        table.add_row(*row)
     console.print(table)
+
+
+def _print_failures(failures: Mapping[str, list[DeliveryFailure]], directory: Directory) -> None:
+    """Every notification of the plan that did not reach its unit, with the reason: what to fix."""
+    if not failures:
+        console.print("Không có thông báo nào gửi không thành công.")
+        return
+    table = Table("Mã đơn vị", "Tên đơn vị", "Kênh", "Thông báo", "Lúc", "Lý do", title="Thông báo gửi không thành công")
+    for unit, found in failures.items():
+        name = directory.label(unit) if directory.knows(unit) else unit
+        for f in found:
+            table.add_row(unit, name, f.channel, kind_label(f.kind), f"{f.at.astimezone(VN_TZ):%H:%M %d/%m/%Y}",
+                          f.reason)
+    console.print(table)
+    console.print("Sửa địa chỉ hoặc số Zalo của đơn vị, rồi gửi lại: kehoach outbox requeue --status failed")
 
 
 @app.command(help="Ghi nhận báo cáo thay cho một đơn vị (tạo phiên bản mới).")
@@ -91,12 +115,13 @@ def submit(
     console.print(f"Đã ghi nhận báo cáo của {cfg.directory.unit(unit).name}, kỳ {per.id}, phiên bản {row.version}.")
 
 
-@app.command(help="Đơn vị phải báo cáo, đúng hạn, trễ hạn, chưa nộp; tỷ lệ đầy đủ và đúng hạn.")
+@app.command(help="Đơn vị phải báo cáo, đúng hạn, trễ hạn, chưa nộp; tỷ lệ đầy đủ và đúng hạn; thông báo gửi lỗi.")
 def status(
     plan: PlanOpt, period: Annotated[str | None, typer.Option("--period")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
 ) -> None:
-    """Expected, on time, late and missing units; completeness and timeliness."""
+    """Expected, on time, late and missing units; completeness and timeliness; and, per unit,
+    the plan's notifications that could not be delivered, with the reason."""
     cfg, s = config(), settings()
     if period:
         periods = [_plan_period(cfg, plan, period)[1]]
@@ -108,14 +133,18 @@ def status(
     p = cfg.plan(plan)
     with session(make_engine(s.resolved_database_url)) as db:
         found = [status_of(db, p, cfg.directory, per, cfg.calendar([per.year])) for per in periods]
+        failures = failed_deliveries(db, p.id)
     if fmt == "json":
-        data = [x.as_dict() for x in found]
+        failed = [{**f.as_dict(), "unit_name": cfg.directory.label(u) if cfg.directory.knows(u) else u}
+                  for u, fs in failures.items() for f in fs]
+        data = [x.as_dict() | {"delivery_failures": failed} for x in found]
         typer.echo(json.dumps(data[0] if period else data, ensure_ascii=False, indent=2))
         return
     if fmt != "table":
         fail("--format phải là table hoặc json")
     for st in found:
-        _print_status(st)
+        _print_status(st, failures)
+    _print_failures(failures, cfg.directory)
 
 
 @app.command(help="Tổng hợp báo cáo của kỳ: dự thảo DOCX, Markdown, HTML và CSV; gửi văn phòng hoặc cấp trên.")

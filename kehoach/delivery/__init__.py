@@ -7,4 +7,6 @@
     lateness.py       when a reminder is too late to be worth sending
     channel_setup.py  the channels the settings call for
     activity.py       what happened, read back from the outbox and its attempt log
+    cancellation.py   a deadline a unit was sent that no longer concerns it → a calendar cancellation
+    bounces.py        delivery reports from the bounce mailbox → the notifications they return, failed
 """

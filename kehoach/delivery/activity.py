@@ -3,6 +3,8 @@
 The dispatcher records every attempt with the run's ``now`` (``DeliveryAttempt.at``), so
 "what did the 08:00 dispatch do" and "what went out in March" are queries, not bookkeeping
 kept on the side. Counts are grouped: a run of 10,000 messages yields a table of a few rows.
+A notification that could not be delivered (refused address, Zalo error, no contact) shows
+on the office's board per unit with the reason (``failed_deliveries``).
 """
 
 from __future__ import annotations
@@ -116,3 +118,30 @@ def sent_between(session: Session, start: datetime, end: datetime, plan_id: str 
     if plan_id:
         q = q.where(DeliveryAttempt.plan == plan_id)
     return [(at, row) for at, row in session.exec(q)]  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """One notification of a plan that could not reach its unit, and why."""
+
+    unit: str
+    channel: str
+    kind: str
+    period: str | None
+    at: datetime  # when it was given up on
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "channel": self.channel, "kind": self.kind, "kind_label": kind_label(self.kind),
+                "period": self.period, "at": self.at.isoformat(), "reason": self.reason}
+
+
+def failed_deliveries(session: Session, plan_id: str) -> dict[str, list[DeliveryFailure]]:
+    """Per unit, the plan's notifications that failed for good, oldest first."""
+    q = (select(Outbox).where(Outbox.plan == plan_id, Outbox.status == Status.FAILED.value)
+         .order_by(Outbox.unit, Outbox.updated_at, Outbox.key))  # type: ignore[arg-type]
+    found: dict[str, list[DeliveryFailure]] = {}
+    for row in session.exec(q):
+        found.setdefault(row.unit, []).append(DeliveryFailure(
+            row.unit, row.channel, row.kind, row.period, row.updated_at or row.send_at, row.last_error or "không rõ lý do"))
+    return found

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from kehoach.notification import Kind
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Cadence, Every, IndicatorKind, Plan, Report, Task
 from kehoach.submissions.forms import form_indicators
@@ -120,6 +121,8 @@ def brief(plan: Plan, directory: Directory, kind: str, context: Mapping[str, Any
     """
     item_id = str((context.get("item") or {}).get("id", ""))
     out: dict[str, Any] = {"contact": contact(plan, directory)}
+    if kind == Kind.CALENDAR_CANCEL:  # nothing left to do: only whom to ask
+        return out
     task = _find(plan.tasks, item_id)
     report = _find(plan.reports, item_id)
     campaign = _find(plan.campaigns, item_id)

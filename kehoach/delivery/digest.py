@@ -19,6 +19,9 @@ DIGEST_CHANNELS = frozenset({"email"})
 # The most notifications one digest lists; a unit with more that day gets several digests.
 # It bounds what one message repeated after a crash can repeat (see dispatcher.Options.in_flight).
 DIGEST_MAX = 20
+# Kinds that always go on their own: a calendar cancellation carries a METHOD:CANCEL .ics,
+# and a calendar program reads one method per message.
+ALONE_KINDS = frozenset({"calendar_cancel"})
 
 
 class Item(Protocol):
@@ -64,7 +67,7 @@ def bundle(items: Iterable[ItemT], *, digest_channels: frozenset[str] = DIGEST_C
     singles: list[Bundle[ItemT]] = []
     for it in items:
         day = it.send_at.astimezone(VN_TZ).date()
-        if it.channel in digest_channels:
+        if it.channel in digest_channels and getattr(it, "kind", None) not in ALONE_KINDS:
             groups.setdefault((it.unit, it.channel, day), []).append(it)
         else:
             singles.append(Bundle(it.unit, it.channel, day, (it,)))

@@ -3,7 +3,8 @@
 Idempotent: a second run adds nothing. A plan change updates the pending rows it concerns
 (a moved due date moves them), a unit's extension moves that unit's ladder (``move_unit_ladder``
 does it at once when the extension is granted),
-and a notification the plan no longer produces is skipped with the reason; rows already
+and a notification the plan no longer produces is skipped with the reason (a deadline the
+unit was already sent gets a calendar cancellation, ``delivery.cancellation``); rows already
 sent, failed or skipped are never touched, so the outbox stays a true record of the past.
 A whole sync also skips the pending rows of plans no longer in the config (renamed or
 deleted) and of retired plans, so removing a plan file stops its reminders.
@@ -24,7 +25,10 @@ from kehoach.expansion.expand import expand
 from kehoach.notification import REPORT_CHASING_KINDS, Notification
 from kehoach.submissions.periods import Period
 from kehoach.submissions.record import plan_extensions
-from kehoach.store.outbox import UpsertCounts, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key
+from kehoach.delivery.cancellation import cancellations, live_events
+from kehoach.store.outbox import (
+    UpsertCounts, enqueue, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key,
+)
 
 RETIRED = "Không còn trong kế hoạch (đã đồng bộ lại)"
 PLAN_GONE = "Kế hoạch không còn trong cấu hình (đã đồng bộ lại)"
@@ -55,7 +59,9 @@ def sync_notifications(
     up: UpsertCounts = upsert_by_key(session, notifications, now, year)
     counts.inserted, counts.updated, counts.unchanged, counts.frozen = up.inserted, up.updated, up.unchanged, up.frozen
     keep = {n.key for n in notifications}
+    cancel = cancellations(session, plans, year, keep, live_events(notifications), now)
     counts.retired = retire_missing(session, plans, year, keep, now, RETIRED)
+    enqueue(session, cancel)
     return counts
 
 
@@ -79,7 +85,6 @@ def sync(
     if plan_ids is None:
         counts.retired += skip_plan_rows(session, plans_with_pending(session) - set(config.plans), now, PLAN_GONE)
     return counts
-
 
 
 def move_unit_ladder(config: Config, session: Session, plan_id: str, period: Period, unit_id: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import mailbox
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from kehoach.store.db import make_engine
 from kehoach.submissions.links import verify
 from tests.servers.postgres import PrivatePostgres
 from tests.servers.smtp import Recorder, SMTPServer
+from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
 
 T = "2026-07-01T09:00:00+07:00"  # a working day on which the seed plans remind by email
 AFTER_LEASE = "2026-07-01T09:15:00+07:00"  # the default lease is 10 minutes
@@ -237,3 +239,83 @@ def test_postgresql_down_mid_dispatch_ends_it_with_the_reason_and_the_next_sends
     assert done.returncode in (0, 1), done.stdout + done.stderr
     rows = [r for r in outbox(env) if r["channel"] == "email" and r["send_at"] <= T]
     assert not [r for r in rows if r["status"] in ("pending", "sending")]
+
+
+def test_failed_deliveries_show_on_the_office_board_per_unit_with_the_reason(
+    env: dict[str, str], smtp_server: SMTPServer, zalo_server: ZaloServer,
+) -> None:
+    # Given the seed plans synced, Zalo configured, Công an xã's mailbox refused by the relay,
+    # and Zalo answering that the first recipient has no Zalo account
+    env = {**env, "KEHOACH_ZALO_APP_ID": APP_ID, "KEHOACH_ZALO_SECRET_KEY": SECRET_KEY,
+           "KEHOACH_ZALO_REFRESH_TOKEN": zalo_server.state.new_refresh_token(),
+           "KEHOACH_ZALO_API_BASE": zalo_server.url, "KEHOACH_ZALO_OAUTH_BASE": zalo_server.url}
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    smtp_server.recorder.refuse["congan@yetkieu.example"] = "550 5.1.1 Hộp thư không tồn tại"
+    zalo_server.state.fail_next(-118)
+    # When the dispatcher runs (it exits 1: something failed)
+    assert kehoach(env, "dispatch", "--now", T).returncode == 1
+    # Then the Yết Kiêu board lists Công an xã's refused email with the relay's reply
+    done = kehoach(env, "status", "--plan", "2026-xa-yet-kieu-bdg", "--period", "bc-nam-2026", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    failures = json.loads(done.stdout)["delivery_failures"]
+    refused = [f for f in failures if f["unit"] == "xa-yk-cong-an" and f["channel"] == "email"]
+    assert refused and all("550" in f["reason"] and f["unit_name"] == "Công an xã Yết Kiêu" for f in refused)
+    assert {f["kind_label"] for f in refused} == {"Nhắc nhiệm vụ"}
+    # and, on whichever plan's board it belongs to, the Zalo error with its code
+    zalo = [f for plan in ("2026-xa-yet-kieu-bdg", "2026-stp-dong-thap-bdg", "2026-stp-lang-son-bdg")
+            for f in json.loads(kehoach(env, "status", "--plan", plan, "--format", "json").stdout)[0]["delivery_failures"]
+            if f["channel"] == "zalo"]
+    assert len(zalo) == 1 and "-118" in zalo[0]["reason"]
+    # and the table a clerk reads names the unit, the reason and what to do
+    table = kehoach(env, "status", "--plan", "2026-xa-yet-kieu-bdg", "--period", "bc-nam-2026")
+    assert table.returncode == 0 and "Thông báo gửi không thành công" in table.stdout
+    assert "Công an xã Yết Kiêu" in table.stdout and "550" in table.stdout and "requeue" in table.stdout
+
+
+def delivery_report(original: bytes, recipient: str) -> bytes:
+    """A delivery report as Postfix returns it to the envelope sender, with the original headers."""
+    headers = original.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n")
+    return b"\n".join([
+        b"From: MAILER-DAEMON@relay.example", b"To: thu-loi@so.example",
+        b"Subject: Undelivered Mail Returned to Sender", b"MIME-Version: 1.0",
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B1"', b"",
+        b"--B1", b"Content-Type: text/plain; charset=us-ascii", b"",
+        b"This is the mail system at host relay.example. Your message could not be delivered.", b"",
+        b"--B1", b"Content-Type: message/delivery-status", b"",
+        b"Reporting-MTA: dns; relay.example", b"",
+        b"Final-Recipient: rfc822; " + recipient.encode(), b"Action: failed", b"Status: 5.1.1",
+        b"Diagnostic-Code: smtp; 550 5.1.1 <" + recipient.encode() + b">: Recipient address rejected:",
+        b"    User unknown in virtual mailbox table", b"",
+        b"--B1", b"Content-Type: text/rfc822-headers", b"", headers, b"",
+        b"--B1--", b""])
+
+
+def test_a_bounce_read_from_the_bounce_mailbox_shows_on_the_board_and_can_be_requeued(
+    env: dict[str, str], smtp_server: SMTPServer, tmp_path: Path,
+) -> None:
+    # Given the seed plans synced and dispatched: the relay accepted everything
+    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "dispatch", "--now", T).returncode == 0
+    first = smtp_server.recorder.messages[0]
+    key = str(email.message_from_bytes(first.content, policy=policy.default)["X-Kehoach-Key"])
+    carried = [r for r in outbox(env, "--status", "sent") if r["message_key"] == key]
+    assert carried
+    # When its delivery report, and an out-of-office reply, reach the bounce mailbox
+    box = mailbox.Maildir(tmp_path / "thu-loi", create=True)
+    box.add(delivery_report(first.content, first.rcpt_tos[0]))
+    box.add(b"From: vanthu@so.example\nSubject: Tra loi tu dong: dang nghi phep\n\nToi dang nghi phep.\n")
+    done = kehoach(env, "outbox", "bounces", str(tmp_path / "thu-loi"))
+    assert done.returncode == 0, done.stderr
+    assert f"{len(carried)} thông báo được ghi là lỗi" in done.stdout and "1 địa chỉ bị trả lại" in done.stdout
+    # Then the board shows, for that unit, the bounce with the address and the server's reason
+    plan, unit = carried[0]["plan"], carried[0]["unit"]
+    board = json.loads(kehoach(env, "status", "--plan", plan, "--format", "json").stdout)[0]["delivery_failures"]
+    mine = [f for f in board if f["unit"] == unit]
+    assert len(mine) == len(carried)
+    assert all(first.rcpt_tos[0] in f["reason"] and "5.1.1" in f["reason"] and "User unknown" in f["reason"]
+               for f in mine)
+    # and reading the mailbox again changes nothing
+    assert "0 thông báo được ghi là lỗi" in kehoach(env, "outbox", "bounces", str(tmp_path / "thu-loi")).stdout
+    # and a folder that is not a mailbox is refused with the reason
+    bad = kehoach(env, "outbox", "bounces", str(tmp_path))
+    assert bad.returncode != 0 and "Maildir" in bad.stderr

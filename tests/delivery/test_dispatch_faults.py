@@ -9,7 +9,9 @@ sends the rest; a notification is repeated only if it was in flight at the fault
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -249,3 +251,58 @@ async def test_a_run_stopped_mid_send_gives_its_rows_back_at_once(engine: Engine
     again = await dispatch(engine, smtp_server)
     assert again.exit_code == 0
     assert_all_sent_once_but_in_flight(engine, smtp_server, keys)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MB tmpfs for the database: a filler file fills it when the test says so."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot mount a tmpfs in CI (root is needed): {done.stderr}")
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)  # lazy: a failed test may leave a connection
+
+
+def fill(folder: Path) -> Path:
+    """Write a file until the disk is full; return it, so that deleting it frees the space."""
+    filler = folder / "filler"
+    with filler.open("wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    return filler
+
+
+async def test_a_full_disk_ends_the_run_and_the_next_sends_the_rest_once_space_is_freed(
+    small_disk: Path, smtp_server: SMTPServer,
+) -> None:
+    # Given 40 due reminders in an SQLite database on a small disk, and a slowish relay
+    engine = make_engine(f"sqlite:///{small_disk / 'kehoach.db'}")
+    keys = forty_due(engine, smtp_server)
+    fillers: list[Path] = []
+    filler = threading.Thread(target=lambda: (wait_for(lambda: len(smtp_server.recorder.messages) >= 5),
+                                              fillers.append(fill(small_disk))))
+    filler.start()
+    # When the disk fills once five messages are out
+    began = time.monotonic()
+    with pytest.raises(DispatchAborted) as caught:
+        await dispatch(engine, smtp_server)
+    filler.join()
+    # Then the run ends within a bounded time and says why
+    assert time.monotonic() - began < 10
+    assert "Cơ sở dữ liệu" in str(caught.value) and "full" in str(caught.value)
+    assert 0 < len(smtp_server.recorder.messages) < UNITS
+    # and once the space is freed, the next dispatch sends the rest
+    fillers[0].unlink()
+    later = await dispatch(engine, smtp_server, now=NOW + timedelta(minutes=11))
+    assert later.aborted is None and later.exit_code == 0
+    assert_all_sent_once_but_in_flight(engine, smtp_server, keys)
+    engine.dispose()

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from kehoach.calendar import VN_TZ
 from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch_async
 from kehoach.expansion.expand import expand
+from kehoach.expansion.sync import sync_notifications
 from kehoach.notification import Kind, Notification
 from kehoach.plans.config import Config, load_config
 from kehoach.settings import REPO_ROOT, Settings
@@ -104,7 +105,11 @@ def one_per_kind(config: Config, tmp_path: Path, now: datetime) -> list[Notifica
     extra = [*confirmation(plan, config.directory, period, "stp-dt-nv1", 1, now, link(DT, "stp-dt-nv1", period.id)),
              *rollup_ready(plan, config.directory, period, now, [draft], [], "send-1"),
              *report_upward(plan, config.directory, period, now, [draft], "up-1")]
-    return [n._replace(send_at=now) for n in [*picked.values(), *extra]]
+    reminder = picked[Kind.REPORT_REMINDER.value]  # and the cancellation of a reminder's calendar event
+    cancel = reminder._replace(key=reminder.key.replace("/report_reminder/", "/calendar_cancel/"),
+                               kind=Kind.CALENDAR_CANCEL,
+                               context={**reminder.context, "cancelled_kind": "report_reminder", "ics_sequence": 1})
+    return [n._replace(send_at=now) for n in [*picked.values(), *extra, cancel]]
 
 
 async def test_every_kind_says_what_when_how_and_whom_from_the_office(
@@ -297,3 +302,82 @@ async def test_zalo_template_data_carries_what_when_link_and_whom_within_zns_lim
     assert data["lien_he"] == "Phòng Văn hóa - Xã hội xã Yết Kiêu, 0225 3000 302"
     assert all(len(v) <= ZNS_LIMITS[k] for k, v in data.items())
     assert "0225 3000 302" in data["content"] and len(data["content"]) <= 400
+
+
+def calendar_of(msg: EmailMessage) -> Calendar:
+    (part,) = [a for a in msg.iter_attachments() if a.get_content_type() == "text/calendar"]
+    return Calendar.from_ical(part.get_content())
+
+
+async def test_a_unit_taken_off_a_deadline_gets_its_calendar_event_cancelled(
+        engine: Engine, config: Config, smtp_server: SMTPServer) -> None:
+    # Given the Yết Kiêu plan synced, and Công an xã sent its first reminder of the annual report
+    plan = config.plans[YK]
+    cal = config.calendar([2026])
+    notes = expand(plan, 2026, config.directory, cal)
+    first = next(n for n in notes if n.unit == "xa-yk-cong-an" and n.period == "bc-nam-2026"
+                 and n.channel == "email" and n.kind is Kind.REPORT_REMINDER)
+    with session(engine) as s:
+        sync_notifications(s, 2026, [YK], notes, first.send_at - timedelta(days=30))
+    await dispatch(engine, config, smtp_server, first.send_at + timedelta(minutes=5))
+    (invite,) = [m for m in received(smtp_server, "congan@yetkieu.example") if "bc-nam" in str(m["X-Kehoach-Key"])]
+    sent_event = next(iter(calendar_of(invite).walk("VEVENT")))
+    smtp_server.recorder.messages.clear()
+    # When the office exempts Công an xã from the annual report and the plan is synced again
+    (report,) = plan.reports
+    edited = plan.model_copy(update={"reports": [report.model_copy(
+        update={"units": [u for u in report.units if u != "xa-yk-cong-an"]})]})
+    later = first.send_at + timedelta(hours=2)
+    with session(engine) as s:
+        counts = sync_notifications(s, 2026, [YK], expand(edited, 2026, config.directory, cal), later)
+        again = sync_notifications(s, 2026, [YK], expand(edited, 2026, config.directory, cal), later)
+    assert counts.retired > 0 and again.retired == 0
+    await dispatch(engine, config, smtp_server, later + timedelta(minutes=5))
+    # Then Công an xã alone receives one cancellation of the same event, one version higher
+    (cancel,) = received(smtp_server)
+    assert cancel["To"].addresses[0].addr_spec == "congan@yetkieu.example"
+    assert str(cancel["Subject"]).startswith("[Hủy lịch]") and "Không cần gửi báo cáo" in text(cancel)
+    ics = calendar_of(cancel)
+    event = next(iter(ics.walk("VEVENT")))
+    assert str(ics["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
+    assert str(event["uid"]) == str(sent_event["uid"])
+    assert event.decoded("sequence") > sent_event.decoded("sequence")
+    assert event.decoded("dtstart") == sent_event.decoded("dtstart")
+    # and the office's contact still closes it
+    office = config.directory.unit(plan.office)
+    assert office.phone and office.phone in html(cancel)
+
+
+async def test_a_roll_up_draft_and_the_upward_report_go_out_late_after_an_outage(
+        engine: Engine, config: Config, smtp_server: SMTPServer, tmp_path: Path) -> None:
+    # Given the draft báo cáo to the office and the approved one to Sở Nội vụ, due Tuesday 08/12/2026
+    plan = config.plans[DT]
+    period = resolve_period(plan, "bc-nam-2026")
+    then = at(date(2026, 12, 8), 8)
+    draft = tmp_path / "bao-cao.docx"
+    draft.write_bytes(b"PK\x03\x04 draft")
+    seed(engine, [*rollup_ready(plan, config.directory, period, then, [draft], [], "send-1"),
+                  *report_upward(plan, config.directory, period, then, [draft], "up-1")], then)
+    # When the dispatcher comes back nine days later, far past the late window
+    summary = await dispatch(engine, config, smtp_server, then + timedelta(days=9))
+    # Then both are sent late, with the báo cáo attached, rather than never
+    assert summary.sent == 2 and summary.skipped == 0, summary.as_dict()
+    got = sorted(str(m["Subject"]).split("]")[0] + "]" for m in received(smtp_server))
+    assert got == ["[Báo cáo]", "[Dự thảo báo cáo tổng hợp]"]
+    assert all(any(a.get_filename() == "bao-cao.docx" for a in m.iter_attachments()) for m in received(smtp_server))
+
+
+async def test_the_calendar_alarm_rings_on_the_working_day_before_a_deadline_after_holidays(
+        engine: Engine, config: Config, smtp_server: SMTPServer) -> None:
+    # Given Công an xã's deadline moved to Monday 04/05/2026, after the 30/04 and 01/05 holidays
+    (due,) = [n for n in expand(config.plans[YK], 2026, config.directory, config.calendar([2026]))
+              if n.unit == "xa-yk-cong-an" and n.kind is Kind.REPORT_DUE and n.channel == "email"]
+    monday = date(2026, 5, 4)
+    note = due._replace(deadline=monday, send_at=at(monday, 7), context={**due.context, "deadline": monday.isoformat()})
+    seed(engine, [note], note.send_at)
+    # When the reminder of the day is sent
+    await dispatch(engine, config, smtp_server, note.send_at)
+    # Then its alarm rings at 08:00 on Wednesday 29/04, the last working day before, not on a holiday
+    (msg,) = received(smtp_server)
+    (alarm,) = calendar_of(msg).walk("VALARM")
+    assert datetime.combine(monday, datetime.min.time()) + alarm.decoded("trigger") == datetime(2026, 4, 29, 8, 0)

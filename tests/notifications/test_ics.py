@@ -60,3 +60,18 @@ def test_same_input_gives_the_same_bytes() -> None:
     first = render_message("report_due", context(), key="k", channel="email", to=[], to_name="")
     second = render_message("report_due", context(), key="k", channel="email", to=[], to_name="")
     assert first.attachments == second.attachments
+
+
+def test_a_cancellation_withdraws_the_same_event_one_version_higher() -> None:
+    # Given the event a unit was sent, and its cancellation
+    sent = event()
+    ctx = context(unit={"id": "u1", "name": "Phòng u1"}, ics_sequence=1, cancelled_kind="report_reminder")
+    message = render_message("calendar_cancel", ctx, key="k/u1", channel="email", to=[], to_name="")
+    (attachment,) = message.attachments
+    # Then it is a METHOD:CANCEL calendar (said in its content type too) for the same UID
+    assert attachment.content_type == "text/calendar; method=CANCEL" and attachment.filename == "huy-lich.ics"
+    calendar = Calendar.from_ical(attachment.data)
+    (found,) = calendar.walk("VEVENT")
+    assert str(calendar["method"]) == "CANCEL" and str(found["status"]) == "CANCELLED"
+    assert str(found["uid"]) == str(sent["uid"]) and found.decoded("sequence") == 1
+    assert str(found["summary"]) == str(sent["summary"]) and not found.walk("VALARM")
