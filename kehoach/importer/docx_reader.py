@@ -88,14 +88,20 @@ def _blocks(doc: Any) -> Iterator[Paragraph | Table]:
 
 def _paragraph_line(p: Paragraph, numbers: _Numbering) -> Line:
     text = clean(p.text)
+    style = numbers.style_of(p)
     runs = [r for r in p.runs if r.text.strip()]
-    style = p.style.name if p.style is not None else ""
-    bold = style.startswith(("Heading", "Title")) or bool(runs) and all(
-        r.bold or (r.style is not None and r.style.font.bold) for r in runs)
+    style_bold = style is not None and style.find(f"{qn('w:rPr')}/{qn('w:b')}") is not None
+    bold = _style_id(p).startswith(("Heading", "Title")) or bool(runs) and all(r.bold or style_bold for r in runs)
     label = numbers.label(p)
     if label and text:
         text = f"{label} {text}"
     return Line(text, bool(bold))
+
+
+def _style_id(p: Paragraph) -> str:
+    """The paragraph style's id, read from the XML: python-docx's ``p.style`` scans every style each call."""
+    ppr = p._p.pPr
+    return ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else ""
 
 
 # Column headings of a task table, folded, and the attribute line each column becomes.
@@ -117,7 +123,7 @@ def _table_lines(table: Table) -> list[Line]:
         if title_col is None and i not in roles and any(k in h for k in ("noi dung", "nhiem vu", "hoat dong")):
             title_col = i
     if title_col is None or not roles:
-        return [Line(clean(c)) for row in rows for c in row if clean(c)]
+        return [Line(clean(part)) for row in rows for c in row for part in c.split("\n") if clean(part)]
     lines: list[Line] = []
     count = 0
     for row in rows[1:]:
@@ -152,6 +158,7 @@ class _Numbering:
         self._levels: dict[str, dict[int, tuple[str, str, int]]] = {}
         self._abstract_of: dict[str, str] = {}
         self._counters: dict[str, dict[int, int]] = {}
+        self._styles = {st.get(qn("w:styleId")): st for st in doc.styles.element.findall(qn("w:style"))}
         try:
             root = doc.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
@@ -176,8 +183,11 @@ class _Numbering:
                 self._abstract_of[num.get(qn("w:numId"))] = aid
                 self._levels[aid] = abstracts.get(aid, {})
 
+    def style_of(self, p: Paragraph) -> Any:
+        return self._styles.get(_style_id(p))
+
     def label(self, p: Paragraph) -> str | None:
-        num_pr = _num_pr(p)
+        num_pr = _num_pr(p, self.style_of(p))
         if num_pr is None:
             return None
         num_id, ilvl = num_pr
@@ -199,9 +209,10 @@ class _Numbering:
         return label.strip() or None
 
 
-def _num_pr(p: Paragraph) -> tuple[str, int] | None:
+def _num_pr(p: Paragraph, style: Any) -> tuple[str, int] | None:
     """(numId, level) from the paragraph, or from its style when the style is the list."""
-    for holder in (p._p.pPr, getattr(p.style, "element", None) and p.style.element.pPr):
+    style_ppr = style.find(qn("w:pPr")) if style is not None else None
+    for holder in (p._p.pPr, style_ppr):
         if holder is None:
             continue
         num_pr = holder.find(qn("w:numPr"))

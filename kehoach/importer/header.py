@@ -19,7 +19,7 @@ _NUMBER = re.compile(r"^s[oố]\s*:?\s*(\d*)\s*/\s*([A-Za-zĐđ0-9]+(?:\s*-\s*[A
 _PLACE_DATE = re.compile(r"^(.+?),\s*ngày\s*(\d{0,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.IGNORECASE)
 _PARENT = re.compile(
     r"(?:thực hiện|căn cứ|triển khai)\s+(kế hoạch|quyết định|chỉ thị|công văn|nghị quyết|chương trình)\s+số\s+"
-    r"([0-9A-Za-zĐđ/. -]+?)\s+ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s+của\s+([^.;]+?)(?:[.;]|,\s|$)",
+    r"([0-9A-Za-zĐđ/. -]+?)\s+ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s+của\s+([^.;]+?)(?:[.;]|$)",
     re.IGNORECASE)
 _TITLE_START = re.compile(r"\s+(về việc|về|thực hiện|triển khai|ban hành|tổ chức|hướng dẫn|quy định|phê duyệt)\s",
                           re.IGNORECASE)
@@ -100,7 +100,7 @@ def read_header(lines: list[Line], closing: list[Line]) -> Header:
 
 def _parent(m: re.Match[str]) -> ParentPlanText:
     number = re.sub(r"\s*([/-])\s*", r"\1", clean(m[2])).rstrip(".")
-    rest = clean(m[6])
+    rest = re.split(r",\s*[^,]*?\s(?:xây dựng|ban hành)\s", clean(m[6]), flags=re.IGNORECASE)[0]
     issuer, title = rest, None
     if t := _TITLE_START.search(rest):
         issuer, title = rest[:t.start()].strip(), rest[t.start():].strip()

@@ -63,6 +63,7 @@ class UnitMatcher:
         self.directory = directory
         self.issuer: str | None = None
         self.proposed: dict[str, Match] = {}
+        self._cache: dict[tuple[str | None, str], Match | None] = {}
         self._groups = {g.id for g in directory.groups}
         self._localities = _localities([u.name for u in directory.units])
         self._candidates = self._build()
@@ -123,6 +124,13 @@ class UnitMatcher:
         return out
 
     def _best(self, phrase: str) -> Match | None:
+        """The closest candidate, remembered per phrase: a long plan names the same bodies again and again."""
+        key = (self.issuer, phrase)
+        if key not in self._cache:
+            self._cache[key] = self._closest(phrase)
+        return self._cache[key]
+
+    def _closest(self, phrase: str) -> Match | None:
         queries = _query_forms(normal(phrase), self._localities)
         if not queries:
             return None
