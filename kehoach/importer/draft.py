@@ -59,8 +59,8 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     draft = Draft({})
     issuer = matcher.best_issuer(header.issuer_phrase, locality) if header.issuer_phrase else None
     if issuer is None:
-        issuer = matcher.match(header.issuer_phrase or f"Cơ quan ban hành {locality}".strip())
-    matcher.set_issuer(issuer.ref, locality)
+        issuer = matcher.propose(header.issuer_phrase or f"Cơ quan ban hành {locality}".strip())
+    matcher.set_issuer(issuer.ref, locality, _level(header.issuer_phrase or "", place))
 
     by_section = [(s.number, read_duties(parse_items(s.lines)[1], matcher)) for s in layout.of(Kind.ORGANISATION)]
     duties = [d for _, found in by_section for d in found]
@@ -203,6 +203,16 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
         if matcher.is_group(ref):
             draft.proposed_groups.add(ref)
     return draft
+
+
+def _level(issuer_phrase: str, place: str) -> str | None:
+    """The issuer's administrative level ("xa", "phuong", "tinh" …), as its name or place says."""
+    for text in (issuer_phrase, place):
+        folded = f" {words(text)} "
+        for level in LEVELS:
+            if f" {level} " in folded and level != "tp":
+                return level
+    return None
 
 
 def _sentences(text: str) -> list[str]:

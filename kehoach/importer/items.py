@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from kehoach.importer.document import Line
 from kehoach.importer.text import clean, fold
 
-_LEVEL1 = re.compile(r"^(\d{1,2})\s*[.)](?!\d)\s*(.*)$")
-_LEVEL2 = re.compile(r"^(\d{1,2}\.\d{1,2})\.?(?!\d)\s+(.*)$")
+_LEVEL1 = re.compile(r"^(\d{1,3})\s*[.)](?!\d)\s*(.*)$")
+_LEVEL2 = re.compile(r"^(\d{1,3}\.\d{1,2})\.?(?!\d)\s+(.*)$")
 _LETTER = re.compile(r"^([a-zđ])\s*[.)]\s+(.*)$")
 _BULLET = re.compile(r"^[-–•+*]\s*")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from kehoach.importer.text import clean, slug, words
-from kehoach.importer.vocabulary import ABBREVIATIONS, LEVELS, NAME_NOISE, NAME_PREFIXES
+from kehoach.importer.vocabulary import ABBREVIATIONS, LEVELS, NAME_NOISE, NAME_PREFIXES, UNIT_HEADS
 from kehoach.plans.directory import Directory
 
 SURE = 90.0  # at or above: matched
@@ -25,6 +25,11 @@ MAYBE = 78.0  # at or above (and below SURE): matched, marked for review; below:
 _ORDINAL = re.compile(r"^(?:\d+|i{1,3}|iv|v|vi{1,3}|ix|x)$")
 _ABBREVIATION = re.compile(r"\b(" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True)) + r")\b")
 _HEAD_WORDS = ("so", "cuc", "chi cuc", "tong cuc", "vien", "bo")
+_UPPER_LEVELS = ("tinh", "thanh pho")
+# "và" joins two bodies only before a body's head word ("Văn phòng HĐND và UBND" is one body)
+_LIST_SEPARATORS = re.compile(r"(,|\s+(?:và|với)\s+(?=(?:Phòng|Văn phòng|Công an|Trạm|Trung tâm|Sở|Ban|Hội|Đoàn|Trường|"
+                              r"Chi cục|Cục|Bệnh viện)\b))")
+_BOILERPLATE = {"cac", "tren", "dia", "ban", "thuoc", "truc", "va", "cua", "trong", "don", "vi", "co", "quan"}
 
 
 def normal(text: str) -> str:
@@ -62,15 +67,18 @@ class UnitMatcher:
     def __init__(self, directory: Directory):
         self.directory = directory
         self.issuer: str | None = None
+        self.level: str | None = None  # "xa", "phuong", "tinh" …: how the issuer's documents say "our"
         self.proposed: dict[str, Match] = {}
         self._cache: dict[tuple[str | None, str], Match | None] = {}
         self._groups = {g.id for g in directory.groups}
         self._localities = _localities([u.name for u in directory.units])
         self._candidates = self._build()
 
-    def set_issuer(self, issuer: str, place: str | None = None) -> None:
+    def set_issuer(self, issuer: str, place: str | None = None, level: str | None = None) -> None:
         """Scope matching to the issuer's subtree and learn how its documents shorten names."""
         self.issuer = issuer
+        self.level = level
+        self._cache.clear()
         if place:
             self._localities.add(normal(place))
         self._candidates = self._build()
@@ -85,10 +93,12 @@ class UnitMatcher:
             if c.ref in self._groups:
                 continue
             full = normal(c.name)
-            key = (max(fuzz.ratio(plain, a) for a in {full, *c.aliases}), fuzz.ratio(placed, full))
+            bare = " ".join(w for w in full.split() if w not in _levels(full))
+            with_place = max(fuzz.ratio(placed, full), fuzz.ratio(placed, bare))
+            key = (max(with_place, *(fuzz.ratio(plain, a) for a in {full, *c.aliases})), with_place)
             if best is None or key > best[0]:
-                best = (key, Match(phrase, c.ref, c.name, max(key)))
-        return best[1] if best and best[1].score >= MAYBE else None
+                best = (key, Match(phrase, c.ref, c.name, key[0]))
+        return best[1] if best and best[1].score >= SURE else None
 
     def match(self, phrase: str) -> Match:
         """One name → the best unit or group, or a proposed unit when nothing is close enough."""
@@ -96,13 +106,13 @@ class UnitMatcher:
         found = self._best(phrase)
         if found is not None and found.score >= MAYBE:
             return found
-        return self._propose(phrase)
+        return self.propose(phrase)
 
     def match_list(self, value: str) -> list[Match]:
         """A written list ("Văn phòng Sở, Phòng Nghiệp vụ I, II"; "A; B") → its units, in order."""
         out: list[Match] = []
         for chunk in re.split(r"[;\n]", value):
-            tokens = re.split(r"(,|\s+và\s+|\s+với\s+)", clean(chunk).strip(" .;,:"))
+            tokens = re.split(_LIST_SEPARATORS, clean(chunk).strip(" .;,:"))
             parts = tokens[0::2]
             seps = tokens[1::2]
             parts = _expand_ellipsis(parts)
@@ -116,12 +126,21 @@ class UnitMatcher:
                         chosen, i = found, j + 1
                         break
                 if chosen is None:
-                    if parts[i].strip():
-                        chosen = self.match(parts[i])
-                    i += 1
+                    j = i + 1
+                    if not self._known(parts[i]):  # an unknown name runs on over parts that are no name of their own
+                        while j < len(parts) and not self._known(parts[j]) and not _headed(parts[j]):
+                            j += 1
+                    text = parts[i] + "".join(seps[k] + parts[k + 1] for k in range(i, j - 1))
+                    if text.strip():
+                        chosen = self.match(text)
+                    i = j
                 if chosen is not None and chosen.ref not in {m.ref for m in out}:
                     out.append(chosen)
         return out
+
+    def _known(self, phrase: str) -> bool:
+        found = self._best(phrase)
+        return found is not None and found.score >= MAYBE
 
     def _best(self, phrase: str) -> Match | None:
         """The closest candidate, remembered per phrase: a long plan names the same bodies again and again."""
@@ -131,18 +150,26 @@ class UnitMatcher:
         return self._cache[key]
 
     def _closest(self, phrase: str) -> Match | None:
-        queries = _query_forms(normal(phrase), self._localities)
+        queries = _query_forms(normal(phrase), self._localities, self.level)
+        level = _levels(normal(phrase))
         if not queries:
             return None
-        best: tuple[float, Match] | None = None
+        ranked = []
+        named = f" {normal(phrase)} "
         for c in self._candidates:
-            score = max(_score(q, a) for q in queries for a in c.aliases)
-            effective = score - 4 * c.rank
-            if best is None or effective > best[0]:
-                best = (effective, Match(phrase, c.ref, c.name, score))
-        return best[1] if best else None
+            if c.rank == 2 and any(f" {p} " in f" {a} " and f" {p} " not in named for a in c.aliases for p in self._localities):
+                continue  # another office's body is named with its place, or not at all
+            score = max(_score(q, a, level) for q in queries for a in c.aliases)
+            ranked.append((score - 4 * c.rank, score, c))
+        if not ranked:
+            return None
+        ranked.sort(key=lambda r: r[0], reverse=True)
+        _, score, c = ranked[0]
+        if len(ranked) > 1 and ranked[1][0] >= ranked[0][0] - 1 and ranked[1][2].rank == c.rank:
+            score = min(score, SURE - 1)  # two bodies fit as well: never a silent pick
+        return Match(phrase, c.ref, c.name, score)
 
-    def _propose(self, phrase: str) -> Match:
+    def propose(self, phrase: str) -> Match:
         plural = words(phrase).startswith(("cac ", "nhung ", "toan the "))
         prefix = self.issuer or "moi"
         ref = f"{prefix}-{slug(phrase, 50)}"
@@ -174,15 +201,20 @@ class UnitMatcher:
             issuer_short = _without_place(normal(self.directory.unit(self.issuer).name), self._localities, True)
         out = []
         for u in self.directory.units:
-            out.append(_Candidate(u.id, u.name, rank_of[u.id], self._aliases(u.name, issuer_short)))
+            rank = rank_of[u.id]
+            out.append(_Candidate(u.id, u.name, rank, self._aliases(u.name, issuer_short, rank)))
         for g in self.directory.groups:
-            members = [rank_of[m.id] for m in self.directory.members(g.id)]
-            out.append(_Candidate(g.id, g.name, min(members, default=2), self._aliases(g.name, issuer_short)))
+            rank = min([rank_of[m.id] for m in self.directory.members(g.id)], default=2)
+            out.append(_Candidate(g.id, g.name, rank, self._aliases(g.name, issuer_short, rank)))
         return out
 
-    def _aliases(self, name: str, issuer_short: str | None) -> set[str]:
+    def _aliases(self, name: str, issuer_short: str | None, rank: int) -> set[str]:
+        """Forms a document may write the name in. Another office's body is written in full (or,
+        for a province's Sở, without its province): short forms belong to the issuer's own."""
         base = normal(name)
-        forms = {base, _without_place(base, self._localities, False), _without_place(base, self._localities, True)}
+        if rank == 2:
+            return {base}
+        forms = {base, _without_place(base, self._localities, True), _without_place(base, self._localities, False)}
         if issuer_short:
             head = next((h for h in _HEAD_WORDS if issuer_short.startswith(h + " ")), None)
             if head:
@@ -212,30 +244,52 @@ def _localities(names: list[str]) -> set[str]:
 
 
 def _without_place(name: str, localities: set[str], drop_level: bool) -> str:
+    """The name without its place; with ``drop_level`` a province or city level goes too
+    ("Sở Nội vụ tỉnh Đồng Tháp" → "Sở Nội vụ"), while a commune keeps its word ("Công an xã")."""
     out = name
     for place in sorted(localities, key=len, reverse=True):
-        levels = "|".join(LEVELS)
-        pattern = rf"\s*\b(?:{levels})\s+{re.escape(place)}\b" if drop_level else rf"\s*\b{re.escape(place)}\b"
+        pattern = rf"\s*\b(?:{'|'.join(_UPPER_LEVELS)})\s+{re.escape(place)}\b" if drop_level else rf"\s*\b{re.escape(place)}\b"
         out = re.sub(pattern, "", out)
     return re.sub(r"\s+", " ", out).strip()
 
 
-def _query_forms(q: str, localities: set[str]) -> set[str]:
+def _query_forms(q: str, localities: set[str], level: str | None) -> set[str]:
     forms = {q}
     for prefix in NAME_PREFIXES:
         if q.startswith(prefix + " "):
             forms.add(q[len(prefix) + 1:])
     forms |= {_without_place(f, localities, False) for f in list(forms)}
-    forms |= {re.sub(rf"\s+(?:{'|'.join(LEVELS)})$", "", f) for f in list(forms)}
+    if level:
+        forms |= {re.sub(rf"\s+{level}$", "", f) for f in list(forms)}
     return {f for f in forms if f}
 
 
-def _score(query: str, alias: str) -> float:
-    """rapidfuzz ratio averaged with the token-set ratio (word order and extra words matter less), except that names differing in a number ("Phòng Nghiệp vụ I" / "II") never match."""
-    q_ord = {t for t in query.split() if _ORDINAL.match(t)}
-    a_ord = {t for t in alias.split() if _ORDINAL.match(t)}
-    score = (fuzz.ratio(query, alias) + fuzz.token_set_ratio(query, alias)) / 2
-    return min(score, 50.0) if q_ord != a_ord else score
+def _score(query: str, alias: str, q_level: set[str]) -> float:
+    """rapidfuzz ratio averaged with the token-set ratio (word order and extra words matter less),
+    vetoed when the names differ in what tells bodies apart: a number ("Phòng Nghiệp vụ I" / "II"),
+    the level ("Công an xã" / "Công an phường") or every word past the boilerplate ("Các khu
+    phố trên địa bàn" / "Các trường học trên địa bàn")."""
+    q_words, a_words = query.split(), alias.split()
+    if {t for t in q_words if _ORDINAL.match(t)} != {t for t in a_words if _ORDINAL.match(t)}:
+        return 50.0
+    a_level = _levels(alias)
+    if q_level and a_level and q_level != a_level:
+        return 50.0
+    q_core = " ".join(w for w in q_words if w not in _BOILERPLATE)
+    a_core = " ".join(w for w in a_words if w not in _BOILERPLATE)
+    if q_core and a_core and fuzz.token_set_ratio(q_core, a_core) < 60:
+        return 50.0
+    return (fuzz.ratio(query, alias) + fuzz.token_set_ratio(query, alias)) / 2
+
+
+def _levels(name: str) -> set[str]:
+    """Level words of a folded name ("xa", "phuong" …); "xã hội" is no level."""
+    padded = f" {name} ".replace(" xa hoi ", " ")
+    return {level for level in LEVELS if f" {level} " in padded and level != "tp"}
+
+
+def _headed(text: str) -> bool:
+    return words(text).startswith(UNIT_HEADS)
 
 
 def _expand_ellipsis(parts: list[str]) -> list[str]:

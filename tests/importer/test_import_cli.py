@@ -14,7 +14,7 @@ from docx import Document
 from openpyxl import Workbook
 from ruamel.yaml import YAML
 
-from tests.importer.conftest import REPO, SEEDS
+from tests.importer.conftest import DOCUMENTS, REPO, SEEDS
 
 
 def kehoach(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -22,7 +22,7 @@ def kehoach(*args: str, config: Path | None = None) -> subprocess.CompletedProce
     if config is not None:
         env["KEHOACH_CONFIG_DIR"] = str(config)
     return subprocess.run([sys.executable, "-m", "kehoach", *args], capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=120)
+                          env=env, timeout=600)
 
 
 def _config_copy(tmp_path: Path) -> Path:
@@ -41,6 +41,8 @@ def test_import_a_seed_then_validate_after_adding_the_proposed_units(tmp_path, s
     result = kehoach("import", str(SEEDS / seed), "--out", str(out), config=cfg)
     assert result.returncode == 0, result.stderr
     assert "Nhiệm vụ" in result.stdout and "Đơn vị đề xuất thêm" in result.stdout
+    assert "Trường cần xem lại" in result.stdout
+    assert "id: 2026-nhap-thu\n" in out.read_text(encoding="utf-8")  # the file name is the plan id
     # and the proposed units (if any) are added to the directory copy
     proposed = out.with_name("2026-nhap-thu.don-vi-de-xuat.yaml")
     if proposed.exists():
@@ -167,3 +169,35 @@ def test_a_document_past_the_line_limit_is_refused_with_the_limit(tmp_path):
     huge = tmp_path / "qua-dai.txt"
     huge.write_text("KẾ HOẠCH\n" + "- dòng\n" * 25_000, encoding="utf-8")
     _refused(tmp_path, huge, "vượt giới hạn 20000 dòng")
+
+
+def test_unknown_bodies_are_proposed_beside_the_draft_and_then_validate(tmp_path):
+    # Given the repository's directory, which knows none of the phường An Bình bodies
+    cfg = _config_copy(tmp_path)
+    out = cfg / "plans" / "2026-an-binh.yaml"
+    # When its plan is imported
+    result = kehoach("import", str(DOCUMENTS / "phuong-an-binh-chuyen-doi-so.txt"), "--out", str(out), config=cfg)
+    assert result.returncode == 0, result.stderr
+    # Then no body is guessed: each is proposed, in a file beside the draft, and marked in the draft
+    proposed = out.with_name("2026-an-binh.don-vi-de-xuat.yaml")
+    extra = YAML().load(proposed.read_text(encoding="utf-8"))
+    assert "Công an phường" in {u["name"] for u in extra["units"]}
+    assert "Các khu phố trên địa bàn phường" in {g["name"] for g in extra["groups"]}  # "Các …": a group
+    assert "chưa có trong danh bạ: đề xuất thêm đơn vị mới" in out.read_text(encoding="utf-8")
+    assert "Đơn vị đề xuất thêm" in result.stdout
+    # and the draft fails validation until they are added, then passes
+    assert kehoach("validate", str(out), config=cfg).returncode == 1
+    yaml = YAML()
+    contacts = yaml.load((cfg / "contacts.yaml").read_text(encoding="utf-8"))
+    contacts["groups"].extend(extra["groups"])
+    contacts["units"].extend(extra["units"])
+    with (cfg / "contacts.yaml").open("w", encoding="utf-8") as f:
+        yaml.dump(contacts, f)
+    check = kehoach("validate", str(out), config=cfg)
+    assert check.returncode == 0, check.stderr
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path):
+    big = tmp_path / "qua-lon.txt"
+    big.write_bytes(b"KE HOACH\n" + b"x" * (21 * 1024 * 1024))
+    _refused(tmp_path, big, "vượt giới hạn 20 MB")

@@ -65,7 +65,7 @@ def test_theo_quy_dinh_is_not_quarterly():
 @pytest.fixture
 def yet_kieu() -> UnitMatcher:
     m = UnitMatcher(DIRECTORY)
-    m.set_issuer("xa-yk-ubnd", "Yết Kiêu")
+    m.set_issuer("xa-yk-ubnd", "Yết Kiêu", "xa")
     return m
 
 
@@ -222,3 +222,29 @@ def test_docx_word_numbering_and_task_table(tmp_path):
 def test_a_plan_without_task_section_is_refused():
     with pytest.raises(DocumentError, match="không tìm thấy phần nội dung"):
         split(lines("KẾ HOẠCH", "Tổ chức hội nghị", "I. MỤC ĐÍCH, YÊU CẦU", "- Nâng cao nhận thức."), "x")
+
+
+def test_another_places_bodies_are_never_taken_for_the_issuers():
+    # Given a ward's plan and a directory that knows only other offices' bodies
+    draft = build_draft(read_document(DOCUMENTS / "phuong-an-binh-chuyen-doi-so.txt"), "x", DIRECTORY)
+    # Then the ward and its bodies are proposed, none matched to a commune's or a province's
+    names = {m.name for m in draft.proposed}
+    assert {"Ủy ban nhân dân phường An Bình", "Công an phường", "Văn phòng HĐND và UBND phường",
+            "Phòng Kinh tế, Hạ tầng và Đô thị phường", "Lãnh đạo UBND phường"} <= names
+    assert not any(ref.startswith(("xa-yk-", "tinh-dt-")) for t in draft.data["tasks"] for ref in t["lead"])
+
+
+def test_uncertain_values_say_why():
+    # Given a plan whose item has a doubtful lead and a date without a year
+    plan = lines("Số: /KH-UBND", "Xã Yết Kiêu, ngày 02 tháng 6 năm 2026", "KẾ HOẠCH", "Công tác gia đình năm 2026",
+                 "Ủy ban nhân dân xã Yết Kiêu xây dựng kế hoạch như sau:",
+                 "II. NỘI DUNG", "1. Tổ chức ngày hội gia đình", "- Tổ chức tại nhà văn hóa.",
+                 "- Đơn vị chủ trì: Hội Phụ nữ xã", "- Thời gian thực hiện: trước ngày 30/6",
+                 "IV. TỔ CHỨC THỰC HIỆN", "1. Phòng Văn hóa - Xã hội xã theo dõi, đôn đốc, tổng hợp.",
+                 "Nơi nhận:", "- Lưu: VT.", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Tăng Văn Nguyễn")
+    draft = build_draft(plan, "x", DIRECTORY)
+    reasons = dict(draft.reviews)
+    # Then the lead is matched but marked, and so is the date
+    assert draft.data["tasks"][0]["lead"] == ["xa-yk-hoi-lhpn"]
+    assert "khớp 'Hội Liên hiệp Phụ nữ xã Yết Kiêu' với độ tin cậy thấp" in reasons[("tasks", 0, "lead")]
+    assert reasons[("tasks", 0, "due")] == "ngày 30/06 không ghi năm"
