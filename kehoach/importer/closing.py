@@ -84,8 +84,8 @@ def signer(closing: list[Line]) -> SignerText | None:
                                                        and not text.startswith(("-", "–")) and ":" not in text)
             if not started:
                 continue
-        if text.startswith(("-", "–")) or ":" in text:
-            continue
+        if text.startswith(("-", "–", "(")) or ":" in text:
+            continue  # a recipient, or "(Đã ký)", "(Ký, ghi rõ họ tên)"
         block.append(text)
     upper = [t for t in block if t.isupper()]
     names = [t for t in block if not t.isupper()]

@@ -57,7 +57,9 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     place = header.place or ""
     locality = re.sub(rf"^(?:{'|'.join(LEVELS)})\s+", "", place, flags=re.IGNORECASE) if place else ""
     draft = Draft({})
-    issuer = matcher.best_issuer(header.issuer_phrase, locality) if header.issuer_phrase else None
+    phrases = [p for p in (header.issuer_phrase, *header.top[-1:], " ".join(header.top[-2:])) if p]
+    found = [m for p in phrases if (m := matcher.best_issuer(p, locality)) is not None]
+    issuer = max(found, key=lambda m: m.score) if found else None
     if issuer is None:
         issuer = matcher.propose(header.issuer_phrase or f"Cơ quan ban hành {locality}".strip())
     matcher.set_issuer(issuer.ref, locality, _level(header.issuer_phrase or "", place))
@@ -124,9 +126,10 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     d["reports"] = []
     for period, r in reports.items():
         complete(r, year)
-        if period == "quy":
-            draft.notes.append("kế hoạch yêu cầu báo cáo quý; lược đồ kế hoạch hiện chưa có kỳ báo cáo quý, "
-                               "hãy theo dõi bằng nhiệm vụ 'hang_quy'")
+        if period in ("quy", "thang"):
+            kind = "quý" if period == "quy" else "tháng"
+            draft.notes.append(f"kế hoạch yêu cầu báo cáo {kind}; lược đồ kế hoạch hiện chưa có kỳ báo cáo {kind}, "
+                               f"hãy theo dõi bằng nhiệm vụ '{'hang_quy' if period == 'quy' else 'hang_thang'}'")
             continue
         if r.units_due is None:
             continue
@@ -176,7 +179,10 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     d["recipients"] = []
     for i, rc in enumerate(closing_.recipients(layout.closing)):
         entry: dict[str, Any] = {"name": rc.name}
-        if not rc.archive:
+        if not rc.archive and words(rc.name).startswith("nhu "):
+            entry["units"] = list(units)
+            draft.review(("recipients", i, "units"), f"\"{rc.name}\": lấy các đơn vị của phần Tổ chức thực hiện")
+        elif not rc.archive:
             found = matcher.match_list(rc.name)
             entry["units"] = [m.ref for m in found]
             for m in found:
@@ -262,6 +268,8 @@ def _add_task(draft: Draft, matcher: UnitMatcher, section: str, item: Item, lead
         task["due"] = due.day_month  # type: ignore[union-attr]
         if due.year is None and not timing.yearly:  # type: ignore[union-attr]
             draft.review(("tasks", i, "due"), f"ngày {due.day_month} không ghi năm")  # type: ignore[union-attr]
+        if timing.period_end:
+            draft.review(("tasks", i, "due"), f"kế hoạch ghi \"{timing_text or title}\"; tạm lấy ngày cuối kỳ")
     elif timing.cadence is not None:
         task["cadence"] = timing.cadence.value
         if timing.day_in_period:

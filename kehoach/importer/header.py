@@ -47,6 +47,7 @@ class Header:
     year: int | None = None
     title: str | None = None
     parent: ParentPlanText | None = None
+    top: list[str] = field(default_factory=list)  # upper-case lines above "Số:" (parent body, issuing body)
     reviews: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,9 +77,14 @@ def read_header(lines: list[Line], closing: list[Line]) -> Header:
         if words(text) == "ke hoach":
             title_next = True
             continue
+        if title_next and h.title is not None:
+            title_next = False
+            if line.bold and not _PARENT.search(text) and len(text) < 150:
+                h.title = f"{h.title} {clean(text)}".rstrip(".")
+                continue
         if title_next:
             h.title = clean(text).rstrip(".")
-            title_next = False
+            title_next = line.bold
             continue
         if h.symbol is None and h.title is None and not words(text).startswith(_STATE) and text.isupper():
             top.append(clean(text))
@@ -86,8 +92,7 @@ def read_header(lines: list[Line], closing: list[Line]) -> Header:
             h.parent = _parent(m)
         if h.issuer_phrase is None and (m := _ISSUER_IN_TEXT.search(text)) and h.title is not None:
             h.issuer_phrase = _sentence_subject(m[1])
-    if top:
-        h.issuer_phrase = top[-1].title() if h.issuer_phrase is None else h.issuer_phrase
+    h.top = [t.title() for t in top]
     if h.issuer_phrase is None:
         for line in closing:
             if m := re.search(r"kế hoạch .*? của (.+?)(?:\./\.|\.|$)", line.text, re.IGNORECASE):

@@ -23,6 +23,7 @@ _PERIODS = (
     ("thang_hanh_dong", re.compile(r"thang hanh dong")),
     (PeriodKind.SEMIANNUAL.value, re.compile(r"\b(?:0?6|sau) thang\b")),
     ("quy", re.compile(r"\bquy\b")),
+    ("thang", re.compile(r"\b(?:hang|moi)\s+thang\b|\bbao cao thang\b")),
     (PeriodKind.ANNUAL.value, re.compile(r"\bnam\b")),
 )
 _SEND_TO = re.compile(r"gui\s+(?:bao cao\s+)?(?:ve\s+)?(.+?)(?=\s+(?:de|tong hop|truoc|theo|dinh ky|hang nam)\b|[;,.(]|$)")
@@ -54,7 +55,7 @@ def read_reports(sentences: list[str], matcher: UnitMatcher, issuer: str) -> tup
     for sentence in sentences:
         text = " ".join(sentence.split())
         folded = _fold_keep(text)
-        if "bao cao" not in folded:
+        if "bao cao" not in folded and "gui ket qua" not in folded:
             continue
         if m := _VIA.search(folded):
             via = via or matcher.match(_slice(text, m))
@@ -107,10 +108,8 @@ def _period(before: str) -> str:
     """The period word right after the last "báo cáo" before a date."""
     at = before.rfind("bao cao")
     window = before[at:] if at >= 0 else before[-40:]
-    for period, pattern in _PERIODS:
-        if pattern.search(window):
-            return period
-    return "?"
+    found = [(m.end(), -i, period) for i, (period, pattern) in enumerate(_PERIODS) for m in pattern.finditer(window)]
+    return max(found)[2] if found else "?"
 
 
 def _inside(ref: str, matcher: UnitMatcher, issuer: str) -> bool:

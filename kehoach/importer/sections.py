@@ -19,6 +19,7 @@ from kehoach.importer.text import fold, words
 class Kind(StrEnum):
     PURPOSE = "purpose"  # I. MỤC ĐÍCH, YÊU CẦU
     TARGETS = "targets"  # MỤC TIÊU, CHỈ TIÊU: figures, not tasks
+    OTHER = "other"  # a heading of no known kind: tasks only when the plan has no content section
     CONTENT = "content"  # NỘI DUNG / NHIỆM VỤ / GIẢI PHÁP: the tasks
     BUDGET = "budget"  # KINH PHÍ
     ORGANISATION = "organisation"  # TỔ CHỨC THỰC HIỆN: who does what
@@ -69,6 +70,10 @@ def split(lines: list[Line], name: str) -> Layout:
             sections[-1].lines.append(line)
         else:
             header.append(line)
+    if not any(s.kind is Kind.CONTENT for s in sections):
+        for s in sections:
+            if s.kind is Kind.OTHER:
+                s.kind = Kind.CONTENT
     if not any(words(line.text) == "ke hoach" for line in header):
         raise DocumentError(name, "tài liệu không phải một KẾ HOẠCH: không có dòng tiêu đề \"KẾ HOẠCH\" ở đầu văn bản")
     if not any(s.kind is Kind.CONTENT for s in sections):
@@ -84,10 +89,9 @@ def _heading(line: Line) -> Section | None:
     title = m[2].strip()
     letters = [c for c in title if c.isalpha()]
     upper = sum(c.isupper() for c in letters)
-    if not letters or (upper < 0.6 * len(letters) and not line.bold):
-        return None
     folded = words(title)
-    for kind, keys in _KINDS:
-        if any(k in folded for k in keys):
-            return Section(m[1], title, kind)
-    return Section(m[1], title, Kind.CONTENT)
+    kind = next((kind for kind, keys in _KINDS if any(k in folded for k in keys)), None)
+    shouts = bool(letters) and (upper >= 0.6 * len(letters) or line.bold)
+    if kind is not None and (shouts or len(title.split()) <= 8):
+        return Section(m[1], title, kind)
+    return Section(m[1], title, Kind.OTHER) if shouts else None

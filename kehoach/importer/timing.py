@@ -14,7 +14,7 @@ from datetime import date
 from kehoach.importer.text import fold
 from kehoach.plans.model import Cadence
 
-_D = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?"
+_D = r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})(?!\d)(?:\s*/\s*(\d{4}))?"
 RANGE = re.compile(rf"(?:tu\s+(?:ngay\s+)?)?{_D}\s*(?:-|–|den\s+(?:het\s+)?(?:ngay\s+)?)\s*{_D}")
 BEFORE = re.compile(rf"(?:truoc|cham nhat|han chot|khong qua|khong muon hon|xong truoc)\s+(?:ngay\s+)?{_D}")
 IN_QUARTER = re.compile(r"(?:truoc\s+)?ngay\s+(\d{1,2})\s+(?:cua\s+)?thang\s+(cuoi|dau)\s+(?:moi\s+)?quy")
@@ -26,6 +26,10 @@ _CADENCES = (
     (Cadence.MONTHLY, re.compile(r"\b(?:hang|moi|dinh ky|theo)\s+thang\b")),
 )
 YEARLY = re.compile(r"\b(?:hang|moi)\s+nam\b")
+QUARTER_OF_YEAR = re.compile(r"\bquy\s+(i{1,3}|iv|[1-4])\s*(?:/|nam)\s*(\d{4})")
+MONTH_OF_YEAR = re.compile(r"\bthang\s+(\d{1,2})\s*(?:/|nam)\s*(\d{4})")
+_QUARTER_END = {"i": (31, 3), "1": (31, 3), "ii": (30, 6), "2": (30, 6), "iii": (30, 9), "3": (30, 9),
+                "iv": (31, 12), "4": (31, 12)}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Timing:
     end: DayMonthYear | None = None
     day_in_period: int | None = None  # "ngày 10 của tháng cuối quý" / "ngày 25 hằng tháng"
     yearly: bool = False
+    period_end: bool = False  # the due date is the end of a written quarter or month
 
     @property
     def dated(self) -> bool:
@@ -85,7 +90,23 @@ def read_timing(text: str) -> Timing:
         cadence, day_in_period = Cadence.MONTHLY, int(m[1])
     if due is None and end is None and cadence is None and (m := DATE.search(folded)):
         due = _dmy(m.groups())
-    return Timing(cadence, due, start, end, day_in_period, bool(YEARLY.search(folded)))
+    if due is None and end is None and cadence is None:
+        due, period_end = _period_end(folded)
+    else:
+        period_end = False
+    return Timing(cadence, due, start, end, day_in_period, bool(YEARLY.search(folded)), period_end)
+
+
+def _period_end(folded: str) -> tuple[DayMonthYear | None, bool]:
+    """"Quý II/2026", "tháng 6 năm 2026": done by the period's last day (a guess the caller marks)."""
+    if m := QUARTER_OF_YEAR.search(folded):
+        day, month = _QUARTER_END[m[1]]
+        return DayMonthYear(day, month, int(m[2])), True
+    if (m := MONTH_OF_YEAR.search(folded)) and 1 <= int(m[1]) <= 12:
+        month, year = int(m[1]), int(m[2])
+        last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
+        return DayMonthYear(last, month, year), True
+    return None, False
 
 
 def all_dates_before(text: str) -> list[tuple[int, DayMonthYear]]:

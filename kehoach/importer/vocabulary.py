@@ -41,7 +41,7 @@ NAME_NOISE: dict[str, str] = {
 
 # Words before a body's name in a duty line ("Đề nghị Ủy ban Mặt trận …", "Giao Văn phòng Sở").
 NAME_PREFIXES: tuple[str, ...] = (
-    "de nghi", "giao", "yeu cau", "thu truong", "cac thanh vien", "toan the", "ban lanh dao",
+    "de nghi", "giao", "yeu cau", "thu truong", "cac thanh vien", "toan the", "ban lanh dao", "trach nhiem cua",
 )
 
 # Administrative levels that precede a place name ("tỉnh Lạng Sơn", "xã Yết Kiêu").
@@ -75,6 +75,8 @@ OCCASIONS: dict[str, tuple[int, int, str]] = {
 CAMPAIGNS: dict[str, tuple[int, int, int, int] | None] = {
     "thang hanh dong vi binh dang gioi": (15, 11, 15, 12),
     "thang hanh dong vi tre em": (1, 6, 30, 6),
+    "thang hanh dong quoc gia phong chong hiv aids": (10, 11, 10, 12),
+    "thang hanh dong vi an toan thuc pham": (15, 4, 15, 5),
     "thang hanh dong quoc gia phong chong bao luc gia dinh": (1, 6, 30, 6),
     "thang hanh dong": None,
     "thang cao diem": None,

@@ -10,6 +10,7 @@ from kehoach.importer.draft import build_draft
 from kehoach.importer.errors import DocumentError
 from kehoach.importer.header import read_header
 from kehoach.importer.items import parse_items
+from kehoach.importer.reports import read_reports
 from kehoach.importer.sections import Kind, split
 from kehoach.importer.timing import read_timing
 from kehoach.importer.units import UnitMatcher
@@ -248,3 +249,41 @@ def test_uncertain_values_say_why():
     assert draft.data["tasks"][0]["lead"] == ["xa-yk-hoi-lhpn"]
     assert "khớp 'Hội Liên hiệp Phụ nữ xã Yết Kiêu' với độ tin cậy thấp" in reasons[("tasks", 0, "lead")]
     assert reasons[("tasks", 0, "due")] == "ngày 30/06 không ghi năm"
+
+
+def test_a_quarter_or_month_of_a_year_is_its_last_day():
+    t = read_timing("Thời gian thực hiện: Quý II/2026")
+    assert (t.due.day_month, t.due.year, t.period_end) == ("30/06", 2026, True)
+    assert read_timing("tháng 2 năm 2028").due.day_month == "29/02"
+
+
+def test_a_month_and_year_is_no_day_and_month():
+    assert read_timing("trong tháng 6/2026").due.day_month == "30/06"
+
+
+def test_each_date_takes_the_period_word_nearest_before_it():
+    found, _ = read_reports(["Văn phòng Sở báo cáo định kỳ 6 tháng (trước ngày 15/6) và năm (trước ngày 15/12) "
+                             "gửi Sở Nội vụ."], _dong_thap(), "stp-dt")
+    assert {p: r.upward_due.day_month for p, r in found.items()} == {"6_thang": "15/06", "nam": "15/12"}
+
+
+def _dong_thap() -> UnitMatcher:
+    m = UnitMatcher(DIRECTORY)
+    m.set_issuer("stp-dt", "Đồng Tháp")
+    return m
+
+
+def test_lower_case_headings_with_section_words_and_multi_line_bold_titles():
+    plan = [Line("Số: 3/KH-STP"), Line("Đồng Tháp, ngày 02 tháng 4 năm 2026"), Line("KẾ HOẠCH", True),
+            Line("Tuyên truyền pháp luật", True), Line("năm 2026", True),
+            Line("Sở Tư pháp xây dựng kế hoạch như sau:"), Line("I. Mục đích, yêu cầu"), Line("- Nâng cao nhận thức."),
+            Line("II. Nội dung thực hiện"), Line("1. Tuyên truyền"), Line("- Đơn vị chủ trì: Văn phòng Sở"),
+            Line("IV. Tổ chức thực hiện"), Line("1. Văn phòng Sở theo dõi, đôn đốc, tổng hợp."),
+            Line("Nơi nhận:"), Line("- Như mục IV;"), Line("- Lưu: VT."), Line("GIÁM ĐỐC"), Line("(Đã ký)"),
+            Line("Nguyễn Văn B")]
+    draft = build_draft(plan, "x", DIRECTORY)
+    assert draft.data["title"] == "Tuyên truyền pháp luật năm 2026"
+    assert [t["section"] for t in draft.data["tasks"]] == ["II.1"]
+    # "Như mục IV" stands for the bodies of section IV, and the signature skips "(Đã ký)"
+    assert draft.data["recipients"][0]["units"] == ["stp-dt-van-phong"]
+    assert draft.data["signer"] == {"authority": "GIÁM ĐỐC", "title": "GIÁM ĐỐC", "name": "Nguyễn Văn B"}
