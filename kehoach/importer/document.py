@@ -1,7 +1,8 @@
 """A document as lines: the one shape every rule reads, whether it came from .docx or .txt.
 
-Plain text copied from Word keeps Markdown-like marks (``**bold**``, ``## ``) and breaks a
-paragraph where a page ended; both are undone here so the rules see what Word showed.
+Plain text copied from Word keeps Markdown-like marks (``**bold**``, ``## ``, ``| pipe |``
+tables) and breaks a paragraph where a page ended; both are undone here so the rules see what
+Word showed.
 """
 
 from __future__ import annotations
@@ -73,7 +74,16 @@ def text_lines(text: str, name: str) -> list[Line]:
     if len(raw) > limits.MAX_LINES:
         raise DocumentError(name, f"tài liệu có {len(raw)} dòng, vượt giới hạn {limits.MAX_LINES} dòng")
     lines: list[Line] = []
+    table: list[list[str]] = []
     for source in raw:
+        if source.strip().startswith("|"):
+            cells = [c.strip() for c in source.strip().strip("|").split("|")]
+            if not all(set(c) <= set("-: ") for c in cells):
+                table.append([clean(_MARKS.sub("", c)) for c in cells])
+            continue
+        if table:
+            lines.extend(_table(table))
+            table = []
         bold = "**" in source or source.lstrip().startswith("#")
         content = clean(_MARKS.sub("", source))
         if not content:
@@ -82,7 +92,13 @@ def text_lines(text: str, name: str) -> list[Line]:
             lines[-1] = Line(f"{lines[-1].text} {content}", lines[-1].bold)
             continue
         lines.append(Line(content, bold))
-    return lines
+    return lines + _table(table)
+
+
+def _table(rows: list[list[str]]) -> list[Line]:
+    from kehoach.importer.tables import table_lines  # tables.py builds Lines: imported here, not at the top
+
+    return table_lines(rows) if rows else []
 
 
 def _continues(content: str, previous: str) -> bool:

@@ -2,8 +2,7 @@
 
 python-docx gives paragraph text but not the numbers Word draws for a numbered list, and a
 plan's "1.", "II.", "a)" are often such numbers; they are computed here from numbering.xml.
-A table of tasks (STT | Nội dung | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian) becomes the
-same lines a typed plan has ("1. …", "- Đơn vị chủ trì: …"), so one set of rules reads both.
+Tables go through ``tables.py``.
 Files that are not .docx are recognised before parsing and refused with the reason.
 """
 
@@ -23,7 +22,8 @@ from docx.text.paragraph import Paragraph
 from kehoach.importer import limits
 from kehoach.importer.document import Line
 from kehoach.importer.errors import DocumentError
-from kehoach.importer.text import clean, words
+from kehoach.importer.tables import table_lines
+from kehoach.importer.text import clean
 
 _ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
           (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
@@ -104,40 +104,8 @@ def _style_id(p: Paragraph) -> str:
     return ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else ""
 
 
-# Column headings of a task table, folded, and the attribute line each column becomes.
-_COLUMNS = {"chu tri": "Đơn vị chủ trì", "phoi hop": "Đơn vị phối hợp", "thoi gian": "Thời gian thực hiện",
-            "thoi han": "Thời gian thực hiện", "tien do": "Thời gian thực hiện"}
-
-
 def _table_lines(table: Table) -> list[Line]:
-    rows = [_row_texts(r) for r in table.rows]
-    if not rows:
-        return []
-    head = [words(c) for c in rows[0]]
-    roles: dict[int, str] = {}
-    title_col = None
-    for i, h in enumerate(head):
-        for key, attr in _COLUMNS.items():
-            if key in h and i not in roles:
-                roles[i] = attr
-        if title_col is None and i not in roles and any(k in h for k in ("noi dung", "nhiem vu", "hoat dong")):
-            title_col = i
-    if title_col is None or not roles:
-        return [Line(clean(part)) for row in rows for c in row for part in c.split("\n") if clean(part)]
-    lines: list[Line] = []
-    count = 0
-    for row in rows[1:]:
-        title = clean(row[title_col])
-        if not title:
-            continue
-        count += 1
-        first = clean(row[0]) if title_col != 0 else ""
-        number = first.rstrip(".") if first.rstrip(".").isdigit() else str(count)
-        lines.append(Line(f"{number}. {title}"))
-        for i, attr in roles.items():
-            if i < len(row) and clean(row[i]):
-                lines.append(Line(f"- {attr}: {clean(row[i])}"))
-    return lines
+    return table_lines([_row_texts(r) for r in table.rows])
 
 
 def _row_texts(row: Any) -> list[str]:

@@ -113,7 +113,10 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     campaigns = find_campaigns(_all_texts(layout))
     d["tasks"] = []
     for section in layout.of(Kind.CONTENT):
-        for item in parse_items(section.lines)[1]:
+        preamble, items = parse_items(section.lines)
+        if not items:  # a section of bullets only: each bullet is an item
+            items = [Item(str(n), text[:200]) for n, text in enumerate(preamble, 1)]
+        for item in items:
             for number, task_item in _task_items(item):
                 _add_task(draft, matcher, f"{section.number}.{number}", task_item, lead_default, campaigns)
     for number, found in by_section:

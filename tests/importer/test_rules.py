@@ -287,3 +287,20 @@ def test_lower_case_headings_with_section_words_and_multi_line_bold_titles():
     # "Như mục IV" stands for the bodies of section IV, and the signature skips "(Đã ký)"
     assert draft.data["recipients"][0]["units"] == ["stp-dt-van-phong"]
     assert draft.data["signer"] == {"authority": "GIÁM ĐỐC", "title": "GIÁM ĐỐC", "name": "Nguyễn Văn B"}
+
+
+def test_a_pipe_table_of_a_copied_text_is_read_as_tasks():
+    read = lines("| STT | Nội dung | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian |", "|---|---|---|---|---|",
+                 "| 1 | Rà soát văn bản | **Phòng Nghiệp vụ I** | Văn phòng Sở | Quý II/2026 |")
+    assert [line.text for line in read] == ["1. Rà soát văn bản", "- Đơn vị chủ trì: Phòng Nghiệp vụ I",
+                                            "- Đơn vị phối hợp: Văn phòng Sở", "- Thời gian thực hiện: Quý II/2026"]
+
+
+def test_a_content_section_of_bullets_only_gives_a_task_per_bullet():
+    plan = lines("Số: /KH-STP", "Đồng Tháp, ngày 02 tháng 4 năm 2026", "KẾ HOẠCH", "Công tác năm 2026",
+                 "Sở Tư pháp xây dựng kế hoạch như sau:", "II. NỘI DUNG", "- Tuyên truyền pháp luật.",
+                 "- Tập huấn nghiệp vụ.", "IV. TỔ CHỨC THỰC HIỆN", "1. Văn phòng Sở theo dõi, đôn đốc, tổng hợp.",
+                 "Nơi nhận:", "- Lưu: VT.", "GIÁM ĐỐC", "Nguyễn Văn B")
+    draft = build_draft(plan, "x", DIRECTORY)
+    assert [(t["section"], t["title"]) for t in draft.data["tasks"]] == [
+        ("II.1", "Tuyên truyền pháp luật."), ("II.2", "Tập huấn nghiệp vụ.")]
