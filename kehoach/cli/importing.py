@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
-
-import re
 
 import typer
 from rich.table import Table

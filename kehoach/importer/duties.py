@@ -44,6 +44,7 @@ def read_duties(items: list[Item], matcher: UnitMatcher) -> list[Duty]:
         body = item.body + [c.title for c in item.children] + [b for c in item.children for b in c.body]
         title = item.title
         if body and _names_a_body(title, matcher):
+            title = title.rstrip(" :")
             duties.append(Duty(item.number, matcher.match_list(title), title, body, True))
             continue
         text = " ".join([title, *body])
@@ -61,12 +62,14 @@ def _headed(text: str) -> bool:
 def _names_a_body(title: str, matcher: UnitMatcher) -> bool:
     """A short heading that matches the directory outright, or starts as a body's name does
     and holds no verb of a duty (an unknown body, to be proposed)."""
-    if not title or len(title.split()) > 20 or title.rstrip().endswith(":"):
+    title = title.rstrip(" :")
+    if not title or len(title.split()) > 20:
         return False
     found = matcher.match_list(title)
     if found and all(not m.proposed and m.score >= SURE for m in found):
         return True
-    return _headed(title) and not _VERB.search(fold(title)) and bool(found)
+    specific = _headed(title) and not words(title).startswith(("cac ", "nhung "))
+    return specific and not _VERB.search(fold(title)) and bool(found)
 
 
 def plan_units(duties: list[Duty]) -> list[str]:

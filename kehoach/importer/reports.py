@@ -27,6 +27,7 @@ _PERIODS = (
     (PeriodKind.ANNUAL.value, re.compile(r"\bnam\b")),
 )
 _SEND_TO = re.compile(r"gui\s+(?:bao cao\s+)?(?:ve\s+)?(.+?)(?=\s+(?:de|tong hop|truoc|theo|dinh ky|hang nam)\b|[;,.(]|$)")
+_ABOUT_TO = re.compile(r"\bve\s+((?:uy ban|ubnd|van phong|phong|so|ban)\b.+?)(?=\s+(?:de|tong hop|truoc|theo|dinh ky)\b|[;,.(]|$)")
 _VIA = re.compile(r"(?:\(|,)\s*(?:thong\s+)?qua\s+(.+?)(?=\)|[;,.]|\s+truoc\b|$)")
 _UPWARD_AFTER = re.compile(r"tong hop,?\s*(?:va\s+)?bao cao\s+(?:ve\s+)?(.+?)(?=\s+theo\b|[;,.]|$)")
 REGIME_ONLY = re.compile(r"che do (?:thong tin, )?bao cao theo quy dinh")
@@ -59,12 +60,14 @@ def read_reports(sentences: list[str], matcher: UnitMatcher, issuer: str) -> tup
             continue
         if m := _VIA.search(folded):
             via = via or matcher.match(_slice(text, m))
-        send = _SEND_TO.search(folded)
+        send = _SEND_TO.search(folded) or _ABOUT_TO.search(folded)
         recipient = matcher.match(_slice(text, send)) if send else None
         internal = recipient is not None and not recipient.proposed and _inside(recipient.ref, matcher, issuer)
         upward_name = None if internal or recipient is None else _slice(text, send)
         if (after := _UPWARD_AFTER.search(folded)) and upward_name is None:
             upward_name = _slice(text, after)
+        if recipient is None and upward_name is None:
+            internal = True  # a date with no recipient named is the units' own deadline
         dates = all_dates_before(text)
         for pos, when in dates:
             period = _period(folded[:pos])

@@ -8,9 +8,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
 from docx import Document
+from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
 from ruamel.yaml import YAML
 

@@ -1,6 +1,5 @@
 """Each rule of the importer on real lines of the seed plans (and of the repository's documents)."""
 
-from pathlib import Path
 
 import pytest
 
@@ -304,3 +303,26 @@ def test_a_content_section_of_bullets_only_gives_a_task_per_bullet():
     draft = build_draft(plan, "x", DIRECTORY)
     assert [(t["section"], t["title"]) for t in draft.data["tasks"]] == [
         ("II.1", "Tuyên truyền pháp luật."), ("II.2", "Tập huấn nghiệp vụ.")]
+
+
+def test_a_report_about_to_the_commune_is_the_units_deadline():
+    m = UnitMatcher(DIRECTORY)
+    m.set_issuer("xa-yk-ubnd", "Yết Kiêu", "xa")
+    found, via = read_reports(["Các cơ quan, đơn vị báo cáo kết quả thực hiện về UBND xã (qua Phòng VHXH) trước ngày "
+                               "15/11/2026 để tổng hợp, báo cáo Sở Nội vụ."], m, "xa-yk-ubnd")
+    [r] = found.values()
+    assert (r.units_due.day_month, r.upward_due, r.upward_to) == ("15/11", None, "Sở Nội vụ")
+    assert via.ref == "xa-yk-vhxh"
+
+
+def test_a_duty_heading_ending_with_a_colon_names_its_body():
+    plan = lines("Số: /KH-UBND", "Xã Yết Kiêu, ngày 02 tháng 6 năm 2026", "KẾ HOẠCH", "Công tác năm 2026",
+                 "Ủy ban nhân dân xã Yết Kiêu xây dựng kế hoạch như sau:", "II. NỘI DUNG", "1. Tuyên truyền",
+                 "- Tuyên truyền pháp luật.", "IV. TỔ CHỨC THỰC HIỆN", "1. Công an xã:", "- Chủ trì xử lý vi phạm.",
+                 "2. Các nhiệm vụ khác:", "- Thực hiện khi được giao.",
+                 "Nơi nhận:", "- Lưu: VT.", "CHỦ TỊCH", "Tăng Văn Nguyễn")
+    draft = build_draft(plan, "x", DIRECTORY)
+    tasks = {t["section"]: t for t in draft.data["tasks"]}
+    assert tasks["IV.1"]["lead"] == ["xa-yk-cong-an"] and tasks["IV.1"]["title"] == "Công an xã"
+    assert "IV.2" not in tasks  # "Các nhiệm vụ khác" is no body
+    assert tasks["II.1"]["lead"] == ["xa-yk-cong-an"]  # the body that "chủ trì"
