@@ -7,12 +7,13 @@
     reports.py   submit, status, rollup, extend, link, portal
     runtime.py   run (embedded scheduler + portal), simulate
     backup.py    backup, restore
+    importing.py import (a KẾ HOẠCH from .docx/.txt → draft plan YAML)
     ops.py       health, automations apply
 """
 
 from __future__ import annotations
 
-from kehoach.cli import backup, contacts, delivery, lifecycle, ops, plans, reports, runtime  # noqa: F401  (registers their commands)
+from kehoach.cli import backup, contacts, delivery, importing, lifecycle, ops, plans, reports, runtime  # noqa: F401  (registers their commands)
 from kehoach.cli.app import app
 
 
