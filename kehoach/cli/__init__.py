@@ -8,11 +8,12 @@
     runtime.py   run (embedded scheduler + portal), simulate
     backup.py    backup, restore
     ops.py       health, automations apply
+    users.py     user add, passwd, disable (console accounts)
 """
 
 from __future__ import annotations
 
-from kehoach.cli import backup, contacts, delivery, lifecycle, ops, plans, reports, runtime  # noqa: F401  (registers their commands)
+from kehoach.cli import backup, contacts, delivery, lifecycle, ops, plans, reports, runtime, users  # noqa: F401  (registers their commands)
 from kehoach.cli.app import app
 
 
