@@ -157,10 +157,13 @@ async def plan_page(request: Request, plan_id: str, user: ConsoleUser = Depends(
 
 
 def _board_page(request: Request, user: ConsoleUser, plan: Plan, period: Period, *, error: str | None = None,
-                notice: str | None = None, status: int = 200) -> HTMLResponse:
+                extended: str | None = None, status: int = 200) -> HTMLResponse:
+    """The board; ``extended``: the unit just granted an extension, confirmed from what is stored."""
     state = auth.portal_state(request)
     with session(state.engine) as s:
         b = board(s, plan, state.config.directory, period)
+    notice = next((f"Đã gia hạn cho {r.unit.name} đến {r.deadline:%d/%m/%Y}." for r in b.rows
+                   if r.unit.id == extended and r.deadline != period.due), None)
     return _page(request, user, "board.html", {"b": b, "error": error, "notice": notice}, status=status)
 
 
@@ -168,7 +171,7 @@ def _board_page(request: Request, user: ConsoleUser, plan: Plan, period: Period,
 async def board_page(request: Request, plan_id: str, period_id: str,
                      user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
     plan = _plan(request, user, plan_id)
-    return _board_page(request, user, plan, _period(plan, period_id), notice=request.query_params.get("da_gia_han"))
+    return _board_page(request, user, plan, _period(plan, period_id), extended=request.query_params.get("da_gia_han"))
 
 
 @router.post("/ke-hoach/{plan_id}/{period_id}/gia-han", response_model=None)
@@ -196,9 +199,8 @@ async def extend(request: Request, plan_id: str, period_id: str,
                            error=f"Ngày gia hạn phải sau hạn nộp của kỳ ({period.due:%d/%m/%Y}).")
     with session(state.engine) as s:
         grant_extension(s, plan.id, period.id, unit_id, until, state.clock())
-    name = state.config.directory.unit(unit_id).name
-    notice = quote(f"Đã gia hạn cho {name} đến {until:%d/%m/%Y}.")
-    return RedirectResponse(f"{auth.PREFIX}/ke-hoach/{plan.id}/{period.id}?da_gia_han={notice}", status_code=303)
+    return RedirectResponse(f"{auth.PREFIX}/ke-hoach/{plan.id}/{period.id}?da_gia_han={quote(unit_id)}",
+                            status_code=303)
 
 
 @router.get("/tai-khoan", response_class=HTMLResponse)
