@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from kehoach.plans.config import Config
 from kehoach.store.db import session
 from kehoach.submissions.record import extensions
-from tests.web.console.conftest import DT_PLAN, LS_PLAN, YK_PLAN, csrf_of, log_in
+from kehoach.web.console.accounts import add_user
+from tests.web.console.conftest import DT_PLAN, LS_PLAN, NOW, PASSWORD, YK_PLAN, csrf_of, log_in
 
 DT_TITLE = "Thực hiện công tác bình đẳng giới và vì sự tiến bộ của phụ nữ năm 2026"
 
@@ -77,3 +79,16 @@ def test_console_pages_without_a_session_go_to_the_login_page(client: TestClient
     for url in ("/quan-ly/", f"/quan-ly/ke-hoach/{DT_PLAN}", "/quan-ly/tai-khoan"):
         answer = client.get(url)
         assert answer.status_code == 303 and answer.headers["location"] == f"/quan-ly/dang-nhap?tiep={url}"
+
+
+def test_an_account_of_the_issuing_body_sees_the_plans_it_issues(client: TestClient, engine: Engine,
+                                                                 config: Config) -> None:
+    # Given a leader's account at UBND xã Yết Kiêu, the body that issues the commune's plan
+    with session(engine) as s:
+        add_user(s, config.directory, username="ld-yetkieu", office="xa-yk-ubnd", role="lanh_dao",
+                 password=PASSWORD, email=None, now=NOW)
+    log_in(client, "ld-yetkieu")
+    # Then its home lists the commune's plan and no other
+    home = client.get("/quan-ly/").text
+    assert f'href="/quan-ly/ke-hoach/{YK_PLAN}"' in home
+    assert DT_PLAN not in home and LS_PLAN not in home

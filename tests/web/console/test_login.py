@@ -8,8 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from kehoach.plans.config import Config
+from kehoach.settings import Settings
 from kehoach.store.account_tables import ConsoleSession, ConsoleUser
 from kehoach.store.db import session
+from kehoach.web.app import create_app
 from kehoach.web.console.auth import LOGIN_POSTS_PER_ADDRESS
 from tests.web.console.conftest import PASSWORD, Clock, csrf_of, log_in
 
@@ -34,6 +37,7 @@ def test_login_by_username_or_email_opens_the_home_page(client: TestClient) -> N
         assert answer.status_code == 303 and answer.headers["location"] == "/quan-ly/"
         cookie = next(h for h in answer.headers.get_list("set-cookie") if h.startswith("kehoach_phien="))
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/quan-ly" in cookie
+        assert "Secure" not in cookie  # served over http here (development)
         assert "Việc cần làm hôm nay" in client.get("/quan-ly/").text
 
 
@@ -131,3 +135,17 @@ def test_login_never_sends_the_user_to_another_site(client: TestClient) -> None:
     for back in ("https://ke-gian.example/", "//ke-gian.example/quan-ly/", "/nop-bao-cao/x"):
         assert log_in(client, "vt-dongthap", back=back).headers["location"] == "/quan-ly/"
         client.cookies.clear()
+
+
+def test_the_session_cookie_is_secure_when_the_app_is_served_over_https(
+    console_settings: Settings, config: Config, engine: Engine, accounts: dict[str, tuple[str, str]]
+) -> None:
+    # Given the app behind https
+    settings = console_settings.model_copy(update={"portal_base_url": "https://kehoach.example"})
+    with TestClient(create_app(settings, config, engine, clock=Clock()), base_url="https://testserver",
+                    follow_redirects=False) as web:
+        # When the clerk logs in
+        answer = log_in(web, "vt-dongthap")
+    # Then the session cookie is marked Secure (and, over http in development, it is not: see above)
+    cookie = next(h for h in answer.headers.get_list("set-cookie") if h.startswith("kehoach_phien="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
