@@ -14,9 +14,16 @@ import typer
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, parse_now, settings
 from kehoach.store.db import make_engine, session
-from kehoach.web.console.accounts import AccountError, Role, add_user, check_new_user, check_password, disable_user
+from kehoach.web.console.accounts import (
+    AccountError,
+    Role,
+    add_user,
+    check_new_user,
+    check_password,
+    disable_user,
+    set_password,
+)
 from kehoach.web.console.accounts import find as find_user
-from kehoach.web.console.accounts import set_password
 
 user_app = typer.Typer(help="Tài khoản trang quản lý: tạo, đổi mật khẩu, khóa.", no_args_is_help=True)
 app.add_typer(user_app, name="user")

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete
 
 from kehoach.store.account_tables import ConsoleSession, ConsoleUser
 
