@@ -64,7 +64,7 @@ def console_state(request: Request) -> ConsoleState:
 
 def safe_back(value: str | None) -> str:
     """A console path to return to; anything else (another site, ``//host``) becomes the home page."""
-    if value and value.startswith(PREFIX + "/") and not value.startswith("//") and "\\" not in value:
+    if value and value.startswith(PREFIX + "/") and "\\" not in value and ".." not in value:
         return value
     return HOME
 

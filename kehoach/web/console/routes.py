@@ -16,16 +16,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
 from kehoach.calendar import VN_TZ
+from kehoach.delivery.activity import OUTCOME_LABELS, kind_label
 from kehoach.plans.model import Plan
 from kehoach.store.account_tables import ConsoleUser
 from kehoach.store.db import session
+from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
 from kehoach.submissions.record import grant_extension
 from kehoach.submissions.tracking import status_of
 from kehoach.web import csrf
 from kehoach.web.console import auth
 from kehoach.web.console.accounts import LOCKOUT, MAX_FAILURES, ROLE_LABELS, Role, authenticate
-from kehoach.web.console.attention import attention, plan_periods
+from kehoach.web.console.attention import HORIZON_WORKING_DAYS, attention, plan_periods
 from kehoach.web.console.board import board
 from kehoach.web.console.scope import visible_plan, visible_plans
 from kehoach.web.console.sessions import LIFETIME, close_session, open_session
@@ -38,7 +40,8 @@ WRONG_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
 def install(app: FastAPI) -> None:
     """Mount the console on the web app (called by ``create_app``)."""
     app.state.console = auth.ConsoleState(AddressLimiter(auth.LOGIN_POSTS_PER_ADDRESS))
-    auth.portal_state_of(app).templates.env.filters["vi_time"] = vi_time
+    filters = auth.portal_state_of(app).templates.env.filters
+    filters["vi_time"], filters["kind_label"], filters["delivery_label"] = vi_time, kind_label, delivery_label
     app.include_router(router)
 
     @app.exception_handler(auth.LoginRequired)
@@ -49,6 +52,11 @@ def install(app: FastAPI) -> None:
 def vi_time(value: datetime) -> str:
     """A stored time as the office reads it: ``05/12/2026 14:30`` in Asia/Ho_Chi_Minh."""
     return f"{value.astimezone(VN_TZ):%d/%m/%Y %H:%M}"
+
+
+def delivery_label(row: Outbox) -> str:
+    """A notification's delivery status as the office reads it; a pending one is still to come."""
+    return "sẽ gửi" if row.status == Status.PENDING.value else OUTCOME_LABELS.get(row.status, row.status)
 
 
 def _page(request: Request, user: ConsoleUser, template: str, context: dict[str, Any],
@@ -128,7 +136,11 @@ async def home(request: Request, user: ConsoleUser = Depends(auth.current_user))
     today = now.astimezone(VN_TZ).date()
     with session(state.engine) as s:
         found = attention(s, plans, state.config.directory, state.config.calendar([today.year, today.year + 1]), now)
-    return _page(request, user, "home.html", {"plans": plans, "a": found, "today": today})
+    directory = state.config.directory
+    return _page(request, user, "home.html", {
+        "plans": plans, "a": found, "today": today, "horizon_days": HORIZON_WORKING_DAYS,
+        "unit_name": lambda ref: directory.label(ref) if directory.knows(ref) else ref,
+    })
 
 
 def _plan(request: Request, user: ConsoleUser, plan_id: str) -> Plan:

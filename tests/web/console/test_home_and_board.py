@@ -59,6 +59,7 @@ def test_home_lists_deadlines_soon_with_completeness_overdue_units_and_failed_de
     # and the bounced reminder shows with the server's reply, linked to its board
     failed = home.split('id="gui-loi"')[1].split("</ul>")[0]
     assert "550 5.1.1 hộp thư không tồn tại" in failed and f"/quan-ly/ke-hoach/{DT_PLAN}/bc-nam-2026" in failed
+    assert "(Nhắc báo cáo, email, Trung tâm Trợ giúp pháp lý nhà nước tỉnh Đồng Tháp)" in failed
 
 
 def test_granting_an_extension_on_the_board_changes_the_unit_s_status_as_kehoach_extend_does(
@@ -120,4 +121,4 @@ def test_the_board_shows_each_unit_s_latest_version_and_its_reminders(
     assert "Đã nộp đúng hạn" in nv1 and "phiên bản 2, 30/11/2026 09:00" in nv1
     # and the bounced reminder, with its status and the server's reply, on the unit's row
     tgpl = page.split('id="don-vi-stp-dt-tgpl"')[1].split("</tr>")[0]
-    assert "email · failed: 550 5.1.1 hộp thư không tồn tại" in tgpl
+    assert "20/11/2026 09:00 · Nhắc báo cáo · email · lỗi: 550 5.1.1 hộp thư không tồn tại" in tgpl

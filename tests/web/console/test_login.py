@@ -131,8 +131,23 @@ def test_an_expired_session_goes_to_login_and_comes_back_to_the_page_asked_for(c
     assert "Báo cáo kết quả" in client.get(board).text
 
 
+def test_a_form_posted_after_the_session_expired_leads_back_to_its_page_after_login(client: TestClient,
+                                                                                   clock: Clock) -> None:
+    # Given a clerk whose session ends while the board is open
+    log_in(client, "vt-dongthap")
+    board = "/quan-ly/ke-hoach/2026-stp-dong-thap-bdg/bc-nam-2026"
+    token = csrf_of(client.get(board).text)
+    clock.advance(timedelta(hours=8))
+    # When she posts the extension form
+    answer = client.post(f"{board}/gia-han", data={"csrf_token": token, "don_vi": "stp-dt-tgpl",
+                                                  "den_ngay": "2026-12-31", "trang": board})
+    # Then she is sent to log in, and from there back to the board
+    assert answer.status_code == 303 and answer.headers["location"] == f"/quan-ly/dang-nhap?tiep={board}"
+    assert log_in(client, "vt-dongthap", back=board).headers["location"] == board
+
+
 def test_login_never_sends_the_user_to_another_site(client: TestClient) -> None:
-    for back in ("https://ke-gian.example/", "//ke-gian.example/quan-ly/", "/nop-bao-cao/x"):
+    for back in ("https://ke-gian.example/", "//ke-gian.example/quan-ly/", "/nop-bao-cao/x", "/quan-ly/../nop-bao-cao"):
         assert log_in(client, "vt-dongthap", back=back).headers["location"] == "/quan-ly/"
         client.cookies.clear()
 
