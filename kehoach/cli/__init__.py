@@ -9,11 +9,14 @@
     backup.py    backup, restore
     importing.py import (a KẾ HOẠCH from .docx/.txt → draft plan YAML)
     ops.py       health, automations apply
+    users.py     user add, passwd, disable (console accounts)
 """
 
 from __future__ import annotations
 
-from kehoach.cli import backup, contacts, delivery, importing, lifecycle, ops, plans, reports, runtime  # noqa: F401  (registers their commands)
+from kehoach.cli import (  # noqa: F401  (registers their commands)
+    backup, contacts, delivery, importing, lifecycle, ops, plans, reports, runtime, users,
+)
 from kehoach.cli.app import app
 
 

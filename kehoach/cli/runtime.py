@@ -117,9 +117,26 @@ def _serve_portal(s: Any, cfg: Any, engine: Any) -> None:
     from kehoach.web.app import create_app
 
     say(f"cổng nộp báo cáo: http://{s.portal_host}:{s.portal_port}/ (Ctrl-C để dừng)")
+    _console_hint(s, cfg, engine)
     server = uvicorn.Server(uvicorn.Config(create_app(s, cfg, engine), host=s.portal_host, port=s.portal_port,
                                            log_level="warning", lifespan="off"))
     server.run()
+
+
+def _console_hint(s: Any, cfg: Any, engine: Any) -> None:
+    """Where the office logs in and, on an installation without accounts, the command that makes the first one."""
+    from kehoach.store.db import session
+    from kehoach.web.console.accounts import count_users
+
+    say(f"trang quản lý của văn phòng: http://{s.portal_host}:{s.portal_port}/quan-ly/ "
+        "(đăng nhập bằng tên đăng nhập hoặc email và mật khẩu)")
+    with session(engine) as db:
+        if count_users(db):
+            return
+    office = next(iter(cfg.plans.values())).office if cfg.plans else "MA_DON_VI"
+    say("chưa có tài khoản nào; tạo tài khoản quản trị đầu tiên (lệnh hỏi mật khẩu hai lần) bằng lệnh:")
+    console.print(f"    .venv/bin/kehoach user add quantri --office {office} --role quan_tri", highlight=False,
+                  soft_wrap=True)
 
 
 def _wait_for_signal() -> None:

@@ -32,6 +32,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     else:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
         engine = create_engine(url, pool_pre_ping=True)
+    import kehoach.store.account_tables  # noqa: F401
     import kehoach.store.beats  # noqa: F401
     import kehoach.store.directory_tables  # noqa: F401
     import kehoach.store.documents  # noqa: F401

@@ -1,7 +1,7 @@
-"""The web app: one FastAPI application for units' signed-link forms and, later, office pages.
+"""The web app: one FastAPI application for units' signed-link forms and the office console.
 
 Units never log in: their signed link is the credential (``kehoach.submissions.links``).
-Office pages (status board, contacts, roll-up review) will mount here behind a login.
+Office pages (``kehoach.web.console``, under ``/quan-ly``) sit behind a login.
 Every error a person can meet is rendered as a Vietnamese page with the right status code.
 """
 
@@ -84,6 +84,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
                clock: Callable[[], datetime] = vn_now) -> FastAPI:
     """The app for one deployment; ``clock`` lets tests move time without patching."""
     from kehoach.web import alerts
+    from kehoach.web.console import routes as console
     from kehoach.web.portal import routes
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -95,6 +96,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes.router)
     app.include_router(alerts.router)
+    console.install(app)
 
     @app.exception_handler(PortalError)
     async def _portal_error(request: Request, exc: PortalError) -> HTMLResponse:

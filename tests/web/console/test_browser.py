@@ -1,0 +1,92 @@
+"""Real Chromium through Playwright: a clerk logs in, sees her office's home, logs out;
+at a phone's 390 px width, the board needs no sideways scrolling of the page itself.
+
+Skipped when Debian's Chromium is missing, unless CI=true, where a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from kehoach.plans.config import Config
+from kehoach.settings import Settings
+from kehoach.web.app import create_app
+from tests.web.console.conftest import DT_PLAN, LS_PLAN, PASSWORD, YK_PLAN, Clock
+from tests.web.portal.test_browser import ARGS, CHROMIUM, free_port
+
+pytestmark = pytest.mark.browser
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing in CI: run .ci/chromium.sh", pytrace=False)
+    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture
+def live_console(console_settings: Settings, config: Config, engine: Engine, clock: Clock,
+                 accounts: dict[str, tuple[str, str]]) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = console_settings.model_copy(update={"portal_base_url": base})
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, config, engine, clock=clock),
+                                           host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("console did not start")
+        time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def phone() -> Iterator[Page]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser.new_page(viewport={"width": 390, "height": 844})
+        browser.close()
+
+
+def test_a_clerk_logs_in_sees_her_office_s_plans_and_logs_out(live_console: str, phone: Page) -> None:
+    # Given the admin opens the console's address on a phone
+    phone.goto(f"{live_console}/quan-ly/")
+    # Then she is on the login page, whose fields have labels
+    expect(phone.get_by_role("heading", name="Đăng nhập trang quản lý")).to_be_visible()
+    # When she types a wrong password, she sees the generic error
+    phone.get_by_label("Tên đăng nhập hoặc email").fill("quantri")
+    phone.get_by_label("Mật khẩu").fill("khong-dung-dau")
+    phone.get_by_role("button", name="Đăng nhập").click()
+    expect(phone.locator("#loi-dang-nhap")).to_have_text("Tên đăng nhập hoặc mật khẩu không đúng.")
+    # When she logs in with her email and the right password
+    phone.get_by_label("Tên đăng nhập hoặc email").fill("quantri@kehoach.example")
+    phone.get_by_label("Mật khẩu").fill(PASSWORD)
+    phone.get_by_role("button", name="Đăng nhập").click()
+    # Then her home lists the three seed plans, and the page fits the phone's width
+    expect(phone.get_by_role("heading", name="Việc cần làm hôm nay")).to_be_visible()
+    plans = phone.locator("#ke-hoach a")
+    expect(plans).to_have_count(3)
+    for plan in (DT_PLAN, LS_PLAN, YK_PLAN):
+        expect(phone.locator(f'#ke-hoach a[href="/quan-ly/ke-hoach/{plan}"]')).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # When she opens a board from the deadlines list, it fits too (the table scrolls in its own box)
+    phone.locator("#han-sap-toi a").first.click()
+    expect(phone.locator("#bang-theo-doi")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # When she logs out
+    phone.get_by_role("button", name="Đăng xuất").click()
+    # Then she is back on the login page, and the console asks for a login again
+    expect(phone.get_by_text("Bạn đã đăng xuất.")).to_be_visible()
+    phone.goto(f"{live_console}/quan-ly/")
+    expect(phone.get_by_role("heading", name="Đăng nhập trang quản lý")).to_be_visible()
