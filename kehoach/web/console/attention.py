@@ -61,7 +61,7 @@ def attention(session: Session, plans: Iterable[Plan], directory: Directory, cal
     found = Attention(horizon=calendar.add_working_days(today, HORIZON_WORKING_DAYS))
     for plan in plans:
         for period in plan_periods(plan, today):
-            st = status_of(session, plan, directory, period)
+            st = status_of(session, plan, directory, period, calendar)
             if today <= period.due <= found.horizon:
                 found.due_soon.append(DueSoon(plan, period, st))
             for unit in st.missing:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
 from kehoach.store import outbox
@@ -50,8 +51,8 @@ class Board:
     rows: list[BoardRow]
 
 
-def board(session: Session, plan: Plan, directory: Directory, period: Period) -> Board:
-    st = status_of(session, plan, directory, period)
+def board(session: Session, plan: Plan, directory: Directory, period: Period, cal: WorkingCalendar) -> Board:
+    st = status_of(session, plan, directory, period, cal)
     latest = latest_submissions(session, plan.id, period.id)
     sent: dict[str, list[Outbox]] = defaultdict(list)
     for row in outbox.listing(session, plan=plan.id):

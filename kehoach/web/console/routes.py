@@ -163,7 +163,7 @@ async def plan_page(request: Request, plan_id: str, user: ConsoleUser = Depends(
     plan = _plan(request, user, plan_id)
     today = state.clock().astimezone(VN_TZ).date()
     with session(state.engine) as s:
-        periods = [(p, status_of(s, plan, state.config.directory, p)) for p in plan_periods(plan, today)]
+        periods = [(p, status_of(s, plan, state.config.directory, p, state.config.calendar([p.year]))) for p in plan_periods(plan, today)]
     return _page(request, user, "plan.html", {"plan": plan, "periods": periods,
                                                "plan_office": state.config.directory.label(plan.office)})
 
@@ -173,7 +173,7 @@ def _board_page(request: Request, user: ConsoleUser, plan: Plan, period: Period,
     """The board; ``extended``: the unit just granted an extension, confirmed from what is stored."""
     state = auth.portal_state(request)
     with session(state.engine) as s:
-        b = board(s, plan, state.config.directory, period)
+        b = board(s, plan, state.config.directory, period, state.config.calendar([period.year]))
     notice = next((f"Đã gia hạn cho {r.unit.name} đến {r.deadline:%d/%m/%Y}." for r in b.rows
                    if r.unit.id == extended and r.deadline != period.due), None)
     return _page(request, user, "board.html", {"b": b, "error": error, "notice": notice}, status=status)
@@ -197,7 +197,7 @@ async def extend(request: Request, plan_id: str, period_id: str,
     period = _period(plan, period_id)
     unit_id = str(form.get("don_vi") or "")
     with session(state.engine) as s:
-        expected = {u.id for u in board(s, plan, state.config.directory, period).status.expected}
+        expected = {u.id for u in board(s, plan, state.config.directory, period, state.config.calendar([period.year])).status.expected}
     if unit_id not in expected:
         raise HTTPException(404)
     raw = str(form.get("den_ngay") or "")
