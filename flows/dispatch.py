@@ -29,7 +29,8 @@ def send_due(now: datetime, dry_run: bool = False) -> dict[str, Any]:
     rt = runtime()
     cal = rt.config.calendar([now.year])
     if not cal.is_working_day(now.date()):
-        return {"now": now.isoformat(), "day_off": True, "sent": 0, "skipped": 0, "failed": 0, "retried": 0}
+        return {"now": now.isoformat(), "day_off": True, "dry_run": dry_run, "sent": 0, "skipped": 0, "failed": 0,
+                "retried": 0}
     summary = dispatch(rt.engine, rt.config, channels_from_settings(rt.settings, rt.engine, cal), now,
                        calendar=cal, dry_run=dry_run, options=options_from_settings(rt.settings),
                        links=link_maker(rt.settings, now))
