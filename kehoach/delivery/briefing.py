@@ -128,7 +128,7 @@ def brief(plan: Plan, directory: Directory, kind: str, context: Mapping[str, Any
         out["role"] = role(directory, task, unit_id)
         out["duties"] = duties(list(task.content))
         if task.cadence is Cadence.BY_DATE:
-            out["timing"] = f"Theo thời hạn của kế hoạch (ngày {task.due})"
+            out["timing"] = f"Theo thời hạn của kế hoạch ({task.when})"
         else:
             every = {Cadence.MONTHLY: Every.MONTH, Cadence.QUARTERLY: Every.QUARTER}.get(
                 task.cadence, plan.reminder_policy.continuous_every)
