@@ -131,7 +131,7 @@ def brief(plan: Plan, directory: Directory, kind: str, context: Mapping[str, Any
         out["role"] = role(directory, task, unit_id)
         out["duties"] = duties(list(task.content))
         if task.cadence is Cadence.BY_DATE:
-            out["timing"] = f"Theo thời hạn của kế hoạch (ngày {task.due})"
+            out["timing"] = f"Theo thời hạn của kế hoạch ({task.when})"
         else:
             every = {Cadence.MONTHLY: Every.MONTH, Cadence.QUARTERLY: Every.QUARTER}.get(
                 task.cadence, plan.reminder_policy.continuous_every)
@@ -145,9 +145,9 @@ def brief(plan: Plan, directory: Directory, kind: str, context: Mapping[str, Any
         led = [t.title for t in plan.tasks if role(directory, t, unit_id)]
         out["duties"] = [f"Gửi {report.title} về {directory.label(report.to)}"] + (
             [f"Nêu kết quả các nhiệm vụ đơn vị chủ trì, phối hợp: {shorten('; '.join(led), 160)}"] if led else [])
-        out["timing"] = f"Kế hoạch ghi: trước ngày {report.due}"
+        out["timing"] = f"Kế hoạch ghi: {report.due.phrase}"
         if kind in OFFICE_KINDS and report.upward is not None:
-            out["timing"] += f"; gửi {report.upward.to} trước ngày {report.upward.due}"
+            out["timing"] += f"; gửi {report.upward.to} {report.upward.due.phrase}"
         if kind not in OFFICE_KINDS and kind != "report_upward":
             out["form"] = form_summary(plan, directory, report, unit_id)
     elif campaign is not None:

@@ -139,11 +139,12 @@ def prepare(
             except FileNotFoundError as exc:
                 decide(Status.FAILED, str(exc))
                 continue
-        if links is not None and row.period and row.kind in LINKED_KINDS:
+        if links is not None and row.period and (row.kind in LINKED_KINDS or row.kind == Kind.TASK_REMINDER):
             context["link"] = links(row.plan, unit.id, row.period)
         elif links is not None and context.get("link_period"):
             context["link"] = links(row.plan, unit.id, context["link_period"])
-        if row.period and row.kind in REPORT_CHASING_KINDS and unit.id in units_done(row.plan, row.period):
+        chasing = row.kind in REPORT_CHASING_KINDS or row.kind == Kind.TASK_REMINDER  # a task's own report
+        if row.period and chasing and unit.id in units_done(row.plan, row.period):
             decide(Status.SKIPPED, ALREADY_SUBMITTED)
             continue
         if row.period and row.kind == Kind.ESCALATION:

@@ -8,21 +8,24 @@ A dated task has a life: it is announced when the plan takes effect (or on the y
 working day), a window task ("trong Quý III/2026") gets a notice when its window opens, each
 deadline (its due date, its window's last day, each milestone) gets the reminder ladder, and
 after the last on-time day the lead units get overdue notices and the office an escalation.
+A task that names its own report (``report:``) is recorded done when its lead submits that
+report's period (a note and files through its link): its remaining reminders then stop.
 Steps are named, never dated, so a moved deadline moves the same outbox rows.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.expansion.event import Event, item
 from kehoach.expansion.ladder import step_label
 from kehoach.notification import Kind
-from typing import Any
 
 from kehoach.plans.model import Cadence, Every, Plan, Task
+from kehoach.submissions.periods import report_periods
 from kehoach.submissions.timeliness import unit_deadline
 
 _EVERY = {Cadence.MONTHLY: Every.MONTH, Cadence.QUARTERLY: Every.QUARTER}
@@ -100,21 +103,35 @@ def dated_task_events(plan: Plan, task: Task, year: int, cal: WorkingCalendar, d
     for suffix, title, written, opens in found:
         ref = f"{task.id}/{year}{suffix}"
         d = unit_deadline(written, None, cal, policy.due_on_day_off)
+        done = done_period(plan, task, written, cal)
         ctx = {**context, "deadline": d.aim.isoformat(), "written_due": written.isoformat(), "milestone": title
                if suffix else None}
         if opens is not None:
-            events.append(Event(Kind.TASK_REMINDER, ref, "open", cal.on_or_after(opens), units, d.aim, None,
+            events.append(Event(Kind.TASK_REMINDER, ref, "open", cal.on_or_after(opens), units, d.aim, done,
                                 {**ctx, "stage": "open", "step": None, "window_start": opens.isoformat()}))
         steps = [*policy.before, 0] if policy.on_due else list(policy.before)
         events += [Event(Kind.TASK_REMINDER, ref, step_label(-n), cal.add_working_days(d.aim, -n), units, d.aim,
-                         None, {**ctx, "stage": "due" if n == 0 else "before", "step": -n})
+                         done, {**ctx, "stage": "due" if n == 0 else "before", "step": -n})
                    for n in steps if opens is None or cal.add_working_days(d.aim, -n) > opens]
         for n in policy.after:
             day = cal.add_working_days(d.last_on_time, n)
-            events.append(Event(Kind.TASK_REMINDER, ref, step_label(n), day, lead, d.aim, None,
+            events.append(Event(Kind.TASK_REMINDER, ref, step_label(n), day, lead, d.aim, done,
                                 {**ctx, "stage": "overdue", "step": n}))
-            events.append(Event(Kind.ESCALATION, ref, step_label(n), day, office, d.aim, None,
+            events.append(Event(Kind.ESCALATION, ref, step_label(n), day, office, d.aim, done,
                                 {**ctx, "stage": "task", "step": n,
                                  "expected_units": [u.name for u in directory.resolve(lead)],
                                  "expected_unit_ids": [u.id for u in directory.resolve(lead)]}))
     return events
+
+
+def done_period(plan: Plan, task: Task, deadline: date, cal: WorkingCalendar) -> str | None:
+    """The period of the task's own report in which its lead records it done (its link, a note, files).
+
+    The first period whose data window reaches the deadline; once the lead has submitted for it,
+    the task's remaining reminders and escalations for that deadline are not sent.
+    """
+    if task.report is None:
+        return None
+    report = plan.report(task.report)
+    periods = [p for y in (deadline.year, deadline.year + 1) for p in report_periods(plan, report, y, cal)]
+    return next((p.id for p in sorted(periods, key=lambda p: p.window_end) if p.window_end >= deadline), None)

@@ -91,6 +91,13 @@ class DueRule(BaseModel):
         assert self.day is not None  # guaranteed by _one_form
         return date(y, m, min(self.day, _calendar.monthrange(y, m)[1]))
 
+    @property
+    def phrase(self) -> str:
+        """As a plan writes a deadline: "trước ngày 05/12", "trong 5 ngày làm việc sau …"."""
+        if self.working_days_after_cutoff is not None:
+            return f"trong {self}"
+        return f"trước ngày {self}".replace("ngày ngày", "ngày")
+
     def __str__(self) -> str:
         if self.on is not None:
             return str(self.on)

@@ -225,6 +225,14 @@ class Task(_Model):
         """A task with a deadline of its own: announced, laddered, chased when overdue."""
         return self.cadence is Cadence.BY_DATE
 
+    @property
+    def when(self) -> str:
+        """Its deadlines as the plan would write them: "trước ngày 31/03/2026; trong Quý III/2026"."""
+        parts = [f"trước ngày {self.due}"] if self.due else []
+        parts += [str(self.window)] if self.window else []
+        parts += [f"{m.title}: trước ngày {m.due}" for m in self.milestones]
+        return "; ".join(parts)
+
 
 class Upward(_Model):
     """The office's own report to the body above (the compile-and-send deadline)."""

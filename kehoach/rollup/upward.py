@@ -34,7 +34,8 @@ def parent_periods(plans: Iterable[Plan], directory: Directory, plan: Plan, peri
             if report.period is not period.report.period:
                 continue
             if plan.issuer in {u.id for u in directory.resolve(report.units)}:
-                found.append((other, resolve_period(other, format_period(report.id, period.year))))
+                found.append((other, resolve_period(
+                    other, format_period(report.id, period.year, report.period, period.index))))
     return found
 
 

@@ -59,12 +59,6 @@ class Period:
         roman = _ROMAN[self.index - 1] if self.report.period is PeriodKind.QUARTERLY and self.index else ""
         return KIND_LABELS[self.report.period].format(year=self.year, index=self.index or 0, roman=roman)
 
-    def deadline_for(self, extension: date | None = None) -> date:
-        """A unit's deadline: the plan's due date unless the unit was granted a later one."""
-        if extension is not None and extension > self.due:
-            return extension
-        return self.due
-
 
 def format_period(report_id: str, year: int, kind: PeriodKind | None = None, index: int | None = None) -> str:
     """``bc-nam-2026``, ``bc-quy-3-2026``, ``bc-thang-05-2026``."""
@@ -118,14 +112,6 @@ def windows(plan: Plan, report: Report, year: int) -> list[tuple[int | None, dat
     if end < start:  # a campaign that runs over the new year
         end = campaign.end.in_year(year + 1)
     return [(None, start, end)]
-
-
-def data_window(plan: Plan, report: Report, year: int) -> tuple[date, date]:
-    """The window of a report that has one period a year (6-month, annual, one-off, campaign)."""
-    found = windows(plan, report, year)
-    if len(found) != 1:
-        raise UnknownPeriod(f"báo cáo '{report.id}' không có đúng một kỳ trong năm {year}")
-    return found[0][1], found[0][2]
 
 
 def report_periods(plan: Plan, report: Report, year: int, cal: WorkingCalendar | None = None) -> list[Period]:

@@ -4,7 +4,7 @@
 deadline is the plan's due date, or its extension when later. When that day is a day off the time
 limit ends on the next working day (Bộ luật Dân sự, Điều 148), so a report sent on Monday 07/12
 for "trước ngày 05/12" (a Saturday) is on time, and overdue notices start the working day after.
-Reminders aim at the working day the plan's ``due_on_day_off`` rule chooses, never later than that.
+Reminders aim at the working day the plan's ``due_on_day_off`` rule chooses.
 Pure: no clock, no database.
 """
 
@@ -28,10 +28,6 @@ class UnitDeadline:
     def on_time(self, submitted_at: datetime) -> bool:
         """Whether a first submission at ``submitted_at`` (any zone) is on time."""
         return submitted_at.astimezone(VN_TZ).date() <= self.last_on_time
-
-    def overdue_on(self, day: date) -> bool:
-        """Whether a unit that has not submitted is late on ``day``."""
-        return day > self.last_on_time
 
 
 def unit_deadline(due: date, extension: date | None, cal: WorkingCalendar, rule: DueOnDayOff) -> UnitDeadline:

@@ -206,5 +206,7 @@ def test_preview_2028_for_the_multi_year_plan_and_nothing_for_the_2026_plans():
         {f"bc-thang-{m:02d}-2028" for m in range(1, 13)} | {"bc-nam-2028"})
     # the sơ kết task dated 30/06/2028 is chased in 2028 only
     assert any("/ii-4-so-ket-giai-doan/2028/0/" in r["key"] for r in rows)
-    assert not any("/ii-4-so-ket-giai-doan/" in r["key"] for r in _rows(2027))
+    rows_2027 = _rows(2027)
+    assert {r["plan"] for r in rows_2027} == {"2026-2030-skhcn-lang-son-cchc"}  # "năm 2026" plans have ended
+    assert not any("/ii-4-so-ket-giai-doan/" in r["key"] for r in rows_2027)
     assert _rows(2031) == []

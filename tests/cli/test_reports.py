@@ -253,3 +253,35 @@ def test_money_goes_to_the_funds_section_and_texts_to_their_rollup_section(run, 
     assert after["III. KINH PHÍ THỰC HIỆN"] == "- Kinh phí đã sử dụng: 15.000.000 đồng."
     assert after["1. Ưu điểm"] == "- Phòng Văn hóa - Xã hội: Phối hợp tốt."
     assert after["VI. KIẾN NGHỊ, ĐỀ XUẤT"] == "- Phòng Văn hóa - Xã hội: Cấp thêm kinh phí cho các thôn."
+
+
+def test_a_quarterly_period_is_collected_tracked_and_rolled_up_like_any_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the xã Hòa Bình plan's quarterly report, due "trước ngày 10 của tháng cuối quý"
+    monkeypatch.setenv("KEHOACH_CONFIG_DIR", str(REPO_ROOT / "config"))
+    monkeypatch.setenv("KEHOACH_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    q3 = ["--plan", "2026-xa-hoa-binh-cds", "--period", "bc-quy-3-2026"]
+
+    def ok(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    # When the one-stop centre reports on Thursday 10/09 and the Youth Union on Friday 11/09
+    ok("submit", *q3, "--unit", "xa-hb-ttphcc", "--value", "ho_so_truc_tuyen_toan_trinh=120", "--now", "2026-09-10T16:00")
+    ok("submit", *q3, "--unit", "xa-hb-doan-tn", "--value", "luot_nguoi_duoc_huong_dan__nam=30",
+       "--value", "luot_nguoi_duoc_huong_dan__nu=45", "--now", "2026-09-11T09:00")
+    status = json.loads(ok("status", *q3, "--format", "json"))
+    # Then the status follows the quarter's own deadline: one on time, one late, three missing
+    assert status["label"] == "quý III năm 2026" and status["deadline"] == "2026-09-10"
+    assert [u["id"] for u in status["on_time"]] == ["xa-hb-ttphcc"]
+    assert [u["id"] for u in status["late"]] == ["xa-hb-doan-tn"]
+    assert len(status["missing"]) == 3
+    # and the roll-up sums the quarter's figures into its báo cáo
+    out = tmp_path / "out"
+    ok("rollup", *q3, "--out", str(out), "--now", "2026-09-16T10:00")
+    text = docx_text(out / "bao-cao-2026-xa-hoa-binh-cds-bc-quy-3-2026.docx")
+    assert "quý III năm 2026" in text and "120" in text and "75" in text

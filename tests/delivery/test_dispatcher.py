@@ -232,3 +232,22 @@ async def test_small_batches_still_send_everything(engine: Engine, smtp_server: 
     summary = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(45),
                         options=Options(batch_size=7, lease=timedelta(minutes=1)))
     assert summary.sent == 45 and len(smtp_server.recorder.messages) == 45
+
+
+async def test_a_lead_that_recorded_its_dated_task_done_through_the_tasks_report_gets_no_more_reminders(
+        engine: Engine, smtp_server: SMTPServer) -> None:
+    # Given a dated task's reminders whose completion is recorded through the report period nam-2026,
+    # and a year-round task's reminder (no period: nothing to record it against)
+    ctx = context(title="Kiện toàn Ban Chỉ đạo", item={"id": "ii-1", "title": "Kiện toàn Ban Chỉ đạo"})
+    dated = [notification(u, kind=Kind.TASK_REMINDER, ref="ii-1/2026", ctx=ctx,
+                          subject="[Nhắc việc] Kiện toàn Ban Chỉ đạo – hạn Thứ Sáu, 04/12/2026") for u in ("phong-1", "phong-3")]
+    yearly = notification("phong-1", kind=Kind.TASK_REMINDER, ref="ii-2/2026-q4", step="0", period=None, deadline=None,
+                          ctx=context(deadline=None), subject="[Nhắc việc] Tuyên truyền")
+    seed(engine, *dated, yearly)
+    # When phong-1 has submitted that period (its note and files say the task is done)
+    await run(engine, {"email": email_channel(smtp_server), "zalo": None}, options=Options(digest_channels=frozenset()),
+              submitted=lambda _s, plan, period: {"phong-1"} if period == "nam-2026" else set())
+    # Then its dated-task reminder is not sent; phong-3's is, and so is the year-round reminder
+    st = {k.split("/")[2] + "/" + k.split("/")[-2]: v for k, v in statuses(engine).items()}
+    assert st["ii-1/phong-1"] == ("skipped", "đã nộp báo cáo")
+    assert st["ii-1/phong-3"][0] == "sent" and st["ii-2/phong-1"][0] == "sent"

@@ -110,3 +110,35 @@ def test_every_task_and_report_of_every_plan_reaches_someone(cfg, year):
                    and (t.due is None or t.due.occurs_in(2026))]  # the CCHC plan's sơ kết is due in 2028
         missing += [r.id for r in plan.reports if r.id not in items]
         assert missing == [], pid
+
+
+def test_a_campaign_closing_asks_for_its_reports_results_with_that_deadline_or_asks_nothing(year, cfg):
+    # Đồng Tháp's Action Month report is due 20/12/2026 (a Sunday): the closing carries Friday 18/12 and the period
+    closing = [n for n in year[DT] if n.kind is Kind.CAMPAIGN_CLOSING]
+    assert {(n.deadline, n.period) for n in closing} == {(date(2026, 12, 18), "bc-thang-hanh-dong-2026")}
+    assert "đề nghị báo cáo kết quả" in closing[0].subject and "18/12/2026" in closing[0].subject
+    # Yết Kiêu's plan folds the results into its annual report (due before the campaign ends): no request
+    closing = [n for n in year[YK] if n.kind is Kind.CAMPAIGN_CLOSING]
+    assert {(n.deadline, n.period) for n in closing} == {(None, None)}
+    assert closing[0].subject.startswith("[Kết thúc] ")
+    # and Phòng Kinh tế, whose only duty is funding, gets none of the Action Month's messages
+    assert not [n for n in year[YK] if n.kind.value.startswith("campaign_") and n.unit == "xa-yk-kinh-te"]
+
+
+def test_a_campaign_report_of_any_kind_and_a_span_from_to(cfg):
+    plan = cfg.plans[DT]
+    data = plan.model_dump(by_alias=True, exclude={"year"})
+    # the campaign's results go into a report of another kind tied to it: the annual one, due Friday 20/11
+    data["campaigns"][0]["report"] = None
+    data["reports"] = [r for r in data["reports"] if r["id"] != "bc-thang-hanh-dong"]
+    data["reports"][1]["campaign"] = "thang-hanh-dong"
+    data["indicators"] = []
+    data["span"] = {"from": date(2026, 3, 1), "to": date(2027, 2, 28)}
+    changed = type(plan).model_validate(data)
+    assert list(changed.span_years) == [2026, 2027] and changed.year == 2026
+    notes = expand(changed, 2026, cfg.directory, cfg.calendar([2026]))
+    closing = {(n.deadline, n.period) for n in notes if n.kind is Kind.CAMPAIGN_CLOSING}
+    assert closing == {(date(2026, 11, 20), "bc-nam-2026")}
+    # the span ends 28/02/2027: no 2027 period ends inside it, so nothing of 2027 is chased
+    assert not [n for n in expand(changed, 2027, cfg.directory, cfg.calendar([2027]))
+                if n.period and n.period.endswith("-2027")]

@@ -70,3 +70,24 @@ def test_a_rule_is_checked_only_when_the_unit_reports_every_figure_it_names() ->
     assert validate(inds, both, plan.rules).ok  # 2 supported of 2 victims
     only_victims = [i for i in inds if i.id != "blgd_nan_nhan_duoc_ho_tro"]
     assert validate(only_victims, both, plan.rules).ok
+
+
+def test_the_action_months_narrative_is_asked_in_its_own_report_never_in_the_6_month_form() -> None:
+    from kehoach.plans.config import load_config
+    from kehoach.settings import Settings
+
+    cfg = load_config(Settings())
+    dt, yk = cfg.plans["2026-stp-dong-thap-bdg"], cfg.plans["2026-xa-yet-kieu-bdg"]
+
+    def asked(plan, report_id: str, unit: str) -> set[str]:  # type: ignore[no-untyped-def]
+        return {i.id for i in form_indicators(plan, cfg.directory, plan.report(report_id), unit)}
+
+    campaign_narrative = "ket_qua_ii_4_thang_hanh_dong"
+    # Đồng Tháp: the 6-month form (due in May) and the annual form no longer ask about the Action Month;
+    # its own report does, and asks nothing about the year's other tasks
+    assert campaign_narrative not in asked(dt, "bc-6-thang", "stp-dt-nv2")
+    assert campaign_narrative not in asked(dt, "bc-nam", "stp-dt-nv2")
+    action = asked(dt, "bc-thang-hanh-dong", "stp-dt-nv2")
+    assert campaign_narrative in action and not {i for i in action if i.startswith("ket_qua_ii_1")}
+    # Yết Kiêu has no Action Month report: its annual report carries the narrative
+    assert "ket_qua_ii_6_thang_hanh_dong" in asked(yk, "bc-nam", "xa-yk-vhxh")

@@ -18,8 +18,6 @@ def test_annual_window_follows_nd09_and_due_is_kept_as_written() -> None:
     p = resolve_period(world.plan(), "nam-2026")
     assert (p.window_start, p.window_end) == (date(2025, 12, 15), date(2026, 12, 14))
     assert p.due == date(2026, 12, 5)  # a Saturday, kept as the plan writes it
-    assert p.deadline_for(date(2026, 12, 10)) == date(2026, 12, 10)
-    assert p.deadline_for(date(2026, 12, 1)) == p.due  # an "extension" earlier than the due date changes nothing
 
 
 def test_action_month_window_is_the_campaign() -> None:
