@@ -374,6 +374,26 @@ def listing(session: Session, *, status: str | None = None, plan: str | None = N
     return list(session.scalars(q.limit(limit).execution_options(populate_existing=True)))
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What the office needs to see of one notification: to whom, what, when, and how it went."""
+
+    unit: str
+    kind: str
+    channel: str
+    send_at: datetime
+    status: str
+    last_error: str | None
+
+
+def deliveries(session: Session, plan: str, period: str) -> list[Delivery]:
+    """The notifications of one plan's period, in send order: only their columns, not whole rows,
+    so a board of 500 units with thousands of reminders reads them in milliseconds."""
+    q = (select(Outbox.unit, Outbox.kind, Outbox.channel, Outbox.send_at, Outbox.status, Outbox.last_error)
+         .where(Outbox.plan == plan, Outbox.period == period).order_by(Outbox.send_at, Outbox.key))
+    return [Delivery(*row) for row in session.execute(q)]
+
+
 def status_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
     return {s: n for s, n in rows}

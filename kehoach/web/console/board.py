@@ -1,7 +1,7 @@
 """The follow-up board of one plan and period: every expected unit, its status, its reminders.
 
 Who reported comes from ``status_of`` (``kehoach status``), the reminders from
-``outbox.listing`` (``kehoach outbox``): the board adds no rule of its own.
+``outbox.deliveries`` (the outbox ``kehoach outbox`` lists): the board adds no rule of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
 from kehoach.store import outbox
-from kehoach.store.tables import Outbox
 from kehoach.submissions.periods import Period
 from kehoach.submissions.record import latest_submissions
 from kehoach.submissions.tracking import PeriodStatus, UnitRef, status_of
@@ -36,7 +35,7 @@ class BoardRow:
     deadline: date
     latest_at: datetime | None
     latest_version: int | None
-    reminders: list[Outbox]
+    reminders: list[outbox.Delivery]
 
     @property
     def label(self) -> str:
@@ -54,10 +53,9 @@ class Board:
 def board(session: Session, plan: Plan, directory: Directory, period: Period, cal: WorkingCalendar) -> Board:
     st = status_of(session, plan, directory, period, cal)
     latest = latest_submissions(session, plan.id, period.id)
-    sent: dict[str, list[Outbox]] = defaultdict(list)
-    for row in outbox.listing(session, plan=plan.id):
-        if row.period == period.id:
-            sent[row.unit].append(row)
+    sent: dict[str, list[outbox.Delivery]] = defaultdict(list)
+    for row in outbox.deliveries(session, plan.id, period.id):
+        sent[row.unit].append(row)
     on_time, late = {u.id for u in st.on_time}, {u.id for u in st.late}
     rows = []
     for unit in st.expected:

@@ -20,6 +20,7 @@ from kehoach.delivery.activity import OUTCOME_LABELS, kind_label
 from kehoach.plans.model import Plan
 from kehoach.store.account_tables import ConsoleUser
 from kehoach.store.db import session
+from kehoach.store.outbox import Delivery
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
 from kehoach.submissions.record import grant_extension
@@ -54,7 +55,7 @@ def vi_time(value: datetime) -> str:
     return f"{value.astimezone(VN_TZ):%d/%m/%Y %H:%M}"
 
 
-def delivery_label(row: Outbox) -> str:
+def delivery_label(row: Outbox | Delivery) -> str:
     """A notification's delivery status as the office reads it; a pending one is still to come."""
     return "sẽ gửi" if row.status == Status.PENDING.value else OUTCOME_LABELS.get(row.status, row.status)
 

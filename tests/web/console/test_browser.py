@@ -1,5 +1,6 @@
-"""Real Chromium through Playwright: a clerk logs in, sees her office's home, logs out;
-at a phone's 390 px width, the board needs no sideways scrolling of the page itself.
+"""Real Chromium through Playwright at a phone's 390 px width: the admin logs in, sees the
+three seed plans, grants an extension on a board and sees the unit's status change, logs out;
+no page needs sideways scrolling (the board's table scrolls in its own box).
 
 Skipped when Debian's Chromium is missing, unless CI=true, where a missing browser fails.
 """
@@ -59,7 +60,7 @@ def phone() -> Iterator[Page]:
         browser.close()
 
 
-def test_a_clerk_logs_in_sees_her_office_s_plans_and_logs_out(live_console: str, phone: Page) -> None:
+def test_log_in_see_the_seed_plans_grant_an_extension_and_log_out(live_console: str, phone: Page) -> None:
     # Given the admin opens the console's address on a phone
     phone.goto(f"{live_console}/quan-ly/")
     # Then she is on the login page, whose fields have labels
@@ -84,6 +85,14 @@ def test_a_clerk_logs_in_sees_her_office_s_plans_and_logs_out(live_console: str,
     phone.locator("#han-sap-toi a").first.click()
     expect(phone.locator("#bang-theo-doi")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # When she grants the first unit still missing an extension to 31/12/2026
+    unit = phone.get_by_label("Đơn vị chưa nộp").evaluate("select => select.options[0].value")
+    expect(phone.locator(f"#don-vi-{unit} .tinh-trang")).to_have_text("Chưa nộp")
+    phone.get_by_label("Gia hạn đến ngày").fill("2026-12-31")
+    phone.get_by_role("button", name="Gia hạn").click()
+    # Then the board says so and the unit's status has changed
+    expect(phone.get_by_role("status")).to_contain_text("đến 31/12/2026")
+    expect(phone.locator(f"#don-vi-{unit} .tinh-trang")).to_have_text("Được gia hạn")
     # When she logs out
     phone.get_by_role("button", name="Đăng xuất").click()
     # Then she is back on the login page, and the console asks for a login again
