@@ -18,7 +18,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from kehoach.plans.config import Config
-from kehoach.settings import Settings
+from kehoach.settings import REPO_ROOT, Settings
 from kehoach.web.app import create_app
 from tests.web.console.conftest import DT_PLAN, LS_PLAN, PASSWORD, YK_PLAN, Clock
 from tests.web.portal.test_browser import ARGS, CHROMIUM, free_port
@@ -74,10 +74,11 @@ def test_log_in_see_the_seed_plans_grant_an_extension_and_log_out(live_console: 
     phone.get_by_label("Tên đăng nhập hoặc email").fill("quantri@kehoach.example")
     phone.get_by_label("Mật khẩu").fill(PASSWORD)
     phone.get_by_role("button", name="Đăng nhập").click()
-    # Then her home lists the three seed plans, and the page fits the phone's width
+    # Then her home lists every plan of config/ (the three seeds and the two of other fields),
+    # and the page fits the phone's width
     expect(phone.get_by_role("heading", name="Việc cần làm hôm nay")).to_be_visible()
     plans = phone.locator("#ke-hoach a")
-    expect(plans).to_have_count(3)
+    expect(plans).to_have_count(len(list((REPO_ROOT / "config" / "plans").glob("*.yaml"))))
     for plan in (DT_PLAN, LS_PLAN, YK_PLAN):
         expect(phone.locator(f'#ke-hoach a[href="/quan-ly/ke-hoach/{plan}"]')).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
