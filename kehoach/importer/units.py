@@ -157,7 +157,8 @@ class UnitMatcher:
         ranked = []
         named = f" {normal(phrase)} "
         for c in self._candidates:
-            if c.rank == 2 and any(f" {p} " in f" {a} " and f" {p} " not in named for a in c.aliases for p in self._localities):
+            if c.rank == 2 and not any(f" {p} " in f" {a} " and f" {p} " in named
+                                       for a in c.aliases for p in self._localities):
                 continue  # another office's body is named with its place, or not at all
             score = max(_score(q, a, level) for q in queries for a in c.aliases)
             ranked.append((score - 4 * c.rank, score, c))
