@@ -45,7 +45,7 @@ def test_run_prints_the_login_address_and_the_first_account_command_that_works(t
             command = (m := COMMAND.match(line)) and m.group(1) or None
         # Then it printed where to log in and the exact command for the first account
         assert url == f"http://127.0.0.1:{port}/quan-ly/", "".join(seen)
-        assert command == ".venv/bin/kehoach user add quantri --office stp-dt-van-phong --role quan_tri"
+        assert command == ".venv/bin/kehoach user add quantri --office skhcn-ls-van-phong --role quan_tri"
         # When the admin runs that command (the password from stdin instead of the prompt)
         args = shlex.split(command)[1:]
         made = subprocess.run([sys.executable, "-m", "kehoach", *args, "--password-stdin"], input="mat-khau-quan-tri\n",
