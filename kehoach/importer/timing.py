@@ -60,8 +60,12 @@ class Timing:
     end: DayMonthYear | None = None
     day_in_period: int | None = None  # "ngày 10 của tháng cuối quý" / "ngày 25 hằng tháng"
     yearly: bool = False
-    period_end: bool = False  # the due date is the end of a written quarter or month
-    window: dict[str, int] | None = None  # that quarter or month: {quarter|month, year}
+    window: dict[str, int] | None = None  # a written quarter or month: {quarter|month, year}
+
+    @property
+    def period_end(self) -> bool:
+        """The due date is the last day of a written quarter or month."""
+        return self.window is not None
 
     @property
     def dated(self) -> bool:
@@ -94,7 +98,7 @@ def read_timing(text: str) -> Timing:
     window = None
     if due is None and end is None and cadence is None:
         due, window = _period_end(folded)
-    return Timing(cadence, due, start, end, day_in_period, bool(YEARLY.search(folded)), window is not None, window)
+    return Timing(cadence, due, start, end, day_in_period, bool(YEARLY.search(folded)), window)
 
 
 def _period_end(folded: str) -> tuple[DayMonthYear | None, dict[str, int] | None]:
