@@ -4,8 +4,8 @@ Imports the three seed texts (../shared/seeds/, beside the repository) and compa
 draft with its hand-written config/plans/*.yaml (the file that names the seed); then the
 repository's own test documents (tests/importer/documents/) with their expected YAML.
 Scores: tasks (recall and precision by section number), lead and coordinating units (exact
-set per task), deadlines (exact day/month, over the dates the document writes; dates the
-office chose itself are counted apart), recipients (name and units), signer. The last line
+set per task), deadlines (exact day/month, due rule or quarter/month window, over those the
+document writes; dates the office chose itself are counted apart), recipients (name and units), signer. The last line
 is one JSON object; its "overall" holds the seeds' scores, "extra" the repository's documents'.
 
     python benchmarks/import_accuracy.py
@@ -45,6 +45,9 @@ def _dates(plan: dict[str, Any]) -> dict[tuple[str, ...], str]:
     for t in plan.get("tasks", []):
         if t.get("due"):
             out[("task", t["section"])] = str(t["due"])
+        if w := t.get("window"):
+            out[("task", t["section"], "window")] = (f"quy {w['quarter']}" if w.get("quarter") else
+                                                     f"thang {w.get('month')}") + f"/{w.get('year', '')}"
     for r in plan.get("reports", []):
         out[("report", r["period"], "units")] = str(r["due"])
         if r.get("upward"):
@@ -56,9 +59,22 @@ def _dates(plan: dict[str, Any]) -> dict[tuple[str, ...], str]:
     return out
 
 
-def _written(day_month: str, text: str) -> bool:
-    d, m = (int(x) for x in day_month.split("/"))
-    return re.search(rf"(?<!\d)0?{d}\s*/\s*0?{m}(?!\d)", text) is not None
+_ROMAN = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+
+
+def _written(value: str, text: str) -> bool:
+    """The deadline is in the document: a date, a rule relative to the period, or a quarter/month."""
+    if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?", value):
+        year = rf"\s*/\s*{m[3]}" if m[3] else ""
+        return re.search(rf"(?<!\d)0?{int(m[1])}\s*/\s*0?{int(m[2])}{year}(?!\d)", text) is not None
+    folded = words(text)
+    if m := re.fullmatch(r"ngày (\d{1,2}) của tháng (cuối kỳ|sau)", value):
+        month = "cuoi" if m[2] == "cuối kỳ" else "sau"
+        return re.search(rf"\bngay 0?{m[1]} (?:cua )?thang {month}\b", folded) is not None
+    if m := re.fullmatch(r"(quy|thang) (\d{1,2})/(\d{4})", value):
+        number = f"(?:{m[2]}|{_ROMAN[m[2]]})" if m[1] == "quy" else m[2]
+        return re.search(rf"\b{m[1]} {number} {m[3]}\b", folded) is not None
+    return False
 
 
 def _recipient_key(r: dict[str, Any]) -> tuple[str, frozenset[str]]:

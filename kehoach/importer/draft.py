@@ -26,8 +26,9 @@ from kehoach.importer.timing import read_timing
 from kehoach.importer.units import Match, UnitMatcher
 from kehoach.importer.vocabulary import CAMPAIGNS, LEVELS
 from kehoach.plans.directory import Directory
-from kehoach.plans.model import Cadence
+from kehoach.plans.model import Cadence, PeriodKind
 
+_SPAN = re.compile(r"\bgiai doan\s+(\d{4})\s*(?:-|–|—|den)?\s*(\d{4})\b")
 Path_ = tuple[str | int, ...]
 
 
@@ -75,7 +76,8 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
 
     year = header.year or year_hint(header.title or "") or date.today().year
     d = draft.data
-    d["id"] = plan_id or f"{year}-{issuer.ref}-{slug(header.title or 'ke-hoach', 30)}"
+    span = _span_years(header.title or "")
+    d["id"] = plan_id or f"{span[0] if span else year}-{issuer.ref}-{slug(header.title or 'ke-hoach', 30)}"
     d["title"] = header.title or ""
     if not header.title:
         draft.review(("title",), "không tìm thấy trích yếu sau dòng \"KẾ HOẠCH\"")
@@ -88,6 +90,8 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     d["place"] = place
     d["issued"] = header.issued or f"năm {year}"
     d["year"] = year
+    if span:
+        d["year"], d["years"] = span[0], f"{span[0]}–{span[1]}"
     if header.day and header.month:
         d["effective_from"] = f"{header.day:02d}/{header.month:02d}/{year}"
     else:
@@ -129,32 +133,38 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     d["reports"] = []
     for period, r in reports.items():
         complete(r, year)
-        if period in ("quy", "thang"):
-            kind = "quý" if period == "quy" else "tháng"
-            draft.notes.append(f"kế hoạch yêu cầu báo cáo {kind}; lược đồ kế hoạch hiện chưa có kỳ báo cáo {kind}, "
-                               f"hãy theo dõi bằng nhiệm vụ '{'hang_quy' if period == 'quy' else 'hang_thang'}'")
-            continue
-        if r.units_due is None:
+        i = len(d["reports"])
+        due = r.units_rule or (r.units_due.day_month if r.units_due else None)
+        if due is None:
             continue
         if period == "?":
-            period = "nam" if r.units_due.month >= 9 else "6_thang"
-            draft.review(("reports", len(d["reports"]), "period"), "kế hoạch không nói báo cáo kỳ nào; đoán theo tháng của hạn")
+            period = PeriodKind.ANNUAL.value if r.units_due and r.units_due.month >= 9 else PeriodKind.SEMIANNUAL.value
+            draft.review(("reports", i, "period"), "kế hoạch không nói báo cáo kỳ nào; đoán theo tháng của hạn")
         report: dict[str, Any] = {
             "id": {"6_thang": "bc-6-thang", "nam": "bc-nam"}.get(period, f"bc-{slug(period)}"),
-            "title": f"Báo cáo kết quả {_lower_first(d['title'])}".strip(),
+            "title": f"Báo cáo {_PERIOD_WORDS.get(period, '')}kết quả {_lower_first(d['title'])}".strip(),
             "period": period,
             "units": [u for u in units if u != office_ref] or units or [office_ref],
             "to": office_ref,
-            "due": r.units_due.day_month,
+            "due": due,
         }
-        if r.upward_to and r.upward_due:
+        if period == PeriodKind.ONE_OFF.value and r.units_due:
+            written = r.units_due.year is not None
+            report["due"] = f"{r.units_due.day_month}/{r.units_due.year or year}"
+            report["window"] = {"from": d["effective_from"], "to": report["due"]}
+            draft.review(("reports", i, "window"), "kế hoạch không ghi kỳ số liệu của báo cáo chuyên đề; tạm lấy từ "
+                                                   "ngày hiệu lực đến hạn báo cáo")
+            if not written:
+                draft.review(("reports", i, "due"), f"báo cáo chuyên đề hạn {r.units_due.day_month} không ghi năm; "
+                                                    f"tạm lấy năm {year}")
+        upward_due = r.upward_rule or (r.upward_due.day_month if r.upward_due else None)
+        if r.upward_to and upward_due:
             report["upward"] = {"to": r.upward_to, "unit": r.upward_unit.ref if r.upward_unit else None,
-                                "due": r.upward_due.day_month}
+                                "due": upward_due}
             if r.upward_unit is None:
-                draft.review(("reports", len(d["reports"]), "upward", "unit"), f"'{r.upward_to}' không có trong danh bạ")
-        if period == "thang_hanh_dong" and campaigns:
+                draft.review(("reports", i, "upward", "unit"), f"'{r.upward_to}' không có trong danh bạ")
+        if period == PeriodKind.CAMPAIGN.value and campaigns:
             report["campaign"] = _campaign_id(campaigns, 0)
-        i = len(d["reports"])
         for key, reason in r.reviews.items():
             draft.review(("reports", i, "upward", "due") if key == "upward" else ("reports", i, key), reason)
         d["reports"].append(report)
@@ -224,6 +234,12 @@ def _level(issuer_phrase: str, place: str) -> str | None:
     return None
 
 
+def _span_years(title: str) -> tuple[int, int] | None:
+    """"Giai đoạn 2026–2030" in the title: the plan's obligations repeat in each of those years."""
+    m = _SPAN.search(words(title))
+    return (int(m[1]), int(m[2])) if m and int(m[1]) < int(m[2]) else None
+
+
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.;])\s+|\n", text) if s.strip()]
 
@@ -265,14 +281,17 @@ def _add_task(draft: Draft, matcher: UnitMatcher, section: str, item: Item, lead
     timing_text = " ".join(item.attrs.get("timing", []))
     timing = read_timing(timing_text or title)
     campaign_words = tuple(CAMPAIGNS)
-    if timing.dated and (timing_text or not any(k in words(title) for k in campaign_words)):
+    if timing.window is not None:
+        task["cadence"] = Cadence.BY_DATE.value
+        task["window"] = timing.window
+    elif timing.dated and (timing_text or not any(k in words(title) for k in campaign_words)):
         due = timing.due or timing.end
         task["cadence"] = Cadence.BY_DATE.value
         task["due"] = due.day_month  # type: ignore[union-attr]
+        if due.year is not None and "years" in draft.data:  # type: ignore[union-attr]
+            task["due"] += f"/{due.year}"  # type: ignore[union-attr]  # once, not every year of the span
         if due.year is None and not timing.yearly:  # type: ignore[union-attr]
             draft.review(("tasks", i, "due"), f"ngày {due.day_month} không ghi năm")  # type: ignore[union-attr]
-        if timing.period_end:
-            draft.review(("tasks", i, "due"), f"kế hoạch ghi \"{timing_text or title}\"; tạm lấy ngày cuối kỳ")
     elif timing.cadence is not None:
         task["cadence"] = timing.cadence.value
         if timing.day_in_period:
@@ -322,6 +341,10 @@ def _campaign_id(campaigns: list[Any], i: int) -> str:
 
 def _task_texts(tasks: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     return [(" ".join([t["title"], *t["content"]]), t["lead"]) for t in tasks]
+
+
+_PERIOD_WORDS = {PeriodKind.MONTHLY.value: "tháng ", PeriodKind.QUARTERLY.value: "quý ",
+                 PeriodKind.ONE_OFF.value: "chuyên đề "}
 
 
 def _lower_first(text: str) -> str:

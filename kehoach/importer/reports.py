@@ -20,16 +20,21 @@ from kehoach.plans.model import PeriodKind
 
 MARGIN_DAYS = 10  # between the units' deadline and the office's own, when the plan gives one only
 _PERIODS = (
-    ("thang_hanh_dong", re.compile(r"thang hanh dong")),
+    (PeriodKind.ONE_OFF.value, re.compile(r"\bchuyen de\b")),
+    (PeriodKind.CAMPAIGN.value, re.compile(r"thang hanh dong")),
     (PeriodKind.SEMIANNUAL.value, re.compile(r"\b(?:0?6|sau) thang\b")),
-    ("quy", re.compile(r"\bquy\b")),
-    ("thang", re.compile(r"\b(?:hang|moi)\s+thang\b|\bbao cao thang\b")),
+    (PeriodKind.QUARTERLY.value, re.compile(r"\bquy\b")),
+    (PeriodKind.MONTHLY.value, re.compile(r"\b(?:hang|moi)\s+thang\b|\bbao cao thang\b")),
     (PeriodKind.ANNUAL.value, re.compile(r"\bnam\b")),
 )
-_SEND_TO = re.compile(r"gui\s+(?:bao cao\s+)?(?:ve\s+)?(.+?)(?=\s+(?:de|tong hop|truoc|theo|dinh ky|hang nam)\b|[;,.(]|$)")
+_SEND_TO = re.compile(r"gui\s+(?:bao cao\s+)?(?:(?:chuyen de|hang quy|hang thang|quy|thang)\s+)?(?:ve\s+)?(.+?)(?=\s+(?:de|tong hop|truoc|trong|cham nhat|theo|dinh ky|hang nam)\b|[;,.(]|$)")
 _ABOUT_TO = re.compile(r"\bve\s+((?:uy ban|ubnd|van phong|phong|so|ban)\b.+?)(?=\s+(?:de|tong hop|truoc|theo|dinh ky)\b|[;,.(]|$)")
 _VIA = re.compile(r"(?:\(|,)\s*(?:thong\s+)?qua\s+(.+?)(?=\)|[;,.]|\s+truoc\b|$)")
 _UPWARD_AFTER = re.compile(r"tong hop,?\s*(?:va\s+)?bao cao\s+(?:ve\s+)?(.+?)(?=\s+theo\b|[;,.]|$)")
+# Deadlines relative to each period, written as ``kehoach.plans.due_rules`` reads them.
+_RELATIVE = re.compile(r"(?:truoc|cham nhat|han)\s+ngay\s+(\d{1,2})\s+(?:cua\s+)?(?:(hang|moi)\s+thang"
+                       r"|thang\s+(cuoi|sau|tiep theo|ke tiep|lien sau)(?:\s+(quy|ky|nam))?)")
+_WORKING = re.compile(r"(?:trong|truoc|cham nhat)?\s*(\d{1,2})\s+ngay\s+lam\s+viec\s+(?:sau|ke tu)")
 REGIME_ONLY = re.compile(r"che do (?:thong tin, )?bao cao theo quy dinh")
 
 
@@ -38,6 +43,8 @@ class ReportText:
     period: str
     units_due: DayMonthYear | None = None
     upward_due: DayMonthYear | None = None
+    units_rule: str | None = None  # a due rule relative to the period ("ngày 10 của tháng cuối kỳ")
+    upward_rule: str | None = None
     upward_to: str | None = None
     upward_unit: Match | None = None
     to: Match | None = None
@@ -80,7 +87,17 @@ def read_reports(sentences: list[str], matcher: UnitMatcher, issuer: str) -> tup
                 r.upward_due = when
             if upward_name:
                 r.upward_to = upward_name
-        if not dates and upward_name and found:
+        rules = relative_rules(folded)
+        for pos, rule, hinted in rules:
+            period = _period(folded[:pos])
+            r = found.setdefault(hinted if period == "?" else period, ReportText(hinted if period == "?" else period))
+            if internal:
+                r.units_rule = rule
+            else:
+                r.upward_rule = rule
+            if upward_name:
+                r.upward_to = upward_name
+        if not dates and not rules and upward_name and found:
             for r in found.values():
                 r.upward_to = r.upward_to or upward_name
     for r in found.values():
@@ -90,8 +107,32 @@ def read_reports(sentences: list[str], matcher: UnitMatcher, issuer: str) -> tup
     return found, via
 
 
+def relative_rules(folded: str) -> list[tuple[int, str, str]]:
+    """Every period-relative deadline of a sentence: (position, due rule text, period it implies)."""
+    out = []
+    for m in _RELATIVE.finditer(folded):
+        if m[2]:  # "ngày 25 hằng tháng": the month the monthly window closes in
+            out.append((m.start(), f"ngày {int(m[1])} của tháng cuối kỳ", PeriodKind.MONTHLY.value))
+        elif m[3] == "cuoi":
+            implied = PeriodKind.ANNUAL.value if m[4] == "nam" else PeriodKind.QUARTERLY.value if m[4] == "quy" else "?"
+            out.append((m.start(), f"ngày {int(m[1])} của tháng cuối kỳ", implied))
+        else:
+            out.append((m.start(), f"ngày {int(m[1])} của tháng sau", PeriodKind.MONTHLY.value))
+    for m in _WORKING.finditer(folded):
+        out.append((m.start(), f"{int(m[1])} ngày làm việc sau ngày chốt số liệu", "?"))
+    return out
+
+
 def complete(r: ReportText, year: int) -> None:
     """Fill the date the plan leaves out from the one it gives, and say so."""
+    if r.units_rule or r.upward_rule:
+        if r.units_rule is None and r.units_due is None:
+            r.units_rule = r.upward_rule
+            r.reviews["due"] = "kế hoạch không ghi hạn các đơn vị gửi báo cáo; tạm lấy hạn báo cáo lên trên"
+        if r.upward_to and r.upward_rule is None and r.upward_due is None:
+            r.reviews["upward"] = f"kế hoạch không ghi hạn báo cáo {r.upward_to}; tạm lấy hạn của các đơn vị"
+            r.upward_rule = r.units_rule
+        return
     if r.units_due is None and r.upward_due is not None:
         r.units_due = _shift(r.upward_due, -MARGIN_DAYS, year)
         r.reviews["due"] = (f"kế hoạch không ghi hạn các đơn vị gửi báo cáo; đề xuất {MARGIN_DAYS} ngày trước "

@@ -60,7 +60,12 @@ class Timing:
     end: DayMonthYear | None = None
     day_in_period: int | None = None  # "ngày 10 của tháng cuối quý" / "ngày 25 hằng tháng"
     yearly: bool = False
-    period_end: bool = False  # the due date is the end of a written quarter or month
+    window: dict[str, int] | None = None  # a written quarter or month: {quarter|month, year}
+
+    @property
+    def period_end(self) -> bool:
+        """The due date is the last day of a written quarter or month."""
+        return self.window is not None
 
     @property
     def dated(self) -> bool:
@@ -90,23 +95,22 @@ def read_timing(text: str) -> Timing:
         cadence, day_in_period = Cadence.MONTHLY, int(m[1])
     if due is None and end is None and cadence is None and (m := DATE.search(folded)):
         due = _dmy(m.groups())
+    window = None
     if due is None and end is None and cadence is None:
-        due, period_end = _period_end(folded)
-    else:
-        period_end = False
-    return Timing(cadence, due, start, end, day_in_period, bool(YEARLY.search(folded)), period_end)
+        due, window = _period_end(folded)
+    return Timing(cadence, due, start, end, day_in_period, bool(YEARLY.search(folded)), window)
 
 
-def _period_end(folded: str) -> tuple[DayMonthYear | None, bool]:
-    """"Quý II/2026", "tháng 6 năm 2026": done by the period's last day (a guess the caller marks)."""
+def _period_end(folded: str) -> tuple[DayMonthYear | None, dict[str, int] | None]:
+    """"Quý II/2026", "tháng 6 năm 2026": that window, and its last day as the date it is done by."""
     if m := QUARTER_OF_YEAR.search(folded):
         day, month = _QUARTER_END[m[1]]
-        return DayMonthYear(day, month, int(m[2])), True
+        return DayMonthYear(day, month, int(m[2])), {"quarter": (month // 3), "year": int(m[2])}
     if (m := MONTH_OF_YEAR.search(folded)) and 1 <= int(m[1]) <= 12:
         month, year = int(m[1]), int(m[2])
         last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
-        return DayMonthYear(last, month, year), True
-    return None, False
+        return DayMonthYear(last, month, year), {"month": month, "year": year}
+    return None, None
 
 
 def all_dates_before(text: str) -> list[tuple[int, DayMonthYear]]:

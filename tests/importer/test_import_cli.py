@@ -201,3 +201,29 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path):
     big = tmp_path / "qua-lon.txt"
     big.write_bytes(b"KE HOACH\n" + b"x" * (21 * 1024 * 1024))
     _refused(tmp_path, big, "vượt giới hạn 20 MB")
+
+
+def test_a_2026_2030_plan_with_monthly_and_quarterly_reports_imports_into_the_new_model_and_validates(tmp_path):
+    # Given the directory of phường An Bình and its 2026–2030 administrative reform plan
+    cfg = tmp_path / "config"
+    (cfg / "plans").mkdir(parents=True)
+    shutil.copy(DOCUMENTS / "contacts.yaml", cfg / "contacts.yaml")
+    out = cfg / "plans" / "2026-2030-cchc.yaml"
+    # When it is imported
+    result = kehoach("import", str(DOCUMENTS / "phuong-an-binh-cai-cach-hanh-chinh.txt"), "--out", str(out),
+                     config=cfg)
+    assert result.returncode == 0, result.stderr
+    plan = YAML(typ="safe").load(out.read_text(encoding="utf-8"))
+    # Then the span, the periodic reports with their rules and the dated tasks are fields, not notes
+    assert (plan["year"], plan["years"]) == (2026, "2026–2030")
+    assert {r["period"]: r["due"] for r in plan["reports"]} == {"thang": "ngày 20 của tháng sau",
+                                                                 "quy": "ngày 10 của tháng cuối kỳ"}
+    tasks = {t["section"]: t for t in plan["tasks"]}
+    assert tasks["II.1"]["window"] == {"quarter": 3, "year": 2026}
+    assert tasks["II.2"]["window"] == {"month": 11, "year": 2026}
+    assert tasks["II.3"]["due"] == "15/09/2026"
+    assert "chưa có trường" not in out.read_text(encoding="utf-8")
+    # and the draft validates as it is
+    check = kehoach("validate", str(out), config=cfg)
+    assert check.returncode == 0, check.stderr
+    assert "2 báo cáo" in check.stdout

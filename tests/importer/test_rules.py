@@ -1,5 +1,6 @@
 """Each rule of the importer on real lines of the seed plans (and of the repository's documents)."""
 
+from datetime import date
 
 import pytest
 
@@ -13,6 +14,8 @@ from kehoach.importer.reports import read_reports
 from kehoach.importer.sections import Kind, split
 from kehoach.importer.timing import read_timing
 from kehoach.importer.units import UnitMatcher
+from kehoach.calendar import WorkingCalendar
+from kehoach.plans.due_rules import DueRule
 from kehoach.plans.loader import load_directory
 from kehoach.plans.model import Cadence
 from tests.importer.conftest import DOCUMENTS, REPO, SEEDS
@@ -326,3 +329,81 @@ def test_a_duty_heading_ending_with_a_colon_names_its_body():
     assert tasks["IV.1"]["lead"] == ["xa-yk-cong-an"] and tasks["IV.1"]["title"] == "Công an xã"
     assert "IV.2" not in tasks  # "Các nhiệm vụ khác" is no body
     assert tasks["II.1"]["lead"] == ["xa-yk-cong-an"]  # the body that "chủ trì"
+
+
+# --- the general plan model: periods, due rules, spans, dated tasks ------------------------------
+
+def _an_binh() -> UnitMatcher:
+    m = UnitMatcher(load_directory(DOCUMENTS / "contacts.yaml"))
+    m.set_issuer("p-ab-ubnd", "An Bình")
+    return m
+
+
+def test_a_quarterly_report_due_in_the_quarters_last_month_is_a_relative_rule():
+    found, _ = read_reports(["Các phòng chuyên môn gửi báo cáo hằng quý về Văn phòng HĐND và UBND phường trước "
+                             "ngày 10 của tháng cuối quý."], _an_binh(), "p-ab-ubnd")
+    assert found["quy"].units_rule == "ngày 10 của tháng cuối kỳ"
+    assert DueRule.model_validate(found["quy"].units_rule).date_for(
+        2026, date(2026, 9, 14), WorkingCalendar(2026, 2026)) == date(2026, 9, 10)
+
+
+def test_a_monthly_report_due_the_month_after_is_a_relative_rule():
+    found, _ = read_reports(["Các phòng chuyên môn báo cáo hằng tháng về Văn phòng HĐND và UBND phường trước "
+                             "ngày 20 của tháng sau."], _an_binh(), "p-ab-ubnd")
+    assert found["thang"].units_rule == "ngày 20 của tháng sau"
+
+
+def test_a_day_of_every_month_is_the_monthly_windows_closing_month():
+    found, _ = read_reports(["Định kỳ báo cáo trước ngày 25 hằng tháng."], _an_binh(), "p-ab-ubnd")
+    assert found["thang"].units_rule == "ngày 25 của tháng cuối kỳ"
+
+
+def test_working_days_after_the_cutoff_are_a_rule_of_their_own():
+    found, _ = read_reports(["Báo cáo quý gửi Sở Nội vụ trong 05 ngày làm việc sau ngày chốt số liệu."],
+                            _an_binh(), "p-ab-ubnd")
+    assert found["quy"].upward_rule == "5 ngày làm việc sau ngày chốt số liệu"
+    assert found["quy"].upward_to == "Sở Nội vụ"
+
+
+def test_six_month_and_annual_reports_keep_their_fixed_dates():
+    found, _ = read_reports(["Văn phòng HĐND và UBND phường báo cáo 6 tháng trước ngày 15/6/2026 và báo cáo năm "
+                             "trước ngày 15/11/2026 gửi Sở Nội vụ."], _an_binh(), "p-ab-ubnd")
+    assert {p: r.upward_due.day_month for p, r in found.items()} == {"6_thang": "15/06", "nam": "15/11"}
+
+
+def _plan_with(org_line: str, timing: str = "Thường xuyên", title: str = "Công tác năm 2026") -> dict:
+    plan = lines("ỦY BAN NHÂN DÂN", "PHƯỜNG AN BÌNH", "Số: 7/KH-UBND", "An Bình, ngày 05 tháng 01 năm 2026",
+                 "KẾ HOẠCH", title, "II. NHIỆM VỤ", "1. Rà soát thủ tục hành chính",
+                 "- Đơn vị chủ trì: Văn phòng HĐND và UBND phường.", f"- Thời gian thực hiện: {timing}.",
+                 "IV. TỔ CHỨC THỰC HIỆN", f"1. {org_line}", "Nơi nhận:", "- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN",
+                 "CHỦ TỊCH", "Lê Thị Hoa")
+    return build_draft(plan, "x", load_directory(DOCUMENTS / "contacts.yaml")).data
+
+
+def test_a_thematic_report_with_its_date_is_a_one_off_report_with_a_window():
+    d = _plan_with("Các phòng chuyên môn thuộc UBND phường gửi báo cáo chuyên đề về Văn phòng HĐND và UBND phường "
+                   "trước ngày 15/9/2026.")
+    (report,) = d["reports"]
+    assert (report["period"], report["due"]) == ("chuyen_de", "15/09/2026")
+    assert report["window"] == {"from": "05/01/2026", "to": "15/09/2026"}
+
+
+def test_a_quarterly_report_is_a_report_not_a_note():
+    d = _plan_with("Các phòng chuyên môn thuộc UBND phường báo cáo quý về Văn phòng HĐND và UBND phường trước "
+                   "ngày 10 của tháng cuối quý.")
+    assert [(r["period"], r["due"]) for r in d["reports"]] == [("quy", "ngày 10 của tháng cuối kỳ")]
+
+
+def test_done_within_a_quarter_or_a_month_is_a_window():
+    assert _plan_with("Văn phòng HĐND và UBND phường theo dõi.", "hoàn thành trong Quý III/2026")["tasks"][0][
+        "window"] == {"quarter": 3, "year": 2026}
+    assert _plan_with("Văn phòng HĐND và UBND phường theo dõi.", "trong tháng 11/2026")["tasks"][0][
+        "window"] == {"month": 11, "year": 2026}
+
+
+def test_a_multi_year_title_gives_the_span_and_dated_tasks_keep_their_year():
+    d = _plan_with("Văn phòng HĐND và UBND phường theo dõi.", "trước ngày 15/9/2026",
+                   "Cải cách hành chính giai đoạn 2026 - 2030")
+    assert (d["year"], d["years"]) == (2026, "2026–2030")
+    assert d["tasks"][0]["due"] == "15/09/2026"
+    assert _plan_with("Văn phòng HĐND và UBND phường theo dõi.", "trước ngày 15/9/2026")["tasks"][0]["due"] == "15/09"
