@@ -81,6 +81,7 @@ def test_review_shows_tasks_beside_their_section_then_saves_a_paused_plan_that_v
     html = review.text
     # the content section's source lines and the tasks read from them stand side by side
     assert 'id="muc-II"' in html and "Chủ trì:" in html and 'name="han_' in html
+    assert "Phối hợp:" in html and "Cần xem lại:" in html
     token = html.split('name="token" value="')[1].split('"')[0]
     form = {"csrf_token": csrf_of(html), "token": token, "ma": "2026-yk-nhap-thu"}
     for select in html.split('<select name="')[1:]:
@@ -94,11 +95,12 @@ def test_review_shows_tasks_beside_their_section_then_saves_a_paused_plan_that_v
     assert "2026-yk-nhap-thu.yaml" not in saved_files(console_settings)
     assert "2026-yk-nhap-thu" not in plan_states(engine)
     # with the proposed units chosen from the directory, the plan is saved, paused
-    saved = client.post(f"{PAGE}/luu", data=form)
+    saved = client.post(f"{PAGE}/luu", data={**form, f"han_{due_field}": "20/05"})
     assert saved.status_code == 303, saved.text
     assert plan_states(engine)["2026-yk-nhap-thu"] is PlanState.PAUSED
     plan = load_plan(console_settings.plans_dir / "2026-yk-nhap-thu.yaml", config.directory)
-    assert plan.id == "2026-yk-nhap-thu"
+    assert plan.id == "2026-yk-nhap-thu" and plan.office == "xa-yk-vhxh"
+    assert "due: 20/05" in (console_settings.plans_dir / "2026-yk-nhap-thu.yaml").read_text(encoding="utf-8")
     listing = client.get(saved.headers["location"]).text
     assert 'data-plan="2026-yk-nhap-thu"' in listing and "tạm dừng" in listing
 
