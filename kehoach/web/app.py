@@ -84,7 +84,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
                clock: Callable[[], datetime] = vn_now) -> FastAPI:
     """The app for one deployment; ``clock`` lets tests move time without patching."""
     from kehoach.web import alerts
-    from kehoach.web.console import routes as console
+    from kehoach.web.console import importing as console_import, routes as console
     from kehoach.web.portal import routes
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -97,6 +97,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     app.include_router(routes.router)
     app.include_router(alerts.router)
     console.install(app)
+    app.include_router(console_import.router)
 
     @app.exception_handler(PortalError)
     async def _portal_error(request: Request, exc: PortalError) -> HTMLResponse:

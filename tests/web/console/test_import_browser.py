@@ -1,0 +1,53 @@
+"""Real Chromium: a clerk uploads a Word plan, reads the draft beside its text, chooses a unit, saves it paused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.importer.make_documents import write_documents
+from tests.web.console.conftest import PASSWORD
+from tests.web.console.test_browser import live_console  # noqa: F401  (the fixture)
+from tests.web.console.test_import_page import console_settings  # noqa: F401  (a config copy to save into)
+from tests.web.portal.test_browser import ARGS, CHROMIUM
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk() -> Iterator[Page]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        browser.close()
+
+
+def test_a_clerk_imports_a_word_plan_and_saves_it_paused(live_console: str, desk: Page, tmp_path) -> None:  # noqa: F811
+    doc = write_documents(tmp_path)[0]
+    # Given the clerk of Yết Kiêu logs in and opens the import page from the menu
+    desk.goto(f"{live_console}/quan-ly/")
+    desk.get_by_label("Tên đăng nhập hoặc email").fill("vt-yetkieu")
+    desk.get_by_label("Mật khẩu").fill(PASSWORD)
+    desk.get_by_role("button", name="Đăng nhập").click()
+    desk.get_by_role("link", name="Nhập kế hoạch").click()
+    # When she uploads the Word plan
+    desk.get_by_label("Tệp kế hoạch (.docx hoặc .txt)").set_input_files(str(doc))
+    desk.get_by_role("button", name="Đọc văn bản").click()
+    # Then the task section's text stands beside the tasks read from it
+    section = desk.locator("#muc-II")
+    expect(section.locator(".source")).to_contain_text("Tuyên truyền phòng, chống đuối nước")
+    expect(section.locator(".task").first).to_contain_text("Chủ trì:")
+    source_box, tasks_box = section.locator(".source").bounding_box(), section.locator(".task").first.bounding_box()
+    assert source_box and tasks_box and tasks_box["x"] > source_box["x"] + source_box["width"] - 1
+    # When she chooses her own office for every unit the directory lacks, and saves
+    selects = desk.locator("#don-vi-de-xuat select")
+    assert selects.count() >= 1
+    for i in range(selects.count()):
+        selects.nth(i).select_option(label="Phòng Văn hóa - Xã hội xã Yết Kiêu")
+    desk.get_by_label("Mã kế hoạch").fill("2026-yk-duoi-nuoc")
+    desk.get_by_role("button", name="Lưu kế hoạch (tạm dừng)").click()
+    # Then the plan is listed as paused
+    expect(desk.locator("#da-luu")).to_contain_text("2026-yk-duoi-nuoc")
+    expect(desk.locator('li[data-plan="2026-yk-duoi-nuoc"] .trang-thai')).to_have_text("tạm dừng")
