@@ -1,0 +1,61 @@
+"""A dated task recorded done by its lead unit, through the link its reminders carry.
+
+A dated task without a report of its own gets a completion "period" (``hoan-thanh-<task>``):
+its reminders carry that period's signed link, the lead posts a note and files there, and the
+record is stored as an ordinary submission (versions, attachments, who and when). From then on
+the unit's pending rows of that task are skipped at once, the dispatcher skips any the sync
+re-creates (the unit has "submitted"), and status shows the task done.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from kehoach.plans.model import Plan, Task
+from kehoach.store.tables import Outbox, Status
+
+PREFIX = "hoan-thanh-"
+NOTE = "ghi_chu"
+DONE = "Đơn vị đã báo cáo hoàn thành nhiệm vụ"
+
+
+def task_period_id(task_id: str) -> str:
+    return f"{PREFIX}{task_id}"
+
+
+def dated(task: Task) -> bool:
+    return task.due is not None or task.window is not None or bool(task.milestones)
+
+
+def task_of(plan: Plan, period_id: str) -> Task | None:
+    """The dated task whose completion ``period_id`` names, if any."""
+    if not period_id.startswith(PREFIX):
+        return None
+    wanted = period_id[len(PREFIX):]
+    return next((t for t in plan.tasks if t.id == wanted and dated(t) and t.report is None), None)
+
+
+def task_deadline(task: Task, year: int) -> date | None:
+    """The task's last written deadline in ``year`` (its due date, its window's end, its last milestone)."""
+    days = []
+    if task.due is not None and task.due.occurs_in(year):
+        days.append(task.due.in_year(year))
+    if task.window is not None and task.window.occurs_in(year):
+        days.append(task.window.bounds(year)[1])
+    days += [m.due.in_year(year) for m in task.milestones if m.due.occurs_in(year)]
+    return max(days, default=None)
+
+
+def skip_unit_rows(session: Session, plan_id: str, period_id: str, unit_id: str, now: datetime) -> int:
+    """Skip, with the reason, every pending row of this unit for this completion period; commit."""
+    done = session.execute(
+        update(Outbox).where(Outbox.plan == plan_id, Outbox.period == period_id, Outbox.unit == unit_id,
+                             Outbox.status == Status.PENDING.value)
+        .values(status=Status.SKIPPED.value, last_error=DONE, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0  # type: ignore[attr-defined]
+    session.commit()
+    return done
