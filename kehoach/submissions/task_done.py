@@ -9,13 +9,17 @@ re-creates (the unit has "submitted"), and status shows the task done.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from kehoach.plans.config import Config
 from kehoach.plans.model import Plan, Task
 from kehoach.store.tables import Outbox, Status
+from kehoach.submissions.record import versions
+from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
 
 PREFIX = "hoan-thanh-"
 NOTE = "ghi_chu"
@@ -59,3 +63,41 @@ def skip_unit_rows(session: Session, plan_id: str, period_id: str, unit_id: str,
     ).rowcount or 0  # type: ignore[attr-defined]
     session.commit()
     return done
+
+
+def completion_deadline(config: Config, plan: Plan, task: Task, year: int) -> UnitDeadline | None:
+    """The lead's deadline for the task as of ``year`` (its last deadline that year, else the year before)."""
+    written = task_deadline(task, year) or task_deadline(task, year - 1)
+    if written is None:
+        return None
+    return unit_deadline(written, None, config.calendar([written.year]), plan.reminder_policy.due_on_day_off)
+
+
+@dataclass(frozen=True)
+class LeadStatus:
+    """Whether one lead unit has recorded one dated task done, when, on time or not, with what note."""
+
+    task: Task
+    unit: str
+    done_at: datetime | None
+    on_time: bool | None
+    note: str | None
+
+
+def task_statuses(session: Session, config: Config, plan: Plan, year: int) -> list[LeadStatus]:
+    """Every lead unit of every dated task recorded through its completion link: done or not yet."""
+    out = []
+    for task in plan.tasks:
+        if task_of(plan, task_period_id(task.id)) is None:
+            continue
+        rows = versions(session, plan.id, task_period_id(task.id))
+        for unit in config.directory.resolve(tuple(task.lead)):
+            mine = [r for r in rows if r.unit == unit.id]
+            if not mine:
+                out.append(LeadStatus(task, unit.id, None, None, None))
+                continue
+            first = mine[0].submitted_at
+            deadline = completion_deadline(config, plan, task, year)
+            out.append(LeadStatus(task, unit.id, first, deadline is None or deadline.on_time(first),
+                                  mine[-1].values.get(NOTE)))
+    return out

@@ -22,8 +22,8 @@ from kehoach.submissions.links import LINK_PREFIX, link_path, verify
 from kehoach.submissions.record import (
     StorageFailed, UnsupportedType, Upload, UploadTooLarge, attachments_of, check_upload, record_submission,
 )
-from kehoach.submissions.task_done import NOTE, skip_unit_rows, task_deadline, task_of
-from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
+from kehoach.submissions.task_done import NOTE, completion_deadline, skip_unit_rows, task_of
+from kehoach.submissions.timeliness import UnitDeadline
 from kehoach.submissions.text import clean_text
 from kehoach.web import csrf
 from kehoach.web.app import PortalError, PortalState
@@ -65,12 +65,7 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tas
         raise PortalError(403, str(exc)) from None
     if unit_id not in {u.id for u in state.config.directory.resolve(tuple(task.lead))}:
         raise PortalError(404, f"Đơn vị “{unit_id}” không chủ trì nhiệm vụ này.")
-    year = state.clock().astimezone(VN_TZ).year
-    written = task_deadline(task, year) or task_deadline(task, year - 1)
-    deadline = None
-    if written is not None:
-        cal = state.config.calendar([written.year])
-        deadline = unit_deadline(written, None, cal, plan.reminder_policy.due_on_day_off)
+    deadline = completion_deadline(state.config, plan, task, state.clock().astimezone(VN_TZ).year)
     return TaskTarget(plan, task, period_id, state.config.directory.unit(unit_id), f"e={e}&s={s}", deadline)
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
+
+from kehoach.cli import app
 
 from kehoach.expansion.sync import sync
 from kehoach.plans.config import Config
@@ -115,3 +120,25 @@ def test_tampered_link_is_403_and_oversized_file_is_413_with_nothing_stored(
 
 def test_a_unit_that_does_not_lead_the_task_cannot_record_it(client: TestClient, portal_settings: Settings) -> None:
     assert client.get(link(portal_settings, "yk-vhxh")).status_code == 404
+
+
+def test_task_status_shows_the_task_done_by_its_lead_and_not_yet_by_the_other(
+    client: TestClient, portal_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the plan with its dated task as config files, sharing the portal's database
+    config_dir = world.write_config(tmp_path / "config")
+    (config_dir / "plans" / f"{world.PLAN_ID}.yaml").write_text(
+        json.dumps(world.PLAN | {"tasks": [*world.PLAN["tasks"], DATED]}, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("KEHOACH_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("KEHOACH_DATA_DIR", str(portal_settings.data_dir))
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    # When Công an xã records the task done through its link
+    assert post_done(client, link(portal_settings)).status_code == 200
+    # Then task-status shows it done on time with its note, and Trạm Y tế not yet
+    result = CliRunner().invoke(app, ["task-status", "--plan", world.PLAN_ID, "--year", "2026"],
+                                env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    done = next(line for line in lines if "Công an" in line)
+    assert "Đã hoàn thành 01/12/2026 (Đúng hạn)" in done and "Đã rà soát xong" in done
+    assert "Chưa báo cáo hoàn thành" in next(line for line in lines if "Trạm Y tế" in line)
