@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from kehoach.notification import Kind
 from kehoach.plans.config import Config
 from kehoach.plans.model import Plan, Task
 from kehoach.store.tables import Outbox, Status
@@ -54,15 +54,18 @@ def task_deadline(task: Task, year: int) -> date | None:
 
 
 def skip_unit_rows(session: Session, plan_id: str, period_id: str, unit_id: str, now: datetime) -> int:
-    """Skip, with the reason, every pending row of this unit for this completion period; commit."""
-    done = session.execute(
-        update(Outbox).where(Outbox.plan == plan_id, Outbox.period == period_id, Outbox.unit == unit_id,
-                             Outbox.status == Status.PENDING.value)
-        .values(status=Status.SKIPPED.value, last_error=DONE, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount or 0  # type: ignore[attr-defined]
+    """Skip, with the reason, the unit's pending rows of this completion period, and the office's
+    escalations once every unit they name has recorded the task done; commit."""
+    done_units = {r.unit for r in versions(session, plan_id, period_id)} | {unit_id}
+    pending = session.exec(select(Outbox).where(Outbox.plan == plan_id, Outbox.period == period_id,
+                                                Outbox.status == Status.PENDING.value)).all()
+    skipped = [r for r in pending if r.unit == unit_id or (
+        r.kind == Kind.ESCALATION.value and set(r.context.get("expected_unit_ids") or [unit_id]) <= done_units)]
+    for row in skipped:
+        row.status, row.last_error, row.updated_at = Status.SKIPPED.value, DONE, now
+        session.add(row)
     session.commit()
-    return done
+    return len(skipped)
 
 
 def completion_deadline(config: Config, plan: Plan, task: Task, year: int) -> UnitDeadline | None:

@@ -84,6 +84,8 @@ def test_posting_done_stops_that_units_rows_only_and_sync_keeps_them_skipped(
     mine = [r for r in after if r.unit == "yk-cong-an"]
     assert mine and all(r.status == "skipped" and r.last_error == DONE for r in mine)
     assert all(r.status == "pending" for r in after if r.unit == "yk-tram-y-te")
+    escalations = [r for r in after if r.kind == "escalation"]
+    assert escalations and all(r.status == "pending" for r in escalations)  # Trạm Y tế has not reported
     with session(engine) as s:
         sync(config, 2026, s, NOW + timedelta(days=1))
     assert [(r.key, r.status) for r in rows(engine) if r.unit == "yk-cong-an"] == [(r.key, r.status) for r in mine]
@@ -91,6 +93,9 @@ def test_posting_done_stops_that_units_rows_only_and_sync_keeps_them_skipped(
         stored = s.exec(select(Submission).where(Submission.period == TASK_PERIOD)).one()
         assert stored.unit == "yk-cong-an" and stored.values["ghi_chu"].startswith("Đã rà soát")
         assert [a.filename for a in s.exec(select(Attachment))] == ["ket-qua.docx"]
+    # and once the other lead records it done too, the office's escalations stop as well
+    assert post_done(client, link(portal_settings, "yk-tram-y-te")).status_code == 200
+    assert all(r.status == "skipped" and r.last_error == DONE for r in rows(engine) if r.kind == "escalation")
 
 
 def test_a_late_completion_says_so(portal_settings: Settings, config: Config, engine: Engine) -> None:
