@@ -37,6 +37,7 @@ from kehoach.submissions.periods import (
 )
 from kehoach.submissions.record import Upload, grant_extension, record_submission
 from kehoach.expansion.sync import move_unit_ladder
+from kehoach.submissions.task_done import task_statuses
 from kehoach.submissions.tracking import PeriodStatus, expected_units, status_of
 
 PlanOpt = Annotated[str, typer.Option("--plan", help="mã kế hoạch")]
@@ -145,6 +146,23 @@ def status(
     for st in found:
         _print_status(st, failures)
     _print_failures(failures, cfg.directory)
+
+
+@app.command("task-status", help="Nhiệm vụ có thời hạn: đơn vị chủ trì đã báo cáo hoàn thành chưa, đúng hạn hay muộn.")
+def task_status(plan: PlanOpt, year: Annotated[int | None, typer.Option("--year")] = None) -> None:
+    """Each dated task's lead units: done (when, on time or late, the note) or not yet."""
+    cfg, s = config(), settings()
+    p = cfg.plan(plan)
+    with session(make_engine(s.resolved_database_url)) as db:
+        found = task_statuses(db, cfg, p, year or datetime.now(VN_TZ).year)
+    table = Table("Nhiệm vụ", "Đơn vị chủ trì", "Tình trạng", "Ghi chú", title="Nhiệm vụ có thời hạn")
+    for st in found:
+        if st.done_at is None:
+            state = "Chưa báo cáo hoàn thành"
+        else:
+            state = f"Đã hoàn thành {st.done_at.astimezone(VN_TZ):%d/%m/%Y} ({'Đúng hạn' if st.on_time else 'Hoàn thành muộn'})"
+        table.add_row(st.task.title, cfg.directory.label(st.unit), state, st.note or "")
+    console.print(table)
 
 
 @app.command(help="Tổng hợp báo cáo của kỳ: dự thảo DOCX, Markdown, HTML và CSV; gửi văn phòng hoặc cấp trên.")

@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from kehoach.calendar import VN_TZ, WorkingCalendar
-from kehoach.delivery.briefing import brief, sender
+from kehoach.delivery.briefing import LEAD, brief, sender
 from kehoach.delivery.digest import Bundle, bundle
 from kehoach.delivery.threads import earlier_messages, thread_of
 from kehoach.errors import CalendarError
@@ -28,6 +28,7 @@ from kehoach.plans.model import Plan
 from kehoach.delivery.lateness import too_late
 from kehoach.notification import REPORT_CHASING_KINDS, Kind
 from kehoach.store.documents import local_files
+from kehoach.submissions.task_done import PREFIX as COMPLETION
 from kehoach.store.outbox import Outcome
 from kehoach.store.tables import Outbox, Status
 from notifications.channels.base import Channel
@@ -139,7 +140,8 @@ def prepare(
             except FileNotFoundError as exc:
                 decide(Status.FAILED, str(exc))
                 continue
-        if links is not None and row.period and (row.kind in LINKED_KINDS or row.kind == Kind.TASK_REMINDER):
+        lead_only = row.period and row.period.startswith(COMPLETION) and context.get("role") != LEAD
+        if links is not None and row.period and not lead_only and (row.kind in LINKED_KINDS or row.kind == Kind.TASK_REMINDER):
             context["link"] = links(row.plan, unit.id, row.period)
         elif links is not None and context.get("link_period"):
             context["link"] = links(row.plan, unit.id, context["link_period"])

@@ -9,7 +9,8 @@ working day), a window task ("trong Quý III/2026") gets a notice when its windo
 deadline (its due date, its window's last day, each milestone) gets the reminder ladder, and
 after the last on-time day the lead units get overdue notices and the office an escalation.
 A task that names its own report (``report:``) is recorded done when its lead submits that
-report's period (a note and files through its link): its remaining reminders then stop.
+report's period; any other dated task when its lead posts its completion (``task_done``, a note
+and files through its link): its remaining reminders then stop.
 Steps are named, never dated, so a moved deadline moves the same outbox rows.
 """
 
@@ -26,6 +27,7 @@ from kehoach.notification import Kind
 
 from kehoach.plans.model import Cadence, Every, Plan, Task
 from kehoach.submissions.periods import report_periods
+from kehoach.submissions.task_done import task_period_id
 from kehoach.submissions.timeliness import unit_deadline
 
 _EVERY = {Cadence.MONTHLY: Every.MONTH, Cadence.QUARTERLY: Every.QUARTER}
@@ -128,10 +130,11 @@ def done_period(plan: Plan, task: Task, deadline: date, cal: WorkingCalendar) ->
     """The period of the task's own report in which its lead records it done (its link, a note, files).
 
     The first period whose data window reaches the deadline; once the lead has submitted for it,
-    the task's remaining reminders and escalations for that deadline are not sent.
+    the task's remaining reminders and escalations for that deadline are not sent. A task without
+    a report of its own is done through its completion period (``task_done``).
     """
     if task.report is None:
-        return None
+        return task_period_id(task.id)
     report = plan.report(task.report)
     periods = [p for y in (deadline.year, deadline.year + 1) for p in report_periods(plan, report, y, cal)]
     return next((p.id for p in sorted(periods, key=lambda p: p.window_end) if p.window_end >= deadline), None)

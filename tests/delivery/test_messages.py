@@ -30,6 +30,7 @@ from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import upsert_by_key
 from kehoach.submissions.notices import confirmation, report_upward, rollup_ready
 from kehoach.submissions.periods import resolve_period
+from kehoach.submissions.task_done import task_of
 from notifications.channels import EmailChannel
 from notifications.render import ZNS_LIMITS
 from tests.delivery.test_dispatcher import zalo_channel
@@ -381,3 +382,34 @@ async def test_the_calendar_alarm_rings_on_the_working_day_before_a_deadline_aft
     (msg,) = received(smtp_server)
     (alarm,) = calendar_of(msg).walk("VALARM")
     assert datetime.combine(monday, datetime.min.time()) + alarm.decoded("trigger") == datetime(2026, 4, 29, 8, 0)
+
+
+async def test_a_dated_task_reminder_carries_the_leads_link_to_record_it_done(
+        engine: Engine, config: Config, smtp_server: SMTPServer) -> None:
+    # Given a seed plan's dated task (no report of its own) reminding its lead unit before the deadline
+    note = next(n for p in config.plans.values() for n in expand(
+        p, 2026, config.directory, config.calendar([2026])) if n.kind is Kind.TASK_REMINDER and n.channel == "email"
+        and (n.period or "").startswith("hoan-thanh-") and n.context.get("stage") == "before"
+        and n.unit in task_of(config.plans[n.plan], n.period).lead)  # type: ignore[union-attr]
+    now = at(note.send_at.date())
+    seed(engine, [note._replace(send_at=now)], now)
+    # When it is sent
+    summary = await dispatch(engine, config, smtp_server, now, digest_channels=frozenset())
+    # Then the unit's email carries its signed link to the task's completion page
+    assert summary.sent == 1, summary.as_dict()
+    body = text(received(smtp_server)[0])
+    assert link(note.plan, note.unit, note.period) in body
+
+
+async def test_a_dated_task_reminder_to_a_coordinating_unit_carries_no_completion_link(
+        engine: Engine, config: Config, smtp_server: SMTPServer) -> None:
+    # Given a seed plan's dated task reminding a coordinating unit (only the lead records it done)
+    note = next(n for p in config.plans.values() for n in expand(
+        p, 2026, config.directory, config.calendar([2026])) if n.kind is Kind.TASK_REMINDER and n.channel == "email"
+        and (n.period or "").startswith("hoan-thanh-") and n.context.get("stage") == "before"
+        and n.unit in {u.id for u in config.directory.resolve(task_of(config.plans[n.plan], n.period).coordinating)})  # type: ignore[union-attr]
+    now = at(note.send_at.date())
+    seed(engine, [note._replace(send_at=now)], now)
+    summary = await dispatch(engine, config, smtp_server, now, digest_channels=frozenset())
+    assert summary.sent == 1, summary.as_dict()
+    assert f"/{note.period}/" not in text(received(smtp_server)[0])

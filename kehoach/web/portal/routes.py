@@ -50,6 +50,7 @@ from kehoach.submissions.record import (
 from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
 from kehoach.submissions.tracking import expected_units
 from kehoach.web.portal.limits import LimitExceeded, check_link
+from kehoach.web.portal import task_pages
 from kehoach.web.portal.uploads import read_form
 
 router = APIRouter()
@@ -133,6 +134,8 @@ async def home(request: Request) -> HTMLResponse:
 
 @router.get(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}", response_class=HTMLResponse)
 async def show_form(request: Request, plan_id: str, period_id: str, unit_id: str) -> HTMLResponse:
+    if task_pages.is_task_link(request, plan_id, period_id):
+        return await task_pages.show(request, plan_id, period_id, unit_id)
     return _form_page(request, _target(request, plan_id, period_id, unit_id))
 
 
@@ -146,6 +149,8 @@ async def _read_uploads(files: list[Any], limit: int) -> list[Upload]:
 
 @router.post(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}", response_model=None)
 async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -> Response:
+    if task_pages.is_task_link(request, plan_id, period_id):
+        return await task_pages.post(request, plan_id, period_id, unit_id)
     state = _state(request)
     limit = state.max_upload_bytes
     try:
@@ -194,8 +199,12 @@ async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -
 @router.get(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}/da-nhan", response_class=HTMLResponse)
 async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: str) -> HTMLResponse:
     state = _state(request)
-    t = _target(request, plan_id, period_id, unit_id)
     version = request.query_params.get("v", "")
+    if task_pages.is_task_link(request, plan_id, period_id):
+        if not VERSION.fullmatch(version):
+            raise PortalError(400, f"Số phiên bản “{version[:20]}” không hợp lệ.")
+        return await task_pages.confirmation(request, plan_id, period_id, unit_id, int(version))
+    t = _target(request, plan_id, period_id, unit_id)
     if not VERSION.fullmatch(version):
         raise PortalError(400, f"Số phiên bản “{version[:20]}” không hợp lệ.")
     with session(state.engine) as s:

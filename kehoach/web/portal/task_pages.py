@@ -1,0 +1,151 @@
+"""The lead unit's "Báo cáo hoàn thành nhiệm vụ" page behind a dated task's signed link.
+
+Same hardening as the report form (signed link 403, rate limits 429, CSRF 403, size 413, type
+415); posting stores a submission version with the note and files, skips that unit's pending
+rows of the task at once, and shows the confirmation with the one on-time rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import select
+
+from kehoach.calendar import VN_TZ
+from kehoach.errors import LinkError
+from kehoach.plans.directory import Unit
+from kehoach.plans.model import Plan, Task
+from kehoach.store.db import session
+from kehoach.store.submission_tables import Submission
+from kehoach.submissions.links import LINK_PREFIX, link_path, verify
+from kehoach.submissions.record import (
+    StorageFailed, UnsupportedType, Upload, UploadTooLarge, attachments_of, check_upload, record_submission,
+)
+from kehoach.submissions.task_done import NOTE, completion_deadline, skip_unit_rows, task_of
+from kehoach.submissions.timeliness import UnitDeadline
+from kehoach.submissions.text import clean_text
+from kehoach.web import csrf
+from kehoach.web.app import PortalError, PortalState
+from kehoach.web.portal.limits import LimitExceeded, check_link
+from kehoach.web.portal.uploads import read_form
+
+FILE_FIELD = "tep_dinh_kem"
+MAX_NOTE = 5000
+
+
+@dataclass
+class TaskTarget:
+    plan: Plan
+    task: Task
+    period_id: str
+    unit: Unit
+    query: str
+    deadline: UnitDeadline | None
+
+    @property
+    def path(self) -> str:
+        return link_path(self.plan.id, self.period_id, self.unit.id)
+
+
+def is_task_link(request: Request, plan_id: str, period_id: str) -> bool:
+    plan = request.app.state.portal.config.plans.get(plan_id)
+    return plan is not None and task_of(plan, period_id) is not None
+
+
+def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> TaskTarget:
+    state: PortalState = request.app.state.portal
+    plan = state.config.plans[plan_id]
+    task = task_of(plan, period_id)
+    assert task is not None
+    e, s = request.query_params.get("e"), request.query_params.get("s")
+    try:
+        verify(state.settings, plan_id, unit_id, period_id, e, s, state.clock())
+    except LinkError as exc:
+        raise PortalError(403, str(exc)) from None
+    if unit_id not in {u.id for u in state.config.directory.resolve(tuple(task.lead))}:
+        raise PortalError(404, f"Đơn vị “{unit_id}” không chủ trì nhiệm vụ này.")
+    deadline = completion_deadline(state.config, plan, task, state.clock().astimezone(VN_TZ).year)
+    return TaskTarget(plan, task, period_id, state.config.directory.unit(unit_id), f"e={e}&s={s}", deadline)
+
+
+def _page(request: Request, t: TaskTarget, *, note: str = "", error: str = "", status: int = 200,
+          cookie: str | None = None) -> HTMLResponse:
+    state: PortalState = request.app.state.portal
+    cookie = cookie or request.cookies.get(csrf.COOKIE) or csrf.new_cookie()
+    response = state.templates.TemplateResponse(request, "task_done.html", {
+        "t": t, "note": note, "error": error, "file_field": FILE_FIELD, "note_field": NOTE,
+        "csrf_field": csrf.FIELD, "csrf_token": csrf.token_for(state.settings, cookie, t.path),
+        "max_mb": state.settings.portal_max_upload_mb, "action": f"{t.path}?{t.query}",
+    }, status_code=status)
+    response.set_cookie(csrf.COOKIE, cookie, httponly=True, samesite="strict", path=LINK_PREFIX,
+                        secure=state.settings.portal_base_url.startswith("https://"))
+    return response
+
+
+async def show(request: Request, plan_id: str, period_id: str, unit_id: str) -> HTMLResponse:
+    return _page(request, _target(request, plan_id, period_id, unit_id))
+
+
+async def post(request: Request, plan_id: str, period_id: str, unit_id: str) -> Response:
+    state: PortalState = request.app.state.portal
+    limit = state.max_upload_bytes
+    try:
+        state.addresses.hit(request.client.host if request.client else "", state.clock())
+        t = _target(request, plan_id, period_id, unit_id)
+        check_link(state.engine, plan_id, period_id, unit_id, state.clock(), state.settings.portal_submissions_per_link)
+    except LimitExceeded as exc:
+        raise PortalError(429, exc.message, {"Retry-After": str(exc.retry_after)}) from None
+    try:
+        form = await read_form(request, limit)
+    except UploadTooLarge as exc:
+        raise PortalError(413, str(exc)) from None
+    cookie = request.cookies.get(csrf.COOKIE)
+    if not csrf.valid(state.settings, cookie, str(form.get(csrf.FIELD) or ""), t.path):
+        raise PortalError(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng mở lại đường dẫn và gửi lại.")
+    note = clean_text(str(form.get(NOTE) or "")).strip()
+    uploads = [Upload(f.filename, await f.read(limit + 1)) for f in form.getlist(FILE_FIELD)
+               if not isinstance(f, str) and f.filename]
+    if not note:
+        return _page(request, t, error="Vui lòng ghi kết quả thực hiện nhiệm vụ.", status=400, cookie=cookie)
+    if len(note) > MAX_NOTE:
+        return _page(request, t, note=note, error=f"Ghi chú dài quá {MAX_NOTE} ký tự.", status=400, cookie=cookie)
+    for upload in uploads:
+        try:
+            check_upload(upload, limit)
+        except UploadTooLarge as exc:
+            raise PortalError(413, str(exc)) from None
+        except UnsupportedType as exc:
+            return _page(request, t, note=note, error=str(exc), status=415, cookie=cookie)
+    now = state.clock()
+    with session(state.engine) as s:
+        try:
+            row = record_submission(s, state.settings.data_dir, plan_id=plan_id, period=period_id, unit_id=unit_id,
+                                    values={NOTE: note}, now=now, source="portal", uploads=uploads,
+                                    max_upload_bytes=limit)
+        except StorageFailed as exc:
+            raise PortalError(507, str(exc)) from None
+        skip_unit_rows(s, plan_id, period_id, unit_id, now)
+    return RedirectResponse(f"{t.path}/da-nhan?{t.query}&v={row.version}", status_code=303)
+
+
+async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: str, version: int) -> HTMLResponse:
+    state: PortalState = request.app.state.portal
+    t = _target(request, plan_id, period_id, unit_id)
+    with session(state.engine) as s:
+        row = s.exec(select(Submission).where(
+            Submission.plan == plan_id, Submission.period == period_id, Submission.unit == unit_id,
+            Submission.version == version)).first()
+        if row is None:
+            raise PortalError(404, "Không tìm thấy báo cáo hoàn thành đã gửi.")
+        first = s.exec(select(Submission).where(
+            Submission.plan == plan_id, Submission.period == period_id, Submission.unit == unit_id,
+            Submission.version == 1)).one()
+        files = attachments_of(s, row.id or 0)
+    on_time = t.deadline is None or t.deadline.on_time(first.submitted_at)
+    return state.templates.TemplateResponse(request, "task_done_ok.html", {
+        "t": t, "row": row, "files": files, "when": row.submitted_at.astimezone(VN_TZ),
+        "verdict": "Đúng hạn" if on_time else "Hoàn thành muộn", "note": row.values.get(NOTE, ""),
+        "form_url": f"{t.path}?{t.query}",
+    })
+
