@@ -49,9 +49,8 @@ from kehoach.submissions.record import (
 )
 from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
 from kehoach.submissions.tracking import expected_units
-from kehoach.web.portal.limits import LimitExceeded, check_link
+from kehoach.web.portal.admission import admitted_post
 from kehoach.web.portal import task_pages
-from kehoach.web.portal.uploads import read_form
 
 router = APIRouter()
 VERSION = re.compile(r"[1-9][0-9]{0,8}")  # ASCII only: "²".isdigit() is true, and 30 digits overflow the database
@@ -153,20 +152,8 @@ async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -
         return await task_pages.post(request, plan_id, period_id, unit_id)
     state = _state(request)
     limit = state.max_upload_bytes
-    try:
-        state.addresses.hit(request.client.host if request.client else "", state.clock())
-        t = _target(request, plan_id, period_id, unit_id)
-        check_link(state.engine, t.plan.id, t.period.id, t.unit.id, state.clock(),
-                   state.settings.portal_submissions_per_link)
-    except LimitExceeded as exc:
-        raise PortalError(429, exc.message, {"Retry-After": str(exc.retry_after)}) from None
-    try:
-        form = await read_form(request, limit)
-    except UploadTooLarge as exc:
-        raise PortalError(413, str(exc)) from None
-    cookie = request.cookies.get(csrf.COOKIE)
-    if not csrf.valid(state.settings, cookie, str(form.get(csrf.FIELD) or ""), t.path):
-        raise PortalError(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng mở lại đường dẫn báo cáo và gửi lại.")
+    t, form, cookie = await admitted_post(request, state, plan_id, period_id, unit_id,
+                                          lambda: _target(request, plan_id, period_id, unit_id))
     raw = {k: v for k, v in form.items() if isinstance(v, str)}
     indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
     checked = validate(indicators, raw, t.plan.rules)

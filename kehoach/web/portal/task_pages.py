@@ -27,8 +27,7 @@ from kehoach.submissions.timeliness import UnitDeadline
 from kehoach.submissions.text import clean_text
 from kehoach.web import csrf
 from kehoach.web.app import PortalError, PortalState
-from kehoach.web.portal.limits import LimitExceeded, check_link
-from kehoach.web.portal.uploads import read_form
+from kehoach.web.portal.admission import admitted_post
 
 FILE_FIELD = "tep_dinh_kem"
 MAX_NOTE = 5000
@@ -90,19 +89,8 @@ async def show(request: Request, plan_id: str, period_id: str, unit_id: str) -> 
 async def post(request: Request, plan_id: str, period_id: str, unit_id: str) -> Response:
     state: PortalState = request.app.state.portal
     limit = state.max_upload_bytes
-    try:
-        state.addresses.hit(request.client.host if request.client else "", state.clock())
-        t = _target(request, plan_id, period_id, unit_id)
-        check_link(state.engine, plan_id, period_id, unit_id, state.clock(), state.settings.portal_submissions_per_link)
-    except LimitExceeded as exc:
-        raise PortalError(429, exc.message, {"Retry-After": str(exc.retry_after)}) from None
-    try:
-        form = await read_form(request, limit)
-    except UploadTooLarge as exc:
-        raise PortalError(413, str(exc)) from None
-    cookie = request.cookies.get(csrf.COOKIE)
-    if not csrf.valid(state.settings, cookie, str(form.get(csrf.FIELD) or ""), t.path):
-        raise PortalError(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng mở lại đường dẫn và gửi lại.")
+    t, form, cookie = await admitted_post(request, state, plan_id, period_id, unit_id,
+                                          lambda: _target(request, plan_id, period_id, unit_id))
     note = clean_text(str(form.get(NOTE) or "")).strip()
     uploads = [Upload(f.filename, await f.read(limit + 1)) for f in form.getlist(FILE_FIELD)
                if not isinstance(f, str) and f.filename]
