@@ -4,11 +4,13 @@ link's rate limits, the link itself, the size-limited form, and the CSRF token."
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
+from kehoach.submissions.links import LINK_PREFIX
 from kehoach.submissions.record import UploadTooLarge
 from kehoach.web import csrf
 from kehoach.web.app import PortalError, PortalState
@@ -16,9 +18,15 @@ from kehoach.web.portal.limits import LimitExceeded, check_link
 from kehoach.web.portal.uploads import read_form
 
 
+FILE_FIELD = "tep_dinh_kem"
+
+
 class _Linked(Protocol):
     @property
     def path(self) -> str: ...
+
+    @property
+    def query(self) -> str: ...
 
 
 T = TypeVar("T", bound=_Linked)
@@ -42,3 +50,17 @@ async def admitted_post(request: Request, state: PortalState, plan_id: str, peri
     if not csrf.valid(state.settings, cookie, str(form.get(csrf.FIELD) or ""), t.path):
         raise PortalError(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng mở lại đường dẫn và gửi lại.")
     return t, form, cookie
+
+
+def signed_page(request: Request, state: PortalState, template: str, t: T, context: dict[str, Any], *,
+                status: int = 200, cookie: str | None = None) -> HTMLResponse:
+    """A signed link's form page with its CSRF token and cookie (kept for the link's own path)."""
+    cookie = cookie or request.cookies.get(csrf.COOKIE) or csrf.new_cookie()
+    response = state.templates.TemplateResponse(request, template, {
+        "t": t, **context, "file_field": FILE_FIELD,
+        "csrf_field": csrf.FIELD, "csrf_token": csrf.token_for(state.settings, cookie, t.path),
+        "max_mb": state.settings.portal_max_upload_mb, "action": f"{t.path}?{t.query}",
+    }, status_code=status)
+    response.set_cookie(csrf.COOKIE, cookie, httponly=True, samesite="strict", path=LINK_PREFIX,
+                        secure=state.settings.portal_base_url.startswith("https://"))
+    return response

@@ -23,7 +23,6 @@ from kehoach.calendar import VN_TZ
 from kehoach.plans.directory import Unit
 from kehoach.errors import LinkError
 from kehoach.plans.model import IndicatorKind, Plan
-from kehoach.web import csrf
 from kehoach.web.app import PortalError, PortalState
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Submission
@@ -49,12 +48,11 @@ from kehoach.submissions.record import (
 )
 from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
 from kehoach.submissions.tracking import expected_units
-from kehoach.web.portal.admission import admitted_post
+from kehoach.web.portal.admission import FILE_FIELD, admitted_post, signed_page
 from kehoach.web.portal import task_pages
 
 router = APIRouter()
 VERSION = re.compile(r"[1-9][0-9]{0,8}")  # ASCII only: "²".isdigit() is true, and 30 digits overflow the database
-FILE_FIELD = "tep_dinh_kem"
 
 
 @dataclass
@@ -106,20 +104,13 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tar
 def _form_page(request: Request, t: Target, *, raw: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                status: int = 200, cookie: str | None = None) -> HTMLResponse:
     state = _state(request)
-    cookie = cookie or request.cookies.get(csrf.COOKIE) or csrf.new_cookie()
     indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
     rows: list[dict[str, Any]] = []
     for ind in indicators:
         parts = [(f.name, f.label if f.part else "") for f in fields_of([ind])]
         rows.append({"indicator": ind, "kind": ind.kind.value, "parts": parts, "numeric": ind.kind in NUMERIC_KINDS})
-    response = state.templates.TemplateResponse(request, "form.html", {
-        "t": t, "rows": rows, "raw": raw or {}, "errors": errors or {}, "file_field": FILE_FIELD,
-        "csrf_field": csrf.FIELD, "csrf_token": csrf.token_for(state.settings, cookie, t.path),
-        "max_mb": state.settings.portal_max_upload_mb, "action": f"{t.path}?{t.query}",
-    }, status_code=status)
-    response.set_cookie(csrf.COOKIE, cookie, httponly=True, samesite="strict", path=LINK_PREFIX,
-                        secure=state.settings.portal_base_url.startswith("https://"))
-    return response
+    return signed_page(request, state, "form.html", t, {"rows": rows, "raw": raw or {}, "errors": errors or {}},
+                       status=status, cookie=cookie)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -18,18 +18,16 @@ from kehoach.plans.directory import Unit
 from kehoach.plans.model import Plan, Task
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Submission
-from kehoach.submissions.links import LINK_PREFIX, link_path, verify
+from kehoach.submissions.links import link_path, verify
 from kehoach.submissions.record import (
     StorageFailed, UnsupportedType, Upload, UploadTooLarge, attachments_of, check_upload, record_submission,
 )
 from kehoach.submissions.task_done import NOTE, completion_deadline, skip_unit_rows, task_of
 from kehoach.submissions.timeliness import UnitDeadline
 from kehoach.submissions.text import clean_text
-from kehoach.web import csrf
 from kehoach.web.app import PortalError, PortalState
-from kehoach.web.portal.admission import admitted_post
+from kehoach.web.portal.admission import FILE_FIELD, admitted_post, signed_page
 
-FILE_FIELD = "tep_dinh_kem"
 MAX_NOTE = 5000
 
 
@@ -71,15 +69,8 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tas
 def _page(request: Request, t: TaskTarget, *, note: str = "", error: str = "", status: int = 200,
           cookie: str | None = None) -> HTMLResponse:
     state: PortalState = request.app.state.portal
-    cookie = cookie or request.cookies.get(csrf.COOKIE) or csrf.new_cookie()
-    response = state.templates.TemplateResponse(request, "task_done.html", {
-        "t": t, "note": note, "error": error, "file_field": FILE_FIELD, "note_field": NOTE,
-        "csrf_field": csrf.FIELD, "csrf_token": csrf.token_for(state.settings, cookie, t.path),
-        "max_mb": state.settings.portal_max_upload_mb, "action": f"{t.path}?{t.query}",
-    }, status_code=status)
-    response.set_cookie(csrf.COOKIE, cookie, httponly=True, samesite="strict", path=LINK_PREFIX,
-                        secure=state.settings.portal_base_url.startswith("https://"))
-    return response
+    return signed_page(request, state, "task_done.html", t, {"note": note, "error": error, "note_field": NOTE},
+                       status=status, cookie=cookie)
 
 
 async def show(request: Request, plan_id: str, period_id: str, unit_id: str) -> HTMLResponse:
