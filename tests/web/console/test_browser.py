@@ -21,7 +21,7 @@ from kehoach.plans.config import Config
 from kehoach.settings import REPO_ROOT, Settings
 from kehoach.web.app import create_app
 from tests.web.console.conftest import DT_PLAN, LS_PLAN, PASSWORD, YK_PLAN, Clock
-from tests.web.portal.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.portal.test_browser import CHROMIUM, chromium_page, free_port
 
 pytestmark = pytest.mark.browser
 if not Path(CHROMIUM).exists():
@@ -29,7 +29,7 @@ if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing in CI: run .ci/chromium.sh", pytrace=False)
     pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 
 @pytest.fixture
@@ -54,10 +54,8 @@ def live_console(console_settings: Settings, config: Config, engine: Engine, clo
 
 @pytest.fixture
 def phone() -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser.new_page(viewport={"width": 390, "height": 844})
-        browser.close()
+    with chromium_page(390, 844) as p:
+        yield p
 
 
 def test_log_in_see_the_seed_plans_grant_an_extension_and_log_out(live_console: str, phone: Page) -> None:

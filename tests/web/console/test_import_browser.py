@@ -5,23 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.importer.make_documents import write_documents
 from tests.web.console.conftest import PASSWORD
 from tests.web.console.test_browser import live_console  # noqa: F401  (the fixture)
 from tests.web.console.test_import_page import console_settings  # noqa: F401  (a config copy to save into)
-from tests.web.portal.test_browser import ARGS, CHROMIUM
+from tests.web.portal.test_browser import chromium_page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def desk() -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
-        browser.close()
+    with chromium_page(1280, 900) as p:
+        yield p
 
 
 def test_a_clerk_imports_a_word_plan_and_saves_it_paused(live_console: str, desk: Page, tmp_path) -> None:  # noqa: F811

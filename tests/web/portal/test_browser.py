@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,12 +67,19 @@ def live_portal(portal_settings: Settings, config: Config, engine: Engine) -> It
     thread.join(5)
 
 
-@pytest.fixture
-def page() -> Iterator[Page]:
+@contextmanager
+def chromium_page(width: int = 1280, height: int = 720) -> Iterator[Page]:
+    """A page of Debian's Chromium, headless, at ``width`` × ``height``."""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser.new_page()
+        yield browser.new_page(viewport={"width": width, "height": height})
         browser.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with chromium_page() as p:
+        yield p
 
 
 def test_unit_fills_the_form_attaches_a_file_and_sees_the_confirmation(
