@@ -14,8 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
+from starlette.datastructures import UploadFile
 
 from kehoach.plans.directory_edit import FIELD_LABELS, DirectoryEditError, UnitValues, apply_changes
+from kehoach.plans.directory_xlsx import read_xlsx, write_xlsx
 from kehoach.plans.directory_store import as_directory, stored_groups, stored_units
 from kehoach.plans.model import Plan
 from kehoach.store.account_tables import ConsoleUser
@@ -62,11 +64,56 @@ def _rows(request: Request, user: ConsoleUser) -> tuple[list[DirectoryUnit], dic
     return [r for r in rows if r.id in seen], {g.id: g.name for g in groups}
 
 
+def _list_page(request: Request, user: ConsoleUser, *, errors: list[str] | None = None,
+               status: int = 200) -> HTMLResponse:
+    rows, groups = _rows(request, user)
+    return _page(request, user, "contacts.html", {"rows": rows, "groups": groups, "page": PAGE, "errors": errors or [],
+                                                  "can_edit": user.role in EDITORS,
+                                                  "imported": request.query_params.get("da_nhap")}, status=status)
+
+
 @router.get("/danh-ba", response_class=HTMLResponse)
 async def contacts(request: Request, user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
-    rows, groups = _rows(request, user)
-    return _page(request, user, "contacts.html", {"rows": rows, "groups": groups, "page": PAGE,
-                                                  "saved": request.query_params.get("da_luu")})
+    return _list_page(request, user)
+
+
+@router.get("/danh-ba.xlsx", response_model=None)
+async def export_xlsx(request: Request, user: ConsoleUser = Depends(auth.current_user)) -> Response:
+    """The visible units as the same sheet as ``kehoach contacts export --out x.xlsx``."""
+    rows, _ = _rows(request, user)
+    with session(auth.portal_state(request).engine) as s:
+        groups = stored_groups(s)
+    return Response(write_xlsx(rows, groups), headers={"Content-Disposition": 'attachment; filename="danh-ba.xlsx"'},
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@router.post("/danh-ba/nhap", response_model=None)
+async def import_sheet(request: Request, user: ConsoleUser = Depends(auth.require(*EDITORS))) -> Response:
+    """The same import as ``kehoach contacts import``: every row-numbered error listed, nothing imported if any."""
+    form = await request.form()
+    auth.check_form(request, form)
+    file = form.get("tep")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return _list_page(request, user, errors=["Chưa chọn tệp danh bạ (.xlsx)."], status=400)
+    state = auth.portal_state(request)
+    data = await file.read()
+    with session(state.engine) as s:
+        rows, groups = stored_units(s), stored_groups(s)
+    seen = visible_unit_ids(user, state.config.plans.values(), rows, {r.id: list(r.groups) for r in rows})
+    try:
+        units, new_groups = read_xlsx(data, {r.id for r in rows}, {g.id for g in groups})
+        foreign = [f"Đơn vị {u.id}: không thuộc danh bạ của đơn vị bạn; không được sửa."
+                   for u in units if u.id not in seen and u.id in {r.id for r in rows}]
+        if foreign:
+            raise DirectoryEditError(foreign)
+        with session(state.engine) as s:
+            apply_changes(s, state.config.plans.values(), by=user.username, now=state.clock(), source="xlsx",
+                          units=units, groups=new_groups)
+    except DirectoryEditError as exc:
+        return _list_page(request, user, errors=exc.errors, status=400)
+    with session(state.engine) as s:
+        state.config.directory = as_directory(stored_units(s), stored_groups(s))
+    return RedirectResponse(f"{PAGE}?da_nhap={len(units)}", status_code=303)
 
 
 def _unit_page(request: Request, user: ConsoleUser, row: DirectoryUnit, *, form: dict[str, str] | None = None,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from kehoach.plans.directory_xlsx import COLUMNS
 from kehoach.store.db import session
 from kehoach.store.directory_tables import DirectoryChange, DirectoryUnit
 from kehoach.web.console.accounts import add_user
+from tests.store.test_directory import sheet
 from tests.web.console.conftest import NOW, PASSWORD, csrf_of, log_in
 
 PAGE = "/quan-ly/danh-ba"
@@ -93,3 +99,47 @@ def test_a_leader_may_read_contacts_but_not_edit(client, engine, config) -> None
     data = {"csrf_token": csrf_of(client.get(PAGE).text), "ten": "X", "email": "x@stp.example"}
     assert client.post(f"{PAGE}/{UNIT}", data=data).status_code == 403
     assert stored(engine).name == "Phòng Nghiệp vụ I"
+
+
+def post_sheet(client, data: bytes):  # type: ignore[no-untyped-def]
+    token = csrf_of(client.get(PAGE).text)
+    return client.post(f"{PAGE}/nhap", data={"csrf_token": token}, files={"tep": ("danh-ba.xlsx", data)})
+
+
+def units_in_db(engine: Engine) -> list[tuple[str, str, list[str]]]:
+    with session(engine) as s:
+        return [(u.id, u.name, list(u.emails)) for u in s.exec(select(DirectoryUnit).order_by(DirectoryUnit.id))]
+
+
+def test_a_bad_sheet_lists_row_numbered_errors_and_imports_nothing(client, engine) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "vt-dongthap")
+    before = units_in_db(engine)
+    missing = post_sheet(client, sheet([["a", "A", "", "", "", ""]], [c for c in COLUMNS.values() if c != "Email"]))
+    assert missing.status_code == 400 and "thiếu cột “Email”" in missing.text
+    rows = [["stp-dt-moi", "Đơn vị mới", "stp-dt", "", "moi@stp-dongthap.example", ""],
+            ["stp-dt-moi-2", "Đơn vị B", "stp-dt", "", "sai-email", ""],
+            ["stp-dt-moi", "Đơn vị mới lần hai", "stp-dt", "", "", ""]]
+    bad = post_sheet(client, sheet(rows))
+    assert bad.status_code == 400
+    errors = bad.text.split('id="loi-nhap"')[1]
+    assert "Dòng 3: Email [0]: địa chỉ email &#39;sai-email&#39; không hợp lệ" in errors
+    assert "Dòng 4: mã đơn vị “stp-dt-moi” trùng với dòng 2." in errors
+    assert units_in_db(engine) == before
+
+
+def test_export_then_import_a_changed_sheet_updates_with_audit(client, engine) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "vt-dongthap")
+    exported = client.get(f"{PAGE}.xlsx")
+    assert exported.status_code == 200
+    wb = load_workbook(io.BytesIO(exported.content))
+    ws = wb["Đơn vị"]
+    ids = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)]
+    assert UNIT in ids and "xa-yk-thon" not in ids
+    ws.cell(row=ids.index(UNIT) + 2, column=5).value = "tu-excel@stp-dongthap.example"
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = post_sheet(client, buf.getvalue())
+    assert response.status_code == 303, response.text
+    assert stored(engine).emails == ["tu-excel@stp-dongthap.example"]
+    page = client.get(f"{PAGE}/{UNIT}").text.split('id="lich-su"')[1]
+    assert "tu-excel@stp-dongthap.example" in page and "vt-dongthap" in page
