@@ -7,11 +7,15 @@ YAML path. Pause and resume are ``set_plan_state``, as ``kehoach pause|resume`` 
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from kehoach.calendar import VN_TZ
 from kehoach.errors import PlanError, PlanIssue
+from kehoach.expansion.preview import PreviewEvent, month_weeks, preview_events, preview_notifications
 from kehoach.plans.lifecycle import STATE_VI, PlanState, PlanStateError, plan_states, set_plan_state
 from kehoach.plans.upload import check_upload, write_plan
 from kehoach.store.account_tables import ConsoleUser
@@ -40,6 +44,26 @@ def _list_page(request: Request, user: ConsoleUser, *, issues: list[PlanIssue] |
 @router.get("/cac-ke-hoach", response_class=HTMLResponse)
 async def plans_page(request: Request, user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
     return _list_page(request, user)
+
+
+@router.get("/cac-ke-hoach/{plan_id}/lich", response_class=HTMLResponse)
+async def year_calendar(request: Request, plan_id: str, user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
+    """The browser form of ``kehoach preview``: each month's days with what the plan sends on them."""
+    state = auth.portal_state(request)
+    plan = visible_plan(user, state.config.plans, plan_id)
+    if plan is None:
+        raise HTTPException(404)
+    raw = request.query_params.get("nam", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else state.clock().astimezone(VN_TZ).year
+    notes = preview_notifications([plan], year, state.config.directory, state.config.calendar([year]))
+    by_day: dict[date, list[PreviewEvent]] = {}
+    for event in preview_events(notes):
+        by_day.setdefault(event.day, []).append(event)
+    names = {u.id: u.name for u in state.config.directory.units}
+    return _page(request, user, "plan_calendar.html", {
+        "plan": plan, "year": year, "months": [(m, month_weeks(year, m)) for m in range(1, 13)],
+        "by_day": by_day, "names": names, "total": len(notes), "page": PAGE,
+    })
 
 
 @router.post("/cac-ke-hoach/tai-len", response_model=None)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from kehoach.expansion.preview import preview_events, preview_notifications
 from kehoach.plans.lifecycle import PlanState, plan_states
 from kehoach.settings import REPO_ROOT, Settings
 from tests.web.console.conftest import DT_PLAN, YK_PLAN, csrf_of, log_in
@@ -71,3 +72,17 @@ def test_another_offices_plan_is_not_found_and_csrf_is_required(client, engine) 
     assert post(client, f"{PAGE}/{YK_PLAN}/tam-dung").status_code == 404
     assert client.post(f"{PAGE}/{DT_PLAN}/tam-dung", data={"csrf_token": "gia-mao"}).status_code == 403
     assert YK_PLAN not in plan_states(engine) and DT_PLAN not in plan_states(engine)
+
+
+def test_the_year_calendar_shows_what_kehoach_preview_lists(client, config) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "vt-dongthap")
+    page = client.get(f"{PAGE}/{DT_PLAN}/lich", params={"nam": "2026"})
+    assert page.status_code == 200
+    events = preview_events(preview_notifications([config.plans[DT_PLAN]], 2026, config.directory,
+                                                  config.calendar([2026])))
+    notes = preview_notifications([config.plans[DT_PLAN]], 2026, config.directory, config.calendar([2026]))
+    assert events and f"Tổng cộng {len(notes)} thông báo." in page.text
+    first = events[0]
+    month = page.text.split(f'id="thang-{first.day.month}"')[1].split("</table>")[0]
+    assert first.subject in month
+    assert client.get(f"{PAGE}/{YK_PLAN}/lich").status_code == 404
