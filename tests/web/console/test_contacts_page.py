@@ -143,3 +143,9 @@ def test_export_then_import_a_changed_sheet_updates_with_audit(client, engine) -
     assert stored(engine).emails == ["tu-excel@stp-dongthap.example"]
     page = client.get(f"{PAGE}/{UNIT}").text.split('id="lich-su"')[1]
     assert "tu-excel@stp-dongthap.example" in page and "vt-dongthap" in page
+
+
+def test_an_admin_sees_every_unit(client) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "quantri")
+    listing = client.get(PAGE).text
+    assert f"{PAGE}/xa-yk-thon" in listing and f"{PAGE}/{UNIT}" in listing
