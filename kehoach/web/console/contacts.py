@@ -17,8 +17,8 @@ from sqlmodel import select
 from starlette.datastructures import UploadFile
 
 from kehoach.plans.directory_edit import FIELD_LABELS, DirectoryEditError, UnitValues, apply_changes
-from kehoach.plans.directory_xlsx import read_xlsx, write_xlsx
 from kehoach.plans.directory_store import as_directory, stored_groups, stored_units
+from kehoach.plans.directory_xlsx import read_xlsx, write_xlsx
 from kehoach.plans.model import Plan
 from kehoach.store.account_tables import ConsoleUser
 from kehoach.store.db import session
