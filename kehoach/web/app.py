@@ -85,6 +85,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     """The app for one deployment; ``clock`` lets tests move time without patching."""
     from kehoach.web import alerts
     from kehoach.web.console import importing as console_import, routes as console
+    from kehoach.web.console import contacts as console_contacts, plans_pages as console_plans
     from kehoach.web.portal import routes
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -98,6 +99,8 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     app.include_router(alerts.router)
     console.install(app)
     app.include_router(console_import.router)
+    app.include_router(console_contacts.router)
+    app.include_router(console_plans.router)
 
     @app.exception_handler(PortalError)
     async def _portal_error(request: Request, exc: PortalError) -> HTMLResponse:
