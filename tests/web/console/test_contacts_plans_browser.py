@@ -32,7 +32,7 @@ def test_clerk_edits_a_contact_and_uploads_a_broken_plan(live_console: str, phon
 
     broken = tmp_path / "hong.yaml"
     broken.write_text("id: 2026-thu\ntasks:\n  - id: a\n    due: 31/02/2026\n", encoding="utf-8")
-    phone.goto(f"{live_console}/quan-ly/cac-ke-hoach")
+    phone.get_by_role("link", name="Kế hoạch", exact=True).click()  # the menu on every console page
     phone.get_by_label("Tải lên kế hoạch (.yaml)").set_input_files(str(broken))
     phone.get_by_role("button", name="Tải lên", exact=True).click()
     expect(phone.locator("#loi-ke-hoach")).to_contain_text("hong.yaml, dòng ")
