@@ -203,10 +203,11 @@ def test_the_relay_rate_setting_spaces_the_messages_it_starts(env: dict[str, str
     # When the office sets the rate and dispatches
     done = kehoach({**env, "KEHOACH_SMTP_RATE_PER_SECOND": "5"}, "dispatch", "--now", T)
     assert done.returncode == 0, done.stdout + done.stderr
-    # Then every due message arrived, about 5 a second (the first pays for the connection; allow for jitter)
-    arrived = smtp_server.recorder.arrived[1:]
-    assert len(arrived) >= 6
-    assert all(later - earlier >= 0.8 for earlier, later in zip(arrived, arrived[5:], strict=False))
+    # Then every due message arrived, no faster than 5 a second over the run (each message's own
+    # latency varies on a busy machine, so the span of the whole run is what is measured)
+    arrived = smtp_server.recorder.arrived[1:]  # the first also pays for the connection
+    assert len(arrived) >= 10
+    assert arrived[-1] - arrived[0] >= 0.8 * (len(arrived) - 1) / 5, (len(arrived), arrived[-1] - arrived[0])
 
 
 @pytest.mark.postgres
