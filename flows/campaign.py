@@ -41,9 +41,9 @@ def campaign_flow(plan_id: str, year: int | None = None, now: datetime | None = 
     result = timeline(plan_id, year or now.year, now)
     if result["today"] or result["active"]:
         publish_table(f"campaign-{plan_id}-{result['year']}", result["rows"],
-                      "Tháng hành động và ngày kỷ niệm: từng đợt gửi")
+                      "Đợt cao điểm và ngày kỷ niệm: từng đợt gửi")
         publish_markdown(f"campaign-today-{plan_id}", (
-            f"# Tháng hành động, ngày kỷ niệm: {plan_id}\n\n{now:%d/%m/%Y}\n\n"
+            f"# Đợt cao điểm, ngày kỷ niệm: {plan_id}\n\n{now:%d/%m/%Y}\n\n"
             + markdown_table([{"Hôm nay": t["kind"], "Nội dung": t["ref"], "Bước": t["step"]}
                               for t in result["today"]])
         ), "Việc của hôm nay")
