@@ -109,6 +109,13 @@ def form_token(request: Request) -> str:
     return csrf.token_for(portal_state(request).settings, request.cookies.get(SESSION_COOKIE) or "", PREFIX)
 
 
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once it carries this session's CSRF token (403 otherwise)."""
+    form = await request.form()
+    check_form(request, form)
+    return form
+
+
 def check_form(request: Request, form: FormData) -> None:
     """403 unless the form carries this session's CSRF token."""
     field = form.get(csrf.FIELD)

@@ -90,8 +90,7 @@ async def export_xlsx(request: Request, user: ConsoleUser = Depends(auth.current
 @router.post("/danh-ba/nhap", response_model=None)
 async def import_sheet(request: Request, user: ConsoleUser = Depends(auth.require(*EDITORS))) -> Response:
     """The same import as ``kehoach contacts import``: every row-numbered error listed, nothing imported if any."""
-    form = await request.form()
-    auth.check_form(request, form)
+    form = await auth.checked_form(request)
     file = form.get("tep")
     if not isinstance(file, UploadFile) or not file.filename:
         return _list_page(request, user, errors=["Chưa chọn tệp danh bạ (.xlsx)."], status=400)
@@ -164,8 +163,7 @@ def _field_errors(errors: list[str], unit_id: str) -> dict[str, list[str]]:
 @router.post("/danh-ba/{unit_id}", response_model=None)
 async def edit_unit(request: Request, unit_id: str, user: ConsoleUser = Depends(auth.require(*EDITORS))) -> Response:
     """Save the unit's fields, or deactivate/reactivate it; 400 with the errors and nothing saved if invalid."""
-    form = await request.form()
-    auth.check_form(request, form)
+    form = await auth.checked_form(request)
     row = _visible_row(request, user, unit_id)
     typed = {k: str(form.get(k) or "").strip() for k in ("ten", "email", "zalo", "nhom", "cap_tren")}
     action = str(form.get("hanh_dong") or "luu")

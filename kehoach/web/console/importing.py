@@ -70,8 +70,7 @@ async def upload_form(request: Request, user: ConsoleUser = Depends(auth.current
 @router.post("/nhap-ke-hoach", response_model=None)
 async def upload(request: Request, user: ConsoleUser = Depends(auth.current_user)) -> Response:
     """Store the document, run the importer; its Vietnamese error (400) when the file is not a plan."""
-    form = await request.form()
-    auth.check_form(request, form)
+    form = await auth.checked_form(request)
     file = form.get("tep")
     if not isinstance(file, UploadFile) or not file.filename:
         return _upload_page(request, user, error="Chưa chọn tệp kế hoạch (.docx hoặc .txt).", status=400)
@@ -129,8 +128,7 @@ def corrected(draft: Draft, units: dict[str, str], dues: dict[int, str]) -> Draf
 @router.post("/nhap-ke-hoach/luu", response_model=None)
 async def save(request: Request, user: ConsoleUser = Depends(auth.require(*SAVERS))) -> Response:
     """Apply the corrections, validate like a plan upload, then pause and write; nothing is written if invalid."""
-    form = await request.form()
-    auth.check_form(request, form)
+    form = await auth.checked_form(request)
     state = auth.portal_state(request)
     token = str(form.get("token") or "")
     path = _stored(request, user, token)

@@ -69,8 +69,7 @@ async def year_calendar(request: Request, plan_id: str, user: ConsoleUser = Depe
 @router.post("/cac-ke-hoach/tai-len", response_model=None)
 async def upload(request: Request, user: ConsoleUser = Depends(auth.require(*EDITORS))) -> Response:
     """Validate the uploaded YAML; write it and load it only when it has no issue."""
-    form = await request.form()
-    auth.check_form(request, form)
+    form = await auth.checked_form(request)
     file = form.get("tep")
     if not isinstance(file, UploadFile) or not file.filename:
         return _list_page(request, user, error="Chưa chọn tệp kế hoạch (.yaml).", status=400)
@@ -91,8 +90,7 @@ async def upload(request: Request, user: ConsoleUser = Depends(auth.require(*EDI
 async def change_state(request: Request, plan_id: str, action: str,
                        user: ConsoleUser = Depends(auth.require(*EDITORS))) -> Response:
     """Pause (nothing is sent while paused) or resume a plan of the user's office."""
-    form = await request.form()
-    auth.check_form(request, form)
+    await auth.checked_form(request)
     state = auth.portal_state(request)
     plan = visible_plan(user, state.config.plans, plan_id)
     if plan is None or action not in ACTIONS:

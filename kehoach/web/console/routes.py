@@ -120,7 +120,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/dang-xuat", response_model=None)
 async def logout(request: Request, user: ConsoleUser = Depends(auth.current_user)) -> Response:
-    auth.check_form(request, await request.form())
+    await auth.checked_form(request)
     with session(auth.portal_state(request).engine) as s:
         close_session(s, request.cookies.get(auth.SESSION_COOKIE))
     response = RedirectResponse(f"{auth.LOGIN}?da_thoat=1", status_code=303)
@@ -191,8 +191,7 @@ async def board_page(request: Request, plan_id: str, period_id: str,
 async def extend(request: Request, plan_id: str, period_id: str,
                  user: ConsoleUser = Depends(auth.current_user)) -> Response:
     """Grant one unit a later deadline: the same ``grant_extension`` as ``kehoach extend``."""
-    form = await request.form()
-    auth.check_form(request, form)
+    form = await auth.checked_form(request)
     state = auth.portal_state(request)
     plan = _plan(request, user, plan_id)
     period = _period(plan, period_id)
