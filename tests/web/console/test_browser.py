@@ -7,49 +7,28 @@ Skipped when Debian's Chromium is missing, unless CI=true, where a missing brows
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
+from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 
 from kehoach.plans.config import Config
 from kehoach.settings import REPO_ROOT, Settings
 from kehoach.web.app import create_app
+from tests.web.browser import base_url, chromium_page, served
 from tests.web.console.conftest import DT_PLAN, LS_PLAN, PASSWORD, YK_PLAN, Clock
-from tests.web.portal.test_browser import CHROMIUM, chromium_page, free_port
 
 pytestmark = pytest.mark.browser
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing in CI: run .ci/chromium.sh", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-
-from playwright.sync_api import Page, expect  # noqa: E402
 
 
 @pytest.fixture
 def live_console(console_settings: Settings, config: Config, engine: Engine, clock: Clock,
                  accounts: dict[str, tuple[str, str]]) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    base = base_url()
     settings = console_settings.model_copy(update={"portal_base_url": base})
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, config, engine, clock=clock),
-                                           host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("console did not start")
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(5)
+    with served(create_app(settings, config, engine, clock=clock), base):
+        yield base
 
 
 @pytest.fixture

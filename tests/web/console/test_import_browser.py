@@ -8,10 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.importer.make_documents import write_documents
+from tests.web.browser import chromium_page
 from tests.web.console.conftest import PASSWORD
 from tests.web.console.test_browser import live_console  # noqa: F401  (the fixture)
 from tests.web.console.test_import_page import console_settings  # noqa: F401  (a config copy to save into)
-from tests.web.portal.test_browser import chromium_page
 
 pytestmark = pytest.mark.browser
 

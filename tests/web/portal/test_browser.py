@@ -6,74 +6,34 @@ Skipped when Debian's Chromium is missing, unless CI=true, where a missing brows
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
+from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from kehoach.plans.config import Config
-from kehoach.web.app import create_app
 from kehoach.settings import Settings
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Attachment, Submission
 from kehoach.submissions.links import make_link
+from kehoach.web.app import create_app
 from tests import reporting_world as world
+from tests.web.browser import base_url, chromium_page, served
 from tests.web.portal.conftest import NOW
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 pytestmark = pytest.mark.browser
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing in CI: run .ci/chromium.sh", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def live_portal(portal_settings: Settings, config: Config, engine: Engine) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    base = base_url()
     settings = portal_settings.model_copy(update={"portal_base_url": base})
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, config, engine, clock=lambda: NOW),
-                                           host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("portal did not start")
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(5)
-
-
-@contextmanager
-def chromium_page(width: int = 1280, height: int = 720) -> Iterator[Page]:
-    """A page of Debian's Chromium, headless, at ``width`` × ``height``."""
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser.new_page(viewport={"width": width, "height": height})
-        browser.close()
+    with served(create_app(settings, config, engine, clock=lambda: NOW), base):
+        yield base
 
 
 @pytest.fixture
