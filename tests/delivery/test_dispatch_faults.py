@@ -9,9 +9,7 @@ sends the rest; a notification is repeated only if it was in flight at the fault
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -28,6 +26,7 @@ from kehoach.notification import Kind
 from kehoach.store.db import make_engine
 from tests.delivery.test_dispatcher import NOW, email_channel, received_keys, run, seed, statuses
 from tests.delivery_factories import directory, notification
+from tests.disks import tmpfs
 from tests.servers.postgres import PrivatePostgres
 from tests.servers.smtp import SMTPServer
 
@@ -256,16 +255,8 @@ async def test_a_run_stopped_mid_send_gives_its_rows_back_at_once(engine: Engine
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 4 MB tmpfs for the database: a filler file fills it when the test says so."""
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(folder)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"cannot mount a tmpfs in CI (root is needed): {done.stderr}")
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield folder
-    subprocess.run(["umount", "--lazy", str(folder)], check=True)  # lazy: a failed test may leave a connection
+    with tmpfs(tmp_path / "disk", "4m") as folder:
+        yield folder
 
 
 def fill(folder: Path) -> Path:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -22,6 +20,7 @@ from kehoach.store.outbox import listing
 from kehoach.store.submission_tables import Attachment, Submission
 from kehoach.submissions.text import clean_text
 from kehoach.web.app import create_app
+from tests.disks import tmpfs
 from tests.web.portal.conftest import NOW
 from tests.web.portal.test_routes import good_form, link
 
@@ -165,16 +164,8 @@ def test_a_right_to_left_override_never_reaches_a_stored_file_name(
 @pytest.fixture
 def small_disk(portal_settings: Settings) -> Iterator[Path]:
     """The uploads folder on a 1.5 MB tmpfs: the disk fills during the second upload."""
-    uploads = portal_settings.data_dir / "uploads"
-    uploads.mkdir(parents=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k,mode=0700", "tmpfs", str(uploads)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"cannot mount a tmpfs in CI (root is needed): {done.stderr}")
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield uploads
-    subprocess.run(["umount", str(uploads)], check=True)
+    with tmpfs(portal_settings.data_dir / "uploads", "1536k") as uploads:
+        yield uploads
 
 
 def test_an_upload_on_a_full_disk_leaves_no_file_and_answers_in_vietnamese(
