@@ -46,17 +46,21 @@ def test_import_a_seed_then_validate_after_adding_the_proposed_units(tmp_path, s
     # and the proposed units (if any) are added to the directory copy
     proposed = out.with_name("2026-nhap-thu.don-vi-de-xuat.yaml")
     if proposed.exists():
-        yaml = YAML()
-        contacts = yaml.load((cfg / "contacts.yaml").read_text(encoding="utf-8"))
-        extra = yaml.load(proposed.read_text(encoding="utf-8"))
-        contacts["groups"].extend(extra["groups"])
-        contacts["units"].extend(extra["units"])
-        with (cfg / "contacts.yaml").open("w", encoding="utf-8") as f:
-            yaml.dump(contacts, f)
+        add_to_directory(cfg, YAML().load(proposed.read_text(encoding="utf-8")))
     # Then the draft validates
     check = kehoach("validate", str(out), config=cfg)
     assert check.returncode == 0, check.stderr
     assert "Hợp lệ: 1 kế hoạch" in check.stdout
+
+
+def add_to_directory(cfg: Path, proposed: dict) -> None:
+    """Do what the clerk does with the proposal file: add its groups and units to contacts.yaml."""
+    yaml = YAML()
+    contacts = yaml.load((cfg / "contacts.yaml").read_text(encoding="utf-8"))
+    contacts["groups"].extend(proposed["groups"])
+    contacts["units"].extend(proposed["units"])
+    with (cfg / "contacts.yaml").open("w", encoding="utf-8") as f:
+        yaml.dump(contacts, f)
 
 
 def test_draft_marks_what_the_plan_leaves_unwritten(tmp_path):
@@ -187,12 +191,7 @@ def test_unknown_bodies_are_proposed_beside_the_draft_and_then_validate(tmp_path
     assert "Đơn vị đề xuất thêm" in result.stdout
     # and the draft fails validation until they are added, then passes
     assert kehoach("validate", str(out), config=cfg).returncode == 1
-    yaml = YAML()
-    contacts = yaml.load((cfg / "contacts.yaml").read_text(encoding="utf-8"))
-    contacts["groups"].extend(extra["groups"])
-    contacts["units"].extend(extra["units"])
-    with (cfg / "contacts.yaml").open("w", encoding="utf-8") as f:
-        yaml.dump(contacts, f)
+    add_to_directory(cfg, extra)
     check = kehoach("validate", str(out), config=cfg)
     assert check.returncode == 0, check.stderr
 
