@@ -78,18 +78,41 @@ def test_a_form_with_a_disaggregation_formula_and_rule_loads(tmp_path: Path) -> 
     assert plan.computed[0].denominator == "nan_nhan" and plan.rules[0].operator.value == "<="
 
 
-def test_a_formula_naming_an_unknown_data_element(tmp_path: Path) -> None:
-    bad = GOOD.replace("denominator: nan_nhan", "denominator: nan_nhan_tong")
-    assert issues(tmp_path, bad) == [
-        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'denominator:')}: computed[0].denominator: "
-        "công thức nhắc đến chỉ tiêu 'nan_nhan_tong' không có trong indicators"]
+# One mistake each: (what replaces what in GOOD, the line the error names, the error after "path:line: ").
+ONE_MISTAKE = {
+    "a formula naming an unknown data element": (
+        [("denominator: nan_nhan", "denominator: nan_nhan_tong")], "denominator:",
+        "computed[0].denominator: công thức nhắc đến chỉ tiêu 'nan_nhan_tong' không có trong indicators"),
+    "a formula dividing by a text field": (
+        [("denominator: nan_nhan", "denominator: ghi_chu")], "denominator:",
+        "computed[0].denominator: công thức chia cho chỉ tiêu văn bản 'ghi_chu'"),
+    "a rule comparing a number with a text": (
+        [("right: nan_nhan\n", "right: ghi_chu\n")], "right: ghi_chu",
+        "rules[0].right: quy tắc so sánh số với chỉ tiêu văn bản 'ghi_chu'"),
+    "a rule comparing a number with a quoted text": (
+        [("right: nan_nhan\n", "right: \"'có'\"\n")], "right: ",
+        "rules[0].right: quy tắc dùng văn bản 'có' thay cho một số"),
+    "a rule comparing a number with a yes/no answer": (
+        [("computed:", "  - id: co_tham_gia\n    label: Có tham gia\n    kind: flag\n    reports: [nam]\ncomputed:"), ("right: nan_nhan\n", "right: co_tham_gia\n")], "right: co_tham_gia",
+        "rules[0].right: quy tắc so sánh số với chỉ tiêu có/không 'co_tham_gia'"),
+    "a part the data element does not have": (
+        [("numerator: nan_nhan_ho_tro", "numerator: nan_nhan_ho_tro.nu")], "numerator:",
+        "computed[0].numerator: chỉ tiêu 'nan_nhan_ho_tro' không có phần 'nu' (duoi_16, tu_16)"),
+    "a submitter that does not report the report": (
+        [("submitted_by: [phong-1]", "submitted_by: [snv]")], "submitted_by: [snv]",
+        "indicators[3].submitted_by[0]: đơn vị 'snv' không phải báo cáo 'nam', "
+        "nên sẽ không bao giờ được hỏi chỉ tiêu 'kinh_phi'"),
+}
 
 
-def test_a_formula_dividing_by_a_text_field(tmp_path: Path) -> None:
-    bad = GOOD.replace("denominator: nan_nhan", "denominator: ghi_chu")
-    assert issues(tmp_path, bad) == [
-        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'denominator:')}: computed[0].denominator: "
-        "công thức chia cho chỉ tiêu văn bản 'ghi_chu'"]
+@pytest.mark.parametrize(("replacements", "needle", "error"), ONE_MISTAKE.values(), ids=ONE_MISTAKE.keys())
+def test_one_mistake_gives_one_error_naming_its_line(tmp_path: Path, replacements: list[tuple[str, str]],
+                                                     needle: str, error: str) -> None:
+    bad = GOOD
+    for old, new in replacements:
+        assert old in bad
+        bad = bad.replace(old, new, 1)
+    assert issues(tmp_path, bad) == [f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, needle)}: {error}"]
 
 
 def test_a_formula_that_is_code_is_refused(tmp_path: Path) -> None:
@@ -97,27 +120,6 @@ def test_a_formula_that_is_code_is_refused(tmp_path: Path) -> None:
     [found] = issues(tmp_path, bad)
     assert f"plan.yaml:{line_of(bad, 'numerator:')}: computed[0].numerator: công thức" in found
     assert "không được phép" in found
-
-
-def test_a_rule_comparing_a_number_with_a_text(tmp_path: Path) -> None:
-    bad = GOOD.replace("right: nan_nhan\n", "right: ghi_chu\n")
-    assert issues(tmp_path, bad) == [
-        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'right: ghi_chu')}: rules[0].right: "
-        "quy tắc so sánh số với chỉ tiêu văn bản 'ghi_chu'"]
-
-
-def test_a_rule_comparing_a_number_with_a_quoted_text(tmp_path: Path) -> None:
-    bad = GOOD.replace("right: nan_nhan\n", "right: \"'có'\"\n")
-    assert issues(tmp_path, bad) == [
-        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'right: ')}: rules[0].right: "
-        "quy tắc dùng văn bản 'có' thay cho một số"]
-
-
-def test_a_part_the_data_element_does_not_have(tmp_path: Path) -> None:
-    bad = GOOD.replace("numerator: nan_nhan_ho_tro", "numerator: nan_nhan_ho_tro.nu")
-    assert issues(tmp_path, bad) == [
-        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'numerator:')}: computed[0].numerator: "
-        "chỉ tiêu 'nan_nhan_ho_tro' không có phần 'nu' (duoi_16, tu_16)"]
 
 
 def test_a_disaggregation_used_but_not_declared(tmp_path: Path) -> None:
@@ -149,14 +151,6 @@ def test_kehoach_validate_lists_every_form_error_and_exits_1(tmp_path: Path) -> 
     assert f"plan.yaml:{line_of(bad, 'denominator:')}: computed[0].denominator: công thức chia cho chỉ tiêu văn bản 'ghi_chu'" in result.stderr
     assert f"plan.yaml:{line_of(bad, 'right: khong_co')}: rules[0].right: quy tắc nhắc đến chỉ tiêu 'khong_co'" in result.stderr
     assert f"plan.yaml:{line_of(bad, 'dan_toc')}: indicators[1].disaggregation: cách phân tổ 'dan_toc'" in result.stderr
-
-
-def test_a_rule_comparing_a_number_with_a_yes_no_answer(tmp_path: Path) -> None:
-    flag = "  - id: co_tham_gia\n    label: Có tham gia\n    kind: flag\n    reports: [nam]\ncomputed:"
-    bad = GOOD.replace("computed:", flag, 1).replace("right: nan_nhan\n", "right: co_tham_gia\n")
-    assert issues(tmp_path, bad) == [
-        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'right: co_tham_gia')}: rules[0].right: "
-        "quy tắc so sánh số với chỉ tiêu có/không 'co_tham_gia'"]
 
 
 @pytest.mark.parametrize(("operator", "holds"), [("<=", [True, True, False]), ("<", [True, False, False]),
