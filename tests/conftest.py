@@ -10,6 +10,22 @@ import pytest
 
 from tests.servers.postgres import PrivatePostgres
 
+# What a developer's shell may hold that would point a test at real people or a real server:
+# an SMTP relay, Zalo credentials, a production database or Prefect API. Tests name their own.
+HOST_SETTINGS = ("KEHOACH_", "PREFECT_API_", "PREFECT_PROFILE")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Drop the shell's kehoach and Prefect API settings before any test or child process reads them.
+
+    Settings read the environment, and the CLI tests pass it on to subprocesses: with
+    ``KEHOACH_ZALO_REFRESH_TOKEN`` or ``KEHOACH_SMTP_HOST`` set for real work, a test would
+    otherwise send the seed plans' reminders through them. ``KEHOACH_TEST_*`` (the test
+    PostgreSQL) is kept.
+    """
+    for name in [n for n in os.environ if n.startswith(HOST_SETTINGS) and not n.startswith("KEHOACH_TEST_")]:
+        del os.environ[name]
+
 # --- Local servers for the notification channels (tests/servers/) ---------------------------
 from tests.servers.smtp import SMTPServer, self_signed
 from tests.servers.zalo import ZaloServer
