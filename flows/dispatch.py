@@ -17,6 +17,7 @@ from flows.context import run_name, runtime, tag_run, vn_now
 from kehoach.delivery.activity import attempts_at
 from kehoach.delivery.channel_setup import channels_from_settings, options_from_settings
 from kehoach.delivery.dispatcher import dispatch
+from kehoach.expansion.freshness import sync_changed
 from kehoach.runtime.health import DISPATCH_BEAT, dispatch_problems, one_line
 from kehoach.store.beats import record_beat
 from kehoach.store.db import session
@@ -31,10 +32,11 @@ def send_due(now: datetime, dry_run: bool = False) -> dict[str, Any]:
     if not cal.is_working_day(now.date()):
         return {"now": now.isoformat(), "day_off": True, "dry_run": dry_run, "sent": 0, "skipped": 0, "failed": 0,
                 "retried": 0}
+    resynced = [] if dry_run else sync_changed(rt.config, rt.engine, now)
     summary = dispatch(rt.engine, rt.config, channels_from_settings(rt.settings, rt.engine, cal), now,
                        calendar=cal, dry_run=dry_run, options=options_from_settings(rt.settings),
                        links=link_maker(rt.settings, now))
-    return {**summary.as_dict(), "day_off": False}
+    return {**summary.as_dict(), "day_off": False, "resynced": resynced}
 
 
 @task(name="dispatch-outcomes")
@@ -69,7 +71,10 @@ def dispatch_flow(now: datetime | None = None, dry_run: bool = False,
         f"# Gửi thông báo {now:%d/%m/%Y %H:%M}{' (chạy thử)' if dry_run else ''}\n\n"
         f"- Đã gửi: **{summary['sent']}** thông báo trong {summary['messages']} tin\n"
         f"- Bỏ qua: {summary['skipped']}\n- Lỗi: {summary['failed']}\n"
-        f"- Chờ gửi lại: {summary['retried']}\n\n" + markdown_table(rows)
+        f"- Chờ gửi lại: {summary['retried']}\n"
+        + (f"- Kế hoạch đã thay đổi, đồng bộ lại trước khi gửi: {', '.join(summary['resynced'])}\n"
+           if summary["resynced"] else "")
+        + "\n" + markdown_table(rows)
         + ("\n## Lý do lỗi\n\n" + markdown_table(
             [{"Lý do": reason, "Số thông báo": n} for reason, n in sorted(summary["errors"].items())])
            if summary["errors"] else "")

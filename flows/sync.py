@@ -10,7 +10,7 @@ from prefect import flow, task
 from flows.artifacts import markdown_table, publish_markdown
 from flows.context import run_name, runtime, tag_run, vn_now
 from kehoach.store.db import session
-from kehoach.expansion.sync import sync
+from kehoach.expansion.freshness import sync_recorded
 
 
 @task(name="sync-outbox", retries=2, retry_delay_seconds=[5, 30])
@@ -18,7 +18,7 @@ def sync_outbox(year: int, now: datetime, plan_id: str | None = None) -> dict[st
     """Every plan, or only ``plan_id`` (the other plans' rows are left alone)."""
     rt = runtime()
     with session(rt.engine) as s:
-        return sync(rt.config, year, s, now, None if plan_id is None else [plan_id]).as_dict()
+        return sync_recorded(rt.config, year, s, now, None if plan_id is None else [plan_id]).as_dict()
 
 
 @flow(name="sync", flow_run_name=run_name("sync", "plan_id", "year"))

@@ -20,7 +20,7 @@ from kehoach.delivery.bounces import parse_bounce, record_bounces
 from kehoach.delivery.channel_setup import channels_from_settings, email_destination, options_from_settings
 from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, dispatch
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
-from kehoach.expansion.sync import sync as sync_year
+from kehoach.expansion.freshness import sync_changed, sync_recorded
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import listing, requeue, status_counts
 from kehoach.store.tables import Outbox, Status
@@ -44,7 +44,7 @@ def sync_command(year: int = typer.Option(..., "--year", help="Năm cần đồn
     cfg, s = config(), settings()
     engine = make_engine(s.resolved_database_url)
     with session(engine) as db:
-        counts = sync_year(cfg, year, db, parse_now(None))
+        counts = sync_recorded(cfg, year, db, parse_now(None))
     table = Table(title=f"Đồng bộ hộp thư đi năm {year}")
     for col in ("Thêm mới", "Cập nhật", "Không đổi", "Đã xử lý, giữ nguyên", "Không còn trong kế hoạch"):
         table.add_column(col, justify="right")
@@ -80,6 +80,9 @@ def dispatch_command(
         if not as_json:
             err_console.print(f"… đã nhận {summary.claimed}, đã gửi {summary.sent}", highlight=False)
 
+    resynced = [] if dry_run else sync_changed(cfg, engine, moment)
+    if resynced and not as_json:
+        err_console.print(f"Kế hoạch đã thay đổi, đồng bộ lại trước khi gửi: {', '.join(resynced)}", highlight=False)
     opts = options_from_settings(s, batch_size=batch_size, late_window=late_window)
     try:
         summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress,
@@ -87,7 +90,7 @@ def dispatch_command(
     except DispatchAborted as exc:
         summary = exc.summary
     if as_json:
-        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+        print(json.dumps({**summary.as_dict(), "resynced": resynced}, ensure_ascii=False))
     else:
         _print_summary(summary, email_to=email_destination(s))
     if summary.aborted:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String, Text
+from sqlalchemy import Integer, String, Text
 from sqlmodel import Column, Field, SQLModel
 
 from kehoach.store.tables import UTCDateTime
@@ -43,3 +43,18 @@ class PlanStateChange(SQLModel, table=True):
     changed_by: str = Field(sa_column=Column(String(200), nullable=False))
     changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class PlanSync(SQLModel, table=True):
+    """What a plan looked like (a fingerprint) when it was last synced into the outbox for a year.
+
+    A dispatch compares it with the plan it has now: a plan changed on disk or in the console
+    since then is synced again before anything is sent, so a moved due date moves the ladder.
+    """
+
+    __tablename__ = "plan_sync"
+
+    plan: str = Field(sa_column=Column(String(200), primary_key=True))
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

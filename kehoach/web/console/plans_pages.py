@@ -11,10 +11,12 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kehoach.calendar import VN_TZ
 from kehoach.errors import PlanError, PlanIssue
+from kehoach.expansion.freshness import sync_changed
 from kehoach.expansion.preview import PreviewEvent, month_weeks, preview_events, preview_notifications
 from kehoach.plans.lifecycle import STATE_VI, PlanState, PlanStateError, plan_states, set_plan_state
 from kehoach.plans.upload import check_upload, write_plan
@@ -83,6 +85,7 @@ async def upload(request: Request, user: ConsoleUser = Depends(auth.require(*EDI
         return _list_page(request, user, issues=exc.issues, status=400)
     write_plan(state.settings.plans_dir, plan, data)
     state.config.plans[plan.id] = plan
+    await run_in_threadpool(sync_changed, state.config, state.engine, state.clock())  # a moved date moves now
     return RedirectResponse(f"{PAGE}?da_luu={plan.id}", status_code=303)
 
 

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from kehoach.expansion.freshness import sync_recorded
 from kehoach.expansion.preview import preview_events, preview_notifications
 from kehoach.plans.lifecycle import PlanState, plan_states
 from kehoach.settings import REPO_ROOT, Settings
+from kehoach.store.db import session
+from kehoach.store.outbox import listing
 from tests.web.console.conftest import DT_PLAN, YK_PLAN, csrf_of, log_in
 
 PAGE = "/quan-ly/cac-ke-hoach"
@@ -86,3 +89,26 @@ def test_the_year_calendar_shows_what_kehoach_preview_lists(client, config) -> N
     month = page.text.split(f'id="thang-{first.day.month}"')[1].split("</table>")[0]
     assert first.subject in month
     assert client.get(f"{PAGE}/{YK_PLAN}/lich").status_code == 404
+
+
+def test_an_upload_that_moves_a_due_date_moves_the_pending_reminders_at_once(  # type: ignore[no-untyped-def]
+        client, console_settings, config, engine, clock) -> None:
+    # Given the year synced this morning
+    with session(engine) as s:
+        sync_recorded(config, 2026, s, clock())
+
+    def pending() -> dict[str, object]:
+        with session(engine) as s:
+            return {r.key: r.send_at for r in listing(s) if r.plan == DT_PLAN and r.status == "pending"}
+
+    before = pending()
+    # When the clerk uploads the plan with the Action Month report moved from 20/12 to 24/12
+    log_in(client, "vt-dongthap")
+    path = console_settings.plans_dir / f"{DT_PLAN}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("    due: 20/12\n") == 1
+    response = post(client, f"{PAGE}/tai-len", tep=(path.name, text.replace("    due: 20/12\n", "    due: 24/12\n").encode()))
+    assert response.status_code == 303, response.text
+    # Then the pending reminders of that report have moved already, without waiting for a sync
+    after = pending()
+    assert [k for k in before if k in after and after[k] > before[k]]
