@@ -22,7 +22,7 @@ from kehoach.importer.items import Item, parse_items
 from kehoach.importer.reports import REGIME_ONLY, complete, read_reports
 from kehoach.importer.sections import Kind, split
 from kehoach.importer.text import fold, slug, words
-from kehoach.importer.timing import read_timing
+from kehoach.importer.timing import DayMonthYear, dated_steps, read_timing
 from kehoach.importer.units import Match, UnitMatcher
 from kehoach.importer.vocabulary import CAMPAIGNS, LEVELS
 from kehoach.plans.directory import Directory
@@ -47,7 +47,8 @@ class Draft:
     @property
     def deadlines(self) -> int:
         d = self.data
-        return (sum(1 for t in d["tasks"] if t.get("due")) + sum(2 if r.get("upward") else 1 for r in d["reports"])
+        return (sum(1 for t in d["tasks"] if t.get("due")) + sum(len(t.get("milestones", [])) for t in d["tasks"])
+                + sum(2 if r.get("upward") else 1 for r in d["reports"])
                 + len(d["campaigns"]) + len(d["occasions"]))
 
 
@@ -281,7 +282,12 @@ def _add_task(draft: Draft, matcher: UnitMatcher, section: str, item: Item, lead
     timing_text = " ".join(item.attrs.get("timing", []))
     timing = read_timing(timing_text or title)
     campaign_words = tuple(CAMPAIGNS)
-    if timing.window is not None:
+    steps = dated_steps(item.attrs.get("timing") or [c for c in content if "bao cao" not in fold(c)])
+    if len(steps) > 1:
+        task["cadence"] = Cadence.BY_DATE.value
+        task["milestones"] = [_milestone(draft, (i, k), title or f"Mốc {k + 1}", due, timing.yearly)
+                              for k, (title, due) in enumerate(steps)]
+    elif timing.window is not None:
         task["cadence"] = Cadence.BY_DATE.value
         task["window"] = timing.window
     elif timing.dated and (timing_text or not any(k in words(title) for k in campaign_words)):
@@ -303,6 +309,13 @@ def _add_task(draft: Draft, matcher: UnitMatcher, section: str, item: Item, lead
         task["cadence"] = Cadence.CONTINUOUS.value
         draft.review(("tasks", i, "cadence"), "mục này không ghi thời gian thực hiện; tạm coi là thường xuyên")
     tasks.append(task)
+
+
+def _milestone(draft: Draft, at: tuple[int, int], title: str, due: DayMonthYear, yearly: bool) -> dict[str, str]:
+    """One dated step of task ``at[0]``: once (dd/mm/yyyy) when the text writes the year, else every year."""
+    if due.year is None and not yearly:
+        draft.review(("tasks", at[0], "milestones", at[1], "due"), f"ngày {due.day_month} không ghi năm")
+    return {"title": title, "due": f"{due.day_month}/{due.year}" if due.year else due.day_month}
 
 
 def _add_duty_task(draft: Draft, section: str, duty: Duty) -> None:
