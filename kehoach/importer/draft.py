@@ -40,6 +40,8 @@ class Draft:
     proposed: list[Match] = field(default_factory=list)
     proposed_groups: set[str] = field(default_factory=set)
     matched: int = 0
+    matches: dict[Path_, list[Match]] = field(default_factory=dict)  # how each unit field's names were read
+    matcher: UnitMatcher | None = None  # for a clerk's candidates when correcting a match
 
     def review(self, path: Path_, reason: str) -> None:
         self.reviews.append((path, reason))
@@ -58,7 +60,7 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     matcher = UnitMatcher(directory)
     place = header.place or ""
     locality = re.sub(rf"^(?:{'|'.join(LEVELS)})\s+", "", place, flags=re.IGNORECASE) if place else ""
-    draft = Draft({})
+    draft = Draft({}, matcher=matcher)
     phrases = [p for p in (header.issuer_phrase, *header.top[-1:], " ".join(header.top[-2:])) if p]
     found = [m for p in phrases if (m := matcher.best_issuer(p, locality)) is not None]
     issuer = max(found, key=lambda m: m.score) if found else None
@@ -339,6 +341,7 @@ def _task_id(tasks: list[dict[str, Any]], section: str, title: str) -> str:
 
 
 def _unit_review(draft: Draft, path: Path_, m: Match) -> None:
+    draft.matches.setdefault(path, []).append(m)
     if m.proposed:
         draft.review(path, f"'{m.phrase}' chưa có trong danh bạ: đề xuất thêm đơn vị mới '{m.ref}'")
     elif m.doubtful:

@@ -437,3 +437,9 @@ def test_dated_content_lines_are_milestones_when_no_timing_line_is_written_and_a
     assert draft.data["tasks"][0]["milestones"] == [{"title": "Hoàn thành số hóa hồ sơ năm 2025", "due": "30/04"},
                                                     {"title": "Số hóa hồ sơ năm 2024", "due": "31/08/2026"}]
     assert dict(draft.reviews)[("tasks", 0, "milestones", 0, "due")] == "ngày 30/04 không ghi năm"
+
+
+def test_the_closest_candidates_of_a_doubtful_name_are_ranked_for_the_clerk(yet_kieu):
+    found = yet_kieu.candidates("Hội Phụ nữ xã", 3)
+    assert [m.ref for m in found] == ["xa-yk-hoi-lhpn", "xa-yk-hoi-nong-dan", "xa-yk-hoi-ccb"]
+    assert found[0].score > found[1].score > found[2].score
