@@ -10,6 +10,8 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from docx import Document
+from msoffcrypto.format.ooxml import OOXMLFile
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
@@ -50,11 +52,40 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def _docx(*paragraphs: str) -> bytes:
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    buf = BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _locked(data: bytes) -> bytes:
+    out = BytesIO()
+    OOXMLFile(BytesIO(data)).encrypt("mat-khau", out)
+    return out.getvalue()
+
+
+def _bomb() -> bytes:
+    buf = BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as f:
+            for _ in range(100):
+                f.write(b"\0" * (1024 * 1024))
+    return buf.getvalue()
+
+
 BAD = {
     "cu.doc": (b"\xd0\xcf\x11\xe0" + b"\0" * 600, "lưu lại dạng .docx"),
     "thu.txt": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nKính gửi: Sở Tư pháp\nĐề nghị Sở xem xét.\n".encode(),
                 "không phải một KẾ HOẠCH"),
     "rong.docx": (b"", "tệp rỗng"),
+    "cong-van.docx": (_docx("ỦY BAN NHÂN DÂN XÃ YẾT KIÊU", "CÔNG VĂN", "Kính gửi: Sở Tư pháp",
+                            "Đề nghị Sở hướng dẫn thủ tục chứng thực."), "không phải một KẾ HOẠCH"),
+    "mat-khau.docx": (_locked(_docx("KẾ HOẠCH", "Công tác năm 2026")), "được đặt mật khẩu"),
+    "bom.docx": (_bomb(), "tệp nén bất thường"),
     "bang.docx": (_zip({"xl/workbook.xml": b"<workbook/>"}), "rong.docx"),
     "lon.txt": (b"a" * (21 * 1024 * 1024), "vượt giới hạn 20 MB"),
 }
