@@ -110,7 +110,7 @@ def unit_rows(draft: Draft, task: int) -> list[UnitRow]:
         read = {m.ref: m for m in draft.matches.get(("tasks", task, key), [])}
         for ref in t.get(key, []):
             m = read.get(ref)
-            how, low = _how(m)
+            how, low = _how(m) if m or not read else ("chọn khi rà soát", False)
             candidates = draft.matcher.candidates(m.phrase) if m and draft.matcher else []
             rows.append(UnitRow(task, len(rows), ref, role, how, low, candidates))
     return rows
