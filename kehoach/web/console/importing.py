@@ -84,13 +84,13 @@ def _review_page(request: Request, user: ConsoleUser, token: str, lines: list[Li
     """The document's sections, each beside the draft's tasks read from it, with every value to correct."""
     directory = auth.portal_state(request).config.directory
     tasks = list(enumerate(draft.data["tasks"]))
-    notes: dict[int, list[str]] = {}
+    values = corrections.values(draft)
+    notes: dict[int, list[str]] = {}  # a task's review notes other than those shown at their field
     for path, reason in draft.reviews:
-        if path[:1] == ("tasks",) and isinstance(path[1], int):
+        if path[:1] == ("tasks",) and isinstance(path[1], int) and not any(v.path[:len(path)] == path for v in values):
             notes.setdefault(path[1], []).append(reason)
     sections = [(s, [(i, t) for i, t in tasks if t["section"] == s.number or t["section"].startswith(s.number + ".")])
                 for s in split(lines, name).sections]
-    values = corrections.values(draft)
     task_values = {i: [v for v in values if v.path[:2] == ("tasks", i)] for i, _ in tasks}
     choices = [(g.id, g.name) for g in directory.groups] + [(u.id, u.name) for u in directory.units]
     proposed = {m.ref: m.name for m in draft.proposed}
