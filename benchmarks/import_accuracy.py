@@ -4,7 +4,7 @@ Imports the three seed texts (../shared/seeds/, beside the repository) and compa
 draft with its hand-written config/plans/*.yaml (the file that names the seed); then the
 repository's own test documents (tests/importer/documents/) with their expected YAML.
 Scores: tasks (recall and precision by section number), lead and coordinating units (exact
-set per task), deadlines (exact day/month, due rule or quarter/month window, over those the
+set per task), deadlines (exact day/month, due rule, quarter/month window or milestone, over those the
 document writes; dates the office chose itself are counted apart), recipients (name and units), signer. The last line
 is one JSON object; its "overall" holds the seeds' scores, "extra" the repository's documents'.
 
@@ -48,6 +48,8 @@ def _dates(plan: dict[str, Any]) -> dict[tuple[str, ...], str]:
         if w := t.get("window"):
             out[("task", t["section"], "window")] = (f"quy {w['quarter']}" if w.get("quarter") else
                                                      f"thang {w.get('month')}") + f"/{w.get('year', '')}"
+        for i, m in enumerate(t.get("milestones", [])):
+            out[("task", t["section"], "milestone", str(i))] = str(m["due"])
     for r in plan.get("reports", []):
         out[("report", r["period"], "units")] = str(r["due"])
         if r.get("upward"):

@@ -12,7 +12,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kehoach.errors import SettingsError
@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     portal_link_days: int = 60  # how long a submission link in a reminder stays valid
     portal_submissions_per_link: int = 5  # per 10 minutes: each one queues a confirmation email
     portal_posts_per_address: int = 30  # per 10 minutes, from one client address across all links
+    import_draft_days: int = Field(default=7, ge=1)  # an uploaded plan document no one opens for this long is removed
 
     admin_email: str | None = None  # who Prefect's automations alert (a failed or crashed run, a silent dispatch)
     alert_url: str | None = None  # where Prefect posts alerts; default: the web app's /canh-bao/prefect

@@ -19,4 +19,5 @@ Modules in data-flow order:
     events.py      campaigns (Tháng hành động) and occasions (8/3, 28/6, 20/10)
     draft.py       everything above assembled into one draft plan, with review notes
     render.py      the draft as YAML with "# CẦN XEM LẠI" comments, proposed units
+    corrections.py a clerk's corrections to a draft (the console's review form)
 """

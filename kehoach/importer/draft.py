@@ -22,7 +22,7 @@ from kehoach.importer.items import Item, parse_items
 from kehoach.importer.reports import REGIME_ONLY, complete, read_reports
 from kehoach.importer.sections import Kind, split
 from kehoach.importer.text import fold, slug, words
-from kehoach.importer.timing import read_timing
+from kehoach.importer.timing import DayMonthYear, dated_steps, read_timing
 from kehoach.importer.units import Match, UnitMatcher
 from kehoach.importer.vocabulary import CAMPAIGNS, LEVELS
 from kehoach.plans.directory import Directory
@@ -40,6 +40,8 @@ class Draft:
     proposed: list[Match] = field(default_factory=list)
     proposed_groups: set[str] = field(default_factory=set)
     matched: int = 0
+    matches: dict[Path_, list[Match]] = field(default_factory=dict)  # how each unit field's names were read
+    matcher: UnitMatcher | None = None  # for a clerk's candidates when correcting a match
 
     def review(self, path: Path_, reason: str) -> None:
         self.reviews.append((path, reason))
@@ -47,7 +49,8 @@ class Draft:
     @property
     def deadlines(self) -> int:
         d = self.data
-        return (sum(1 for t in d["tasks"] if t.get("due")) + sum(2 if r.get("upward") else 1 for r in d["reports"])
+        return (sum(1 for t in d["tasks"] if t.get("due")) + sum(len(t.get("milestones", [])) for t in d["tasks"])
+                + sum(2 if r.get("upward") else 1 for r in d["reports"])
                 + len(d["campaigns"]) + len(d["occasions"]))
 
 
@@ -57,7 +60,7 @@ def build_draft(lines: list[Line], name: str, directory: Directory, plan_id: str
     matcher = UnitMatcher(directory)
     place = header.place or ""
     locality = re.sub(rf"^(?:{'|'.join(LEVELS)})\s+", "", place, flags=re.IGNORECASE) if place else ""
-    draft = Draft({})
+    draft = Draft({}, matcher=matcher)
     phrases = [p for p in (header.issuer_phrase, *header.top[-1:], " ".join(header.top[-2:])) if p]
     found = [m for p in phrases if (m := matcher.best_issuer(p, locality)) is not None]
     issuer = max(found, key=lambda m: m.score) if found else None
@@ -281,7 +284,12 @@ def _add_task(draft: Draft, matcher: UnitMatcher, section: str, item: Item, lead
     timing_text = " ".join(item.attrs.get("timing", []))
     timing = read_timing(timing_text or title)
     campaign_words = tuple(CAMPAIGNS)
-    if timing.window is not None:
+    steps = dated_steps(item.attrs.get("timing") or [c for c in content if "bao cao" not in fold(c)])
+    if len(steps) > 1:
+        task["cadence"] = Cadence.BY_DATE.value
+        task["milestones"] = [_milestone(draft, (i, k), title or f"Mốc {k + 1}", due, timing.yearly)
+                              for k, (title, due) in enumerate(steps)]
+    elif timing.window is not None:
         task["cadence"] = Cadence.BY_DATE.value
         task["window"] = timing.window
     elif timing.dated and (timing_text or not any(k in words(title) for k in campaign_words)):
@@ -305,6 +313,13 @@ def _add_task(draft: Draft, matcher: UnitMatcher, section: str, item: Item, lead
     tasks.append(task)
 
 
+def _milestone(draft: Draft, at: tuple[int, int], title: str, due: DayMonthYear, yearly: bool) -> dict[str, str]:
+    """One dated step of task ``at[0]``: once (dd/mm/yyyy) when the text writes the year, else every year."""
+    if due.year is None and not yearly:
+        draft.review(("tasks", at[0], "milestones", at[1], "due"), f"ngày {due.day_month} không ghi năm")
+    return {"title": title, "due": f"{due.day_month}/{due.year}" if due.year else due.day_month}
+
+
 def _add_duty_task(draft: Draft, section: str, duty: Duty) -> None:
     tasks = draft.data["tasks"]
     i = len(tasks)
@@ -326,6 +341,7 @@ def _task_id(tasks: list[dict[str, Any]], section: str, title: str) -> str:
 
 
 def _unit_review(draft: Draft, path: Path_, m: Match) -> None:
+    draft.matches.setdefault(path, []).append(m)
     if m.proposed:
         draft.review(path, f"'{m.phrase}' chưa có trong danh bạ: đề xuất thêm đơn vị mới '{m.ref}'")
     elif m.doubtful:

@@ -2,7 +2,9 @@
 "từ ngày 15/11 đến ngày 15/12", "trước ngày 10 của tháng cuối quý".
 
 Dates are read as day/month with an optional year; a date written without a year and not
-said to repeat ("hằng năm") is flagged for review by the caller.
+said to repeat ("hằng năm") is flagged for review by the caller. Clauses that each end by a
+date of their own ("khảo sát trước ngày 30/6/2026; hoàn thành trước 15/12/2026") are a task's
+milestones (``dated_steps``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kehoach.importer.text import fold
+from kehoach.importer.text import clean, fold
 from kehoach.plans.model import Cadence
 
 _D = r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})(?!\d)(?:\s*/\s*(\d{4}))?"
@@ -119,4 +121,28 @@ def all_dates_before(text: str) -> list[tuple[int, DayMonthYear]]:
     for m in BEFORE.finditer(fold(text)):
         if d := _dmy(m.groups()):
             out.append((m.start(), d))
+    return out
+
+
+_CLAUSES = re.compile(r"\s*;\s*|\n")
+_STEP_EDGES = " ,.:;-–"
+_DONE_WORDS = re.compile(r"(?:,?\s*(?:va\s+)?(?:phai\s+)?(?:hoan thanh|xong))+$")
+
+
+def dated_steps(texts: list[str]) -> list[tuple[str, DayMonthYear]]:
+    """Each clause of ``texts`` with one "trước ngày d/m[/y]" of its own, as (what is done, by when):
+    "Khảo sát trước ngày 30/6/2026; triển khai mã QR, hoàn thành trước 15/12/2026" → ("Khảo sát",
+    30/06/2026), ("Triển khai mã QR", 15/12/2026). Words saying only "done" are dropped from the title."""
+    out: list[tuple[str, DayMonthYear]] = []
+    for text in texts:
+        for clause in _CLAUSES.split(clean(text)):
+            found = list(BEFORE.finditer(fold(clause)))
+            if len(found) != 1 or (d := _dmy(found[0].groups())) is None:
+                continue
+            m = found[0]
+            before = clause[:m.start()].strip(_STEP_EDGES)
+            done = _DONE_WORDS.search(fold(before))
+            before = before[:done.start()].strip(_STEP_EDGES) if done else before
+            title = before or clause[m.end():].strip(_STEP_EDGES)
+            out.append((title[:1].upper() + title[1:], d))
     return out

@@ -150,10 +150,24 @@ class UnitMatcher:
         return self._cache[key]
 
     def _closest(self, phrase: str) -> Match | None:
+        ranked = self._ranked(phrase)
+        if not ranked:
+            return None
+        (_, score, c), rest = ranked[0], ranked[1:]
+        if rest and rest[0][0] >= ranked[0][0] - 1 and rest[0][2].rank == c.rank:
+            score = min(score, SURE - 1)  # two bodies fit as well: never a silent pick
+        return Match(phrase, c.ref, c.name, score)
+
+    def candidates(self, phrase: str, n: int = 5) -> list[Match]:
+        """The ``n`` directory units or groups closest to a name, best first: what a clerk picks from."""
+        return [Match(phrase, c.ref, c.name, score) for _, score, c in self._ranked(clean(phrase).strip(" .;,:-"))[:n]]
+
+    def _ranked(self, phrase: str) -> list[tuple[float, float, _Candidate]]:
+        """(rank-weighted score, score, candidate) for every candidate the name may mean, best first."""
         queries = _query_forms(normal(phrase), self._localities, self.level)
         level = _levels(normal(phrase))
         if not queries:
-            return None
+            return []
         ranked = []
         named = f" {normal(phrase)} "
         for c in self._candidates:
@@ -162,13 +176,8 @@ class UnitMatcher:
                 continue  # another office's body is named with its place, or not at all
             score = max(_score(q, a, level) for q in queries for a in c.aliases)
             ranked.append((score - 4 * c.rank, score, c))
-        if not ranked:
-            return None
         ranked.sort(key=lambda r: r[0], reverse=True)
-        _, score, c = ranked[0]
-        if len(ranked) > 1 and ranked[1][0] >= ranked[0][0] - 1 and ranked[1][2].rank == c.rank:
-            score = min(score, SURE - 1)  # two bodies fit as well: never a silent pick
-        return Match(phrase, c.ref, c.name, score)
+        return ranked
 
     def propose(self, phrase: str) -> Match:
         plural = words(phrase).startswith(("cac ", "nhung ", "toan the "))

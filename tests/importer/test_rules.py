@@ -407,3 +407,39 @@ def test_a_multi_year_title_gives_the_span_and_dated_tasks_keep_their_year():
     assert (d["year"], d["years"]) == (2026, "2026–2030")
     assert d["tasks"][0]["due"] == "15/09/2026"
     assert _plan_with("Văn phòng HĐND và UBND phường theo dõi.", "trước ngày 15/9/2026")["tasks"][0]["due"] == "15/09"
+
+
+# --- milestones ----------------------------------------------------------------------------------
+
+def test_dated_steps_of_one_timing_line_are_milestones_with_what_is_due():
+    d = _plan_with("Văn phòng HĐND và UBND phường theo dõi.",
+                   "khảo sát hộ kinh doanh trước ngày 30/6/2026; triển khai mã QR, hoàn thành trước 15/12/2026")
+    task = d["tasks"][0]
+    assert task["cadence"] == "theo_thoi_han" and "due" not in task
+    assert task["milestones"] == [{"title": "Khảo sát hộ kinh doanh", "due": "30/06/2026"},
+                                  {"title": "Triển khai mã QR", "due": "15/12/2026"}]
+
+
+def test_one_dated_step_stays_a_due_date():
+    task = _plan_with("Văn phòng HĐND và UBND phường theo dõi.", "hoàn thành trước ngày 15/9/2026")["tasks"][0]
+    assert task["due"] == "15/09" and "milestones" not in task
+
+
+def test_dated_content_lines_are_milestones_when_no_timing_line_is_written_and_a_yearless_one_is_marked():
+    plan = lines("ỦY BAN NHÂN DÂN", "PHƯỜNG AN BÌNH", "Số: 7/KH-UBND", "An Bình, ngày 05 tháng 01 năm 2026",
+                 "KẾ HOẠCH", "Công tác năm 2026", "II. NHIỆM VỤ", "1. Số hóa hồ sơ",
+                 "- Hoàn thành số hóa hồ sơ năm 2025 trước ngày 30/4.",
+                 "- Số hóa hồ sơ năm 2024, xong trước ngày 31/8/2026.",
+                 "- Đơn vị chủ trì: Văn phòng HĐND và UBND phường.", "IV. TỔ CHỨC THỰC HIỆN",
+                 "1. Văn phòng HĐND và UBND phường theo dõi.", "Nơi nhận:", "- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN",
+                 "CHỦ TỊCH", "Lê Thị Hoa")
+    draft = build_draft(plan, "x", load_directory(DOCUMENTS / "contacts.yaml"))
+    assert draft.data["tasks"][0]["milestones"] == [{"title": "Hoàn thành số hóa hồ sơ năm 2025", "due": "30/04"},
+                                                    {"title": "Số hóa hồ sơ năm 2024", "due": "31/08/2026"}]
+    assert dict(draft.reviews)[("tasks", 0, "milestones", 0, "due")] == "ngày 30/04 không ghi năm"
+
+
+def test_the_closest_candidates_of_a_doubtful_name_are_ranked_for_the_clerk(yet_kieu):
+    found = yet_kieu.candidates("Hội Phụ nữ xã", 3)
+    assert [m.ref for m in found] == ["xa-yk-hoi-lhpn", "xa-yk-hoi-nong-dan", "xa-yk-hoi-ccb"]
+    assert found[0].score > found[1].score > found[2].score

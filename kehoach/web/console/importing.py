@@ -2,24 +2,24 @@
 
 The page calls the same importer as ``kehoach import`` (``read_document``, ``build_draft``,
 ``plan_yaml``) and the same checks as a plan upload (``check_upload``, ``write_plan``). The
-uploaded document is kept under the data directory, keyed by the account and a random token,
-until it is saved: the save rebuilds the draft from it, so the browser sends only corrections.
-A saved plan is paused first (``set_plan_state``) and stays so until the office activates it.
+uploaded document is kept under the data directory (``import_drafts``), keyed by the account
+and a random token, until it is saved: the save rebuilds the draft from it, so the browser
+sends only corrections (``importer.corrections``). A saved plan is paused first
+(``set_plan_state``) and stays so until the office activates it.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 import shutil
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from kehoach.errors import PlanError, PlanIssue
+from kehoach.importer import corrections
 from kehoach.importer.document import Line, read_document
 from kehoach.importer.draft import Draft, build_draft
 from kehoach.importer.errors import DocumentError
@@ -28,7 +28,7 @@ from kehoach.importer.sections import split
 from kehoach.plans.lifecycle import STATE_VI, PlanState, plan_states, set_plan_state
 from kehoach.plans.upload import check_upload, write_plan
 from kehoach.store.account_tables import ConsoleUser
-from kehoach.web.console import auth
+from kehoach.web.console import auth, import_drafts
 from kehoach.web.console.accounts import Role
 from kehoach.web.console.routes import _page
 from kehoach.web.console.scope import visible_plans
@@ -36,21 +36,12 @@ from kehoach.web.console.scope import visible_plans
 router = APIRouter(prefix=auth.PREFIX)
 PAGE = auth.PREFIX + "/nhap-ke-hoach"
 SAVERS = (Role.VAN_THU, Role.QUAN_TRI)
-UNIT_KEYS = {"issuer", "office", "lead", "coordinating", "units", "to", "unit"}  # plan fields holding unit refs
-TOKEN = re.compile(r"[0-9a-f]{32}")
+UNIT_KEYS = corrections.UNIT_KEYS  # plan fields holding unit refs; the contacts page reads them too
+GONE = "Bản nháp này không còn (đã lưu, hoặc đã quá hạn và được dọn): hãy tải văn bản lên lại."
 
 
-def _imports(request: Request, user: ConsoleUser) -> Path:
-    return auth.portal_state(request).settings.data_dir / "imports" / str(user.id)
-
-
-def _stored(request: Request, user: ConsoleUser, token: str) -> Path:
-    """The document this account uploaded under ``token``; 404 for any other token."""
-    folder = _imports(request, user) / token
-    files = sorted(folder.iterdir()) if TOKEN.fullmatch(token) and folder.is_dir() else []
-    if len(files) != 1:
-        raise HTTPException(404)
-    return files[0]
+def _imports(request: Request) -> Path:
+    return auth.portal_state(request).settings.data_dir / "imports"
 
 
 def _upload_page(request: Request, user: ConsoleUser, *, error: str | None = None, saved: str | None = None,
@@ -74,55 +65,44 @@ async def upload(request: Request, user: ConsoleUser = Depends(auth.current_user
     file = form.get("tep")
     if not isinstance(file, UploadFile) or not file.filename:
         return _upload_page(request, user, error="Chưa chọn tệp kế hoạch (.docx hoặc .txt).", status=400)
-    token = secrets.token_hex(16)
-    folder = _imports(request, user) / token
-    folder.mkdir(parents=True)
-    path = folder / (Path(file.filename).name or "ke-hoach")
-    with path.open("wb") as out:
-        shutil.copyfileobj(file.file, out)
+    state = auth.portal_state(request)
+    token, path = import_drafts.store(_imports(request), user.id, file.filename, file.file, state.clock())
+    import_drafts.clean_stale(_imports(request), timedelta(days=state.settings.import_draft_days), state.clock(),
+                              keep=path.parent)
     try:
         lines = read_document(path)
-        draft = build_draft(lines, path.name, auth.portal_state(request).config.directory)
+        draft = build_draft(lines, path.name, state.config.directory)
     except DocumentError as exc:
-        shutil.rmtree(folder)
+        shutil.rmtree(path.parent)
         return _upload_page(request, user, error=str(exc), status=400)
     return _review_page(request, user, token, lines, draft, path.name)
 
 
 def _review_page(request: Request, user: ConsoleUser, token: str, lines: list[Line], draft: Draft, name: str,
-                 issues: list[PlanIssue] | None = None, status: int = 200) -> HTMLResponse:
-    """The document's sections, each beside the draft's tasks read from it."""
+                 issues: list[PlanIssue] | None = None, picked: dict[str, str] | None = None,
+                 status: int = 200) -> HTMLResponse:
+    """The document's sections, each beside the draft's tasks read from it, with every value to correct."""
     directory = auth.portal_state(request).config.directory
     tasks = list(enumerate(draft.data["tasks"]))
-    notes: dict[int, list[str]] = {}
+    values = corrections.values(draft)
+    notes: dict[int, list[str]] = {}  # a task's review notes other than those shown at their field
     for path, reason in draft.reviews:
-        if path[:1] == ("tasks",) and isinstance(path[1], int):
+        if path[:1] == ("tasks",) and isinstance(path[1], int) and not any(v.path[:len(path)] == path for v in values):
             notes.setdefault(path[1], []).append(reason)
     sections = [(s, [(i, t) for i, t in tasks if t["section"] == s.number or t["section"].startswith(s.number + ".")])
                 for s in split(lines, name).sections]
+    task_values = {i: [v for v in values if v.path[:2] == ("tasks", i)] for i, _ in tasks}
     choices = [(g.id, g.name) for g in directory.groups] + [(u.id, u.name) for u in directory.units]
+    proposed = {m.ref: m.name for m in draft.proposed}
     return _page(request, user, "import_review.html", {
         "token": token, "name": name, "draft": draft.data, "sections": sections, "notes": notes,
-        "proposed": draft.proposed, "choices": choices, "issues": issues or [], "page": PAGE,
-        "can_save": user.role in SAVERS, "label": lambda ref: directory.label(ref) if directory.knows(ref) else ref,
+        "confirm": corrections.to_confirm(draft), "choices": choices, "issues": issues or [], "page": PAGE,
+        "rows": {i: corrections.unit_rows(draft, i) for i, _ in tasks}, "roles": corrections.ROLES,
+        "new_row": corrections.NEW_ROW, "task_values": task_values, "picked": picked or {},
+        "plan_values": [v for v in values if v.path[0] != "tasks"],
+        "can_save": user.role in SAVERS, "known": directory.knows,
+        "label": lambda ref: directory.label(ref) if directory.knows(ref) else proposed.get(ref, ref),
     }, status=status)
-
-
-def corrected(draft: Draft, units: dict[str, str], dues: dict[int, str]) -> Draft:
-    """The draft with each proposed unit replaced by the directory unit chosen for it, and edited dates."""
-    def swap(value: Any, key: str | None = None) -> Any:
-        if isinstance(value, dict):
-            return {k: swap(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            items = [swap(v, key) for v in value]
-            return list(dict.fromkeys(items)) if key in UNIT_KEYS else items
-        return units.get(value, value) if key in UNIT_KEYS and isinstance(value, str) else value
-
-    draft.data = swap(draft.data)
-    for i, due in dues.items():
-        draft.data["tasks"][i]["due"] = due
-    draft.proposed = [m for m in draft.proposed if m.ref not in units]
-    return draft
 
 
 @router.post("/nhap-ke-hoach/luu", response_model=None)
@@ -131,14 +111,14 @@ async def save(request: Request, user: ConsoleUser = Depends(auth.require(*SAVER
     form = await auth.checked_form(request)
     state = auth.portal_state(request)
     token = str(form.get("token") or "")
-    path = _stored(request, user, token)
+    path = import_drafts.stored(_imports(request), user.id, token, state.clock())
+    if path is None:
+        return _upload_page(request, user, error=GONE, status=410)
     lines = read_document(path)
     plan_id = str(form.get("ma") or "").strip()
     draft = build_draft(lines, path.name, state.config.directory, plan_id or None)
-    units = {m.ref: str(form.get(f"don_vi__{m.ref}") or "") for m in draft.proposed}
-    dues = {i: str(form.get(f"han_{i}")).strip() for i, t in enumerate(draft.data["tasks"])
-            if "due" in t and f"han_{i}" in form}
-    draft = corrected(draft, {k: v for k, v in units.items() if v}, dues)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    draft = corrections.apply(draft, fields)
     name = f"{draft.data['id']}.yaml"
     data = plan_yaml(draft, path.name).encode("utf-8")
     office = None if user.role == Role.QUAN_TRI else user.office
@@ -147,7 +127,8 @@ async def save(request: Request, user: ConsoleUser = Depends(auth.require(*SAVER
         if plan.id in state.config.plans or (state.settings.plans_dir / name).exists():
             raise PlanError([PlanIssue(name, "id", None, f"mã kế hoạch '{plan.id}' đã có; đặt mã khác")])
     except PlanError as exc:
-        return _review_page(request, user, token, lines, draft, path.name, exc.issues, status=400)
+        picked = {k.removeprefix("don_vi__"): v for k, v in fields.items() if k.startswith("don_vi__")}
+        return _review_page(request, user, token, lines, draft, path.name, exc.issues, picked, status=400)
     set_plan_state(state.engine, plan.id, PlanState.PAUSED, by=user.username, now=state.clock(),
                    reason=f"nhập từ {path.name}, chờ kích hoạt")
     write_plan(state.settings.plans_dir, plan, data)
