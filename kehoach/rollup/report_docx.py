@@ -21,7 +21,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from kehoach.rollup.build import Rollup
-from kehoach.rollup.sections import body_sections, recipients, subject_of
+from kehoach.rollup.sections import body_sections, recipients, reported_on, subject_of
 
 FONT = "Times New Roman"
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -131,7 +131,7 @@ APPENDIX_WIDTHS_MM = (12, 79, 24, 20, 15, 15)
 def _appendix(doc: DocumentObject, r: Rollup) -> None:
     doc.add_page_break()
     _para(doc, "PHỤ LỤC", 14, bold=True)
-    _para(doc, f"Biểu số liệu {r.period.label}", 14, bold=True, after=6)
+    _para(doc, f"Biểu số liệu {reported_on(r)}", 14, bold=True, after=6)
     rows = r.numeric_totals
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"

@@ -95,3 +95,29 @@ def test_noi_nhan_names_the_upward_body_once_and_the_appendix_fits_a4(tmp_path: 
     assert appendix.rows[0].cells[1].text == "Chỉ tiêu"
     widths = [cell.width for cell in appendix.rows[-1].cells]
     assert all(abs(got - Mm(want)) < Mm(0.1) for got, want in zip(widths, (12, 79, 24, 20, 15, 15), strict=True))
+
+
+def test_a_campaign_report_is_worded_as_the_campaigns_not_the_years(tmp_path: Path) -> None:
+    # Given the Action Month report of the plan, with the launch ceremony reported held
+    plan = world.plan()
+    period = resolve_period(plan, "thang-hanh-dong-2026")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with session(engine) as s:
+        record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
+                          values={"tha_le_phat_dong": True}, now=datetime(2026, 12, 16, tzinfo=VN_TZ), source="cli")
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 21))
+    engine.dispose()
+    # When the draft is written
+    doc = Document(str(write_docx(r, tmp_path / "b.docx")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    # Then it reports on the campaign (its title from the plan), in the campaign's outline
+    assert "Kết quả Tháng hành động năm 2026" in text
+    assert "báo cáo kết quả thực hiện Tháng hành động vì bình đẳng giới năm 2026 như sau:" in text
+    assert "I. KẾT QUẢ TRIỂN KHAI THÁNG HÀNH ĐỘNG VÌ BÌNH ĐẲNG GIỚI" in text
+    assert "Tổ chức Lễ phát động Tháng hành động: 1/1 đơn vị trả lời có." in text
+    assert "II. KINH PHÍ THỰC HIỆN" in text and "IV. KIẾN NGHỊ, ĐỀ XUẤT" in text
+    assert "báo cáo kết quả thực hiện năm 2026" not in text
+    for absent in ("CHỈ TIÊU", "PHƯƠNG HƯỚNG", *(t.title for t in plan.tasks)):
+        assert absent not in text  # neither the year's targets and next steps nor its tasks as empty placeholders
+    assert "Trên đây là báo cáo kết quả thực hiện Tháng hành động vì bình đẳng giới năm 2026" in text
+    assert "Biểu số liệu Tháng hành động vì bình đẳng giới năm 2026" in text
