@@ -121,3 +121,47 @@ def test_a_campaign_report_is_worded_as_the_campaigns_not_the_years(tmp_path: Pa
         assert absent not in text  # neither the year's targets and next steps nor its tasks as empty placeholders
     assert "Trên đây là báo cáo kết quả thực hiện Tháng hành động vì bình đẳng giới năm 2026" in text
     assert "Biểu số liệu Tháng hành động vì bình đẳng giới năm 2026" in text
+
+
+def test_the_appendix_shows_each_declared_split_by_category_and_by_unit_and_a_trong_do_figure(tmp_path: Path) -> None:
+    # Given Trạm Y tế's counselling split as declared (nam, nữ, không xác định), a figure Phòng Văn hóa -
+    # Xã hội also stored, and Công an xã's victims with "trong đó: dân tộc thiểu số"
+    plan = world.plan_with_ethnic_minority_victims()
+    period = resolve_period(plan, "nam-2026")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    when = datetime(2026, 12, 2, tzinfo=VN_TZ)
+    stored = {
+        "yk-tram-y-te": {"tu_van_skss": {"nam": 2, "nu": 3, "khong_xac_dinh": 1}},
+        "yk-vhxh": {"tu_van_skss": {"nam": 1, "nu": 0, "khong_xac_dinh": 2},
+                    "blgd_nan_nhan": {"nam": 0, "nu": 1}, "blgd_nan_nhan_dtts": {"nam": 0, "nu": 4}},
+        "yk-cong-an": {"blgd_nan_nhan": {"nam": 2, "nu": 3}, "blgd_nan_nhan_dtts": {"nam": 1, "nu": 1}},
+    }
+    with session(engine) as s:
+        for unit, values in stored.items():  # as an import stores them: the form's checks are not run
+            record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id=unit, values=values,
+                              now=when, source="cli")
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 8))
+    engine.dispose()
+    # When the draft is written
+    doc = Document(str(write_docx(r, tmp_path / "b.docx")))
+    main = next(t for t in doc.tables if t.rows[0].cells[1].text == "Chỉ tiêu")
+    rows = [[c.text for c in row.cells] for row in main.rows]
+    # Then the sub-figure is rolled up under its figure, and each declared category has its line
+    victims = next(i for i, row in enumerate(rows) if row[1] == "Số nạn nhân bạo lực gia đình")
+    assert rows[victims][3:] == ["6", "2", "4"]
+    assert rows[victims + 1][1:] == ["Trong đó: người dân tộc thiểu số", "người", "6", "1", "5"]
+    skss = next(i for i, row in enumerate(rows) if row[1] == "Số người được tư vấn sức khỏe sinh sản")
+    assert [(row[1], row[3]) for row in rows[skss:skss + 4]] == [
+        ("Số người được tư vấn sức khỏe sinh sản", "9"), ("- Nam", "3"), ("- Nữ", "3"), ("- Không xác định", "3")]
+    # and a table gives each unit's figures by category
+    by_unit = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Tổng số" and t.rows[0].cells[1].text == "Đơn vị")
+    assert [[c.text for c in row.cells] for row in by_unit.rows] == [
+        ["STT", "Đơn vị", "Nam", "Nữ", "Không xác định", "Tổng số"],
+        ["1", "Phòng Văn hóa - Xã hội", "1", "0", "2", "3"],
+        ["2", "Trạm Y tế xã", "2", "3", "1", "6"],
+        ["", "Tổng cộng", "3", "3", "3", "9"]]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Số người được tư vấn sức khỏe sinh sản (người), theo đơn vị" in text
+    # and the unit whose sub-figure exceeds its figure is listed for checking
+    assert ("- Phòng Văn hóa - Xã hội: Số liệu “Trong đó: người dân tộc thiểu số” không được lớn hơn "
+            "“Số nạn nhân bạo lực gia đình” (4 <= 1 không đúng).") in text
