@@ -116,8 +116,12 @@ def body_sections(r: Rollup) -> list[Line]:
         return ("text", total_sentence(t, r.texts.note(t.id)))
 
     campaign = plan.campaign(period.report.campaign) if period.report.campaign else None
-    # a campaign's report follows the campaign's outline (REPORTING.md): its results, funds,
+    # a campaign's report follows the campaign's outline (REPORTING.md): direction, results, funds,
     # assessment, recommendations; no targets or next period unless a unit wrote to them
+    direction = r.texts.section("chi_dao")
+    if campaign is not None or direction:
+        heading("CÔNG TÁC CHỈ ĐẠO")
+        lines += [("text", p) for p in direction] or [("text", PENDING)]
     heading(f"KẾT QUẢ TRIỂN KHAI {campaign.title.strip().upper()}" if campaign else "KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ")
     # The plan's own task section (II. NHIỆM VỤ …) always appears; duties from other
     # sections (IV. TỔ CHỨC THỰC HIỆN) only when a unit reported something for them.
