@@ -135,6 +135,14 @@ def plan() -> Plan:
     return Plan.model_validate(PLAN)
 
 
+def plan_with_ethnic_minority_victims() -> Plan:
+    """The plan with a "trong đó: dân tộc thiểu số" figure right under the victims."""
+    victims = next(i for i in PLAN["indicators"] if i["id"] == "blgd_nan_nhan")
+    sub = victims | {"id": "blgd_nan_nhan_dtts", "label": "Trong đó: người dân tộc thiểu số", "part_of": "blgd_nan_nhan"}
+    at = PLAN["indicators"].index(victims) + 1
+    return Plan.model_validate(PLAN | {"indicators": [*PLAN["indicators"][:at], sub, *PLAN["indicators"][at:]]})
+
+
 def city_plan() -> Plan:
     return Plan.model_validate(CITY_PLAN)
 

@@ -101,7 +101,7 @@ def submit(
     p, per = _plan_period(cfg, plan, period)
     if unit not in {u.id for u in expected_units(cfg.directory, per)}:
         fail(f"đơn vị '{unit}' không thuộc danh sách báo cáo kỳ {period} của kế hoạch {plan}")
-    checked = values_from_pairs(form_indicators(p, cfg.directory, per.report, unit), value or [], p.rules)
+    checked = values_from_pairs(form_indicators(p, cfg.directory, per.report, unit), value or [], p.validation_rules)
     if not checked.ok:
         fail("; ".join(f"{k}: {v}" for k, v in checked.errors.items()))
     at = parse_now(now)

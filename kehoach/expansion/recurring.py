@@ -105,7 +105,7 @@ def dated_task_events(plan: Plan, task: Task, year: int, cal: WorkingCalendar, d
     for suffix, title, written, opens in found:
         ref = f"{task.id}/{year}{suffix}"
         d = unit_deadline(written, None, cal, policy.due_on_day_off)
-        done = done_period(plan, task, written, cal)
+        done = done_period(plan, task, year, written, cal)
         ctx = {**context, "deadline": d.aim.isoformat(), "written_due": written.isoformat(), "milestone": title
                if suffix else None}
         if opens is not None:
@@ -126,15 +126,15 @@ def dated_task_events(plan: Plan, task: Task, year: int, cal: WorkingCalendar, d
     return events
 
 
-def done_period(plan: Plan, task: Task, deadline: date, cal: WorkingCalendar) -> str | None:
+def done_period(plan: Plan, task: Task, year: int, deadline: date, cal: WorkingCalendar) -> str | None:
     """The period of the task's own report in which its lead records it done (its link, a note, files).
 
     The first period whose data window reaches the deadline; once the lead has submitted for it,
     the task's remaining reminders and escalations for that deadline are not sent. A task without
-    a report of its own is done through its completion period (``task_done``).
+    a report of its own is done through the completion period of its occurrence in ``year`` (``task_done``).
     """
     if task.report is None:
-        return task_period_id(task.id)
+        return task_period_id(plan, task, year)
     report = plan.report(task.report)
     periods = [p for y in (deadline.year, deadline.year + 1) for p in report_periods(plan, report, y, cal)]
     return next((p.id for p in sorted(periods, key=lambda p: p.window_end) if p.window_end >= deadline), None)

@@ -25,6 +25,7 @@ from kehoach.expansion.expand import expand
 from kehoach.notification import REPORT_CHASING_KINDS, Notification
 from kehoach.submissions.periods import Period
 from kehoach.submissions.record import plan_extensions
+from kehoach.submissions.task_done import adopt_legacy_completions
 from kehoach.delivery.cancellation import cancellations, live_events
 from kehoach.store.outbox import (
     UpsertCounts, enqueue, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key,
@@ -70,7 +71,8 @@ def sync(
 ) -> SyncCounts:
     """Expand the plans of ``config`` (all, or ``plan_ids``) for ``year`` into the outbox.
 
-    Retired plans are not expanded. Syncing every plan also skips the pending rows of plans
+    Retired plans are not expanded. Completions stored under a repeating task's bare id first
+    move to their occurrence (``adopt_legacy_completions``), so they still count. Syncing every plan also skips the pending rows of plans
     the config no longer has.
     """
     calendar = config.calendar([year])
@@ -79,6 +81,7 @@ def sync(
     live = [p for p in chosen if states.get(p) != PlanState.RETIRED]
     notifications: list[Notification] = []
     for plan_id in live:
+        adopt_legacy_completions(session, config.plans[plan_id])
         notifications += expand(config.plans[plan_id], year, config.directory, calendar,
                                 plan_extensions(session, plan_id))
     counts = sync_notifications(session, year, live, notifications, now)

@@ -2,7 +2,8 @@
 
 A formula or rule must name data elements the plan declares, with parts they have, and
 compute only with numbers (never divide by, or compare with, a text answer); a data element
-may be split only by a declared disaggregation; a unit named in ``submitted_by`` must report
+may be split only by a declared disaggregation; a "trong đó" figure (``part_of``) is a number
+part of another number, on the same reports from the same units; a unit named in ``submitted_by`` must report
 the report, or it would silently never be asked. Every issue carries file, line and YAML path.
 """
 
@@ -36,6 +37,19 @@ def check_forms(doc: YamlDoc, plan: Plan, directory: Directory | None) -> list[P
         if ind.disaggregation and ind.disaggregation not in declared:
             issues.append(doc.issue(("indicators", i, "disaggregation"),
                                     f"cách phân tổ '{ind.disaggregation}' chưa được khai báo trong disaggregations"))
+        if ind.part_of is None:
+            continue
+        parent = elements.get(ind.part_of)
+        if parent is None or parent.id == ind.id:
+            why = "không có trong indicators" if parent is None else "không thể là phần 'trong đó' của chính nó"
+            issues.append(doc.issue(("indicators", i, "part_of"), f"chỉ tiêu '{ind.part_of}' {why}"))
+        elif ind.kind in NOT_A_NUMBER or parent.kind in NOT_A_NUMBER:
+            issues.append(doc.issue(("indicators", i, "part_of"),
+                                    f"'trong đó' chỉ dùng giữa hai số liệu: '{ind.id}' và '{ind.part_of}'"))
+        elif not set(ind.reports) <= set(parent.reports) or set(ind.submitted_by) != set(parent.submitted_by):
+            issues.append(doc.issue(("indicators", i, "part_of"),
+                                    f"chỉ tiêu '{ind.id}' là phần 'trong đó' của '{ind.part_of}' nên phải thuộc các báo cáo "
+                                    f"của '{ind.part_of}' và do cùng đơn vị nộp (reports, submitted_by)"))
 
     def formula(loc: Loc, text: str | None, what: str) -> None:
         if text is None:

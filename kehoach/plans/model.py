@@ -304,6 +304,7 @@ class Indicator(_Model):
     task: str | None = Field(default=None, description="task id it gives evidence for")
     disaggregation: str | None = Field(default=None, description="id of a declared disaggregation its figure is split by")
     rollup_section: RollupSection | None = Field(default=None, description="text only: its section in the báo cáo")
+    part_of: str | None = Field(default=None, description="'trong đó': id of the figure this one is a part of")
     _options: tuple[Any, ...] = PrivateAttr(default=())  # the declared disaggregation's, set by Plan
 
     @property
@@ -437,6 +438,23 @@ class Plan(_Model):
             if c.id == campaign_id:
                 return c
         raise KeyError(campaign_id)
+
+    @property
+    def validation_rules(self) -> list[ValidationRule]:
+        """The declared rules, then one per "trong đó" figure: never above the figure it is part of,
+        nor in any part (nam, nữ…) both are split into. Checked at submission and in the roll-up."""
+        elements = {i.id: i for i in self.indicators}
+        derived = []
+        for child in self.indicators:
+            parent = elements.get(child.part_of or "")
+            if parent is None:
+                continue
+            message = f"Số liệu “{child.label}” không được lớn hơn “{parent.label}”"
+            derived.append(ValidationRule(left=child.id, operator=Operator.LE, right=parent.id, message=message))
+            shared = [o for o in child.parts if o.id in {p.id for p in parent.parts}]
+            derived += [ValidationRule(left=f"{child.id}.{o.id}", operator=Operator.LE, right=f"{parent.id}.{o.id}",
+                                       message=f"{message} ({o.label[:1].lower()}{o.label[1:]})") for o in shared]
+        return [*self.rules, *derived]
 
 
 # --- Report forms as data: disaggregations, computed indicators, validation rules ----------

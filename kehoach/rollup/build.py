@@ -41,6 +41,7 @@ class Rollup:
     made_on: date
     texts: OfficeTexts = field(default_factory=OfficeTexts)  # what the office wrote in the console
     breaches: list[Breach] = field(default_factory=list)  # figures that break the plan's rules
+    unit_names: dict[str, str] = field(default_factory=dict)  # unit id -> name, for the appendix by unit
 
     @property
     def numeric_totals(self) -> list[IndicatorTotal]:
@@ -79,7 +80,7 @@ def build_rollup(session: Session, plan: Plan, directory: Directory, period: Per
             names[u] = directory.unit(u).name if directory.has_unit(u) else u
     indicators = report_indicators(plan, period.report)
     totals = sum_indicators(indicators, values)
-    breaches = rule_breaches(plan.rules, values, totals, names)
+    breaches = rule_breaches(plan.validation_rules, values, totals, names)
     issuer = directory.unit(plan.issuer) if directory.has_unit(plan.issuer) else None
     parent = directory.unit(issuer.parent) if issuer and issuer.parent and directory.has_unit(issuer.parent) else None
     return Rollup(
@@ -87,5 +88,5 @@ def build_rollup(session: Session, plan: Plan, directory: Directory, period: Per
         narratives=gather_narratives(indicators, values, names), rates=computed_rates(plan.computed, totals, breaches),
         body_name=plan.issuer_label or (issuer.name if issuer else plan.issuer),
         parent_body_name=parent.name if parent else None,
-        estimate=any(s.estimate for s in latest.values()), made_on=today, breaches=breaches,
+        estimate=any(s.estimate for s in latest.values()), made_on=today, breaches=breaches, unit_names=names,
     )

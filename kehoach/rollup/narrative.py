@@ -1,4 +1,4 @@
-"""What the office writes into the báo cáo that no unit's figures can: four narrative sections
+"""What the office writes into the báo cáo that no unit's figures can: five narrative sections
 and a note per figure. Plain text, kept as typed: every output escapes it for its own format.
 """
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 # key → the section's name as the báo cáo prints it
 OFFICE_SECTIONS = {
     "dac_diem_tinh_hinh": "Đặc điểm tình hình",
+    "chi_dao": "Công tác chỉ đạo",
     "danh_gia_chung": "Đánh giá chung",
     "phuong_huong": "Phương hướng, nhiệm vụ",
     "kien_nghi": "Kiến nghị, đề xuất",

@@ -7,6 +7,7 @@ the header, 14 pt in the body, A4 with 20/20/30/15 mm margins, page numbers from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
-from docx.table import _Cell
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from kehoach.plans.model import DisaggregationOption
 from kehoach.rollup.build import Rollup
-from kehoach.rollup.sections import body_sections, recipients, subject_of
+from kehoach.rollup.sections import body_sections, recipients, reported_on, subject_of
+from kehoach.rollup.totals import IndicatorTotal
 
 FONT = "Times New Roman"
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -131,27 +134,60 @@ APPENDIX_WIDTHS_MM = (12, 79, 24, 20, 15, 15)
 def _appendix(doc: DocumentObject, r: Rollup) -> None:
     doc.add_page_break()
     _para(doc, "PHỤ LỤC", 14, bold=True)
-    _para(doc, f"Biểu số liệu {r.period.label}", 14, bold=True, after=6)
+    _para(doc, f"Biểu số liệu {reported_on(r)}", 14, bold=True, after=6)
     rows = r.numeric_totals
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
     table.autofit = False
-    for cell, text in zip(table.rows[0].cells, ("STT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Nam", "Nữ"), strict=True):
-        _first_para(cell, text, 12, bold=True)
+    _row(table, ("STT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Nam", "Nữ"), bold=True, first=True)
     for n, t in enumerate(rows, 1):
-        cells = table.add_row().cells
         sex = (fmt_int(t.nam), fmt_int(t.nu)) if t.indicator.by_sex else ("", "")
-        for cell, text in zip(cells, (str(n), t.indicator.label, t.indicator.unit_of_measure or "",
-                                      fmt_int(t.total), *sex), strict=True):
-            _first_para(cell, text, 12)
-    # Word follows each cell's width, not the column's: set both, so "Chỉ tiêu" gets the room
-    for column, width in zip(table.columns, APPENDIX_WIDTHS_MM, strict=True):
-        column.width = Mm(width)
-        for cell in column.cells:
-            cell.width = Mm(width)
+        _row(table, (str(n), t.indicator.label, t.indicator.unit_of_measure or "", fmt_int(t.total), *sex))
+        for o in _declared_parts(t):  # a declared split: one line per category under its figure
+            _row(table, ("", f"- {o.label}", t.indicator.unit_of_measure or "", fmt_int(t.parts.get(o.id, 0)), "", ""))
+    _widths(table, APPENDIX_WIDTHS_MM)
     if r.estimate:
         _para(doc, "Ghi chú: một số đơn vị báo cáo số liệu ước thực hiện đến hết kỳ.", 12, italic=True,
               align=WD_ALIGN_PARAGRAPH.LEFT)
+    for t in (t for t in rows if _declared_parts(t) and t.reported_by):
+        _by_unit(doc, r, t)
+
+
+def _declared_parts(t: IndicatorTotal) -> tuple[DisaggregationOption, ...]:
+    """The categories of a split the plan declares (age groups, nam/nữ/không xác định…); () for nam/nữ."""
+    return () if t.indicator.by_sex else t.indicator.parts
+
+
+def _by_unit(doc: DocumentObject, r: Rollup, t: IndicatorTotal) -> None:
+    """One table for a figure split as the plan declares: a row per unit, a column per category."""
+    parts = _declared_parts(t)
+    uom = f" ({t.indicator.unit_of_measure})" if t.indicator.unit_of_measure else ""
+    _para(doc, f"{t.indicator.label}{uom}, theo đơn vị", 13, bold=True, after=6)
+    table = doc.add_table(rows=1, cols=len(parts) + 3)
+    table.style = "Table Grid"
+    table.autofit = False
+    _row(table, ("STT", "Đơn vị", *(o.label for o in parts), "Tổng số"), bold=True, first=True)
+    for n, unit_id in enumerate(t.reported_by, 1):
+        split = t.by_unit_parts.get(unit_id, {})
+        _row(table, (str(n), r.unit_names.get(unit_id, unit_id), *(fmt_int(split.get(o.id, 0)) for o in parts),
+                     fmt_int(t.by_unit.get(unit_id, 0))))
+    _row(table, ("", "Tổng cộng", *(fmt_int(t.parts.get(o.id, 0)) for o in parts), fmt_int(t.total)), bold=True)
+    figure = min(22.0, (165 - 12 - 50) / (len(parts) + 1))
+    _widths(table, (12, 165 - 12 - figure * (len(parts) + 1), *([figure] * (len(parts) + 1))))
+
+
+def _row(table: Table, texts: Sequence[str], bold: bool = False, first: bool = False) -> None:
+    cells = table.rows[0].cells if first else table.add_row().cells
+    for cell, text in zip(cells, texts, strict=True):
+        _first_para(cell, text, 12, bold=bold)
+
+
+def _widths(table: Table, widths_mm: Sequence[float]) -> None:
+    """Word follows each cell's width, not the column's: set both, so the label column gets the room."""
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)
+        for cell in column.cells:
+            cell.width = Mm(width)
 
 
 def fmt_int(n: int | None) -> str:

@@ -34,6 +34,16 @@ def subject_of(r: Rollup) -> str:
     return title if str(r.period.year) in title else f"{title} {r.period.label}"
 
 
+def reported_on(r: Rollup) -> str:
+    """What the báo cáo reports on, after "kết quả thực hiện": the campaign and its year for a
+    campaign's report ("Tháng hành động vì bình đẳng giới năm 2026"), else the period ("năm 2026")."""
+    campaign_id = r.period.report.campaign
+    if campaign_id is None:
+        return r.period.label
+    title = r.plan.campaign(campaign_id).title.strip()
+    return title if str(r.period.year) in title else f"{title} năm {r.period.year}"
+
+
 def total_sentence(t: IndicatorTotal, note: str = "") -> str:
     uom = f" {t.indicator.unit_of_measure}" if t.indicator.unit_of_measure else ""
     tail = f" ({note})." if note else "."
@@ -86,7 +96,7 @@ def body_sections(r: Rollup) -> list[Line]:
         pp = plan.parent_plan
         cite = f"Thực hiện Kế hoạch số {pp.number} ngày {pp.date:%d/%m/%Y} của {pp.issuer}; {plan.label}"
     lines.append(("text", f"{cite} về {plan.title[:1].lower()}{plan.title[1:]}; "
-                          f"{r.body_name} báo cáo kết quả thực hiện {period.label} như sau:"))
+                          f"{r.body_name} báo cáo kết quả thực hiện {reported_on(r)} như sau:"))
 
     by_text = {key: [n for n in r.narratives if n.indicator.rollup_section is key] for key in RollupSection}
     numbers = [t for t in r.totals if t.reported_by and t.indicator.kind is not IndicatorKind.MONEY]
@@ -105,7 +115,14 @@ def body_sections(r: Rollup) -> list[Line]:
     def sentence(t: IndicatorTotal) -> Line:
         return ("text", total_sentence(t, r.texts.note(t.id)))
 
-    heading("KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ")
+    campaign = plan.campaign(period.report.campaign) if period.report.campaign else None
+    # a campaign's report follows the campaign's outline (REPORTING.md): direction, results, funds,
+    # assessment, recommendations; no targets or next period unless a unit wrote to them
+    direction = r.texts.section("chi_dao")
+    if campaign is not None or direction:
+        heading("CÔNG TÁC CHỈ ĐẠO")
+        lines += [("text", p) for p in direction] or [("text", PENDING)]
+    heading(f"KẾT QUẢ TRIỂN KHAI {campaign.title.strip().upper()}" if campaign else "KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ")
     # The plan's own task section (II. NHIỆM VỤ …) always appears; duties from other
     # sections (IV. TỔ CHỨC THỰC HIỆN) only when a unit reported something for them.
     main_section = plan.tasks[0].section.split(".")[0]
@@ -126,10 +143,13 @@ def body_sections(r: Rollup) -> list[Line]:
     loose = [t for t in numbers if t.indicator.task not in {x.id for x in plan.tasks}]
     loose_texts = [x for x in r.narratives if x.indicator.task is None and x.indicator.rollup_section is None]
     if loose or loose_texts:
-        lines.append(("subheading", f"{i + 1}. Các kết quả khác"))
+        lines.append(("subheading", f"{i + 1}. Các kết quả khác" if i else "Các kết quả"))
         lines += [sentence(t) for t in loose] + _narrative_lines(loose_texts)
+    elif not i:
+        lines.append(("text", PENDING))
 
-    heading("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
+    if campaign is None or r.rates or r.breaches:
+        heading("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
     if r.rates:
         for rate in r.rates:
             value = f"{str(rate.value).replace('.', ',')} {rate.unit}".strip()
@@ -138,7 +158,7 @@ def body_sections(r: Rollup) -> list[Line]:
                 continue
             note = f" ({rate.note})" if rate.note else ""
             lines.append(("text", f"- {rate.label}: {value}{note}."))
-    else:
+    elif campaign is None:
         lines.append(("text", "(Chưa đủ số liệu để tính các chỉ tiêu.)"))
     if r.breaches:
         lines.append(("subheading", "Số liệu cần kiểm tra lại"))
@@ -164,9 +184,10 @@ def body_sections(r: Rollup) -> list[Line]:
     if status.missing:
         lines.append(("text", "Đơn vị chưa gửi báo cáo: " + ", ".join(u.name for u in status.missing) + "."))
 
-    heading(f"PHƯƠNG HƯỚNG, NHIỆM VỤ {'6 THÁNG CUỐI NĂM ' + str(period.year) if period.report.period.value == '6_thang' else 'KỲ TỚI'}")
-    lines += _office_then_units(r.texts.section("phuong_huong"), by_text[RollupSection.NEXT])
+    if campaign is None or r.texts.section("phuong_huong") or by_text[RollupSection.NEXT]:
+        heading(f"PHƯƠNG HƯỚNG, NHIỆM VỤ {'6 THÁNG CUỐI NĂM ' + str(period.year) if period.report.period.value == '6_thang' else 'KỲ TỚI'}")
+        lines += _office_then_units(r.texts.section("phuong_huong"), by_text[RollupSection.NEXT])
     heading("KIẾN NGHỊ, ĐỀ XUẤT")
     lines += _office_then_units(r.texts.section("kien_nghi"), by_text[RollupSection.RECOMMENDATIONS])
-    lines.append(("text", f"Trên đây là báo cáo kết quả thực hiện {period.label} của {r.body_name}./."))
+    lines.append(("text", f"Trên đây là báo cáo kết quả thực hiện {reported_on(r)} của {r.body_name}./."))
     return lines

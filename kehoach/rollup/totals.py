@@ -34,6 +34,7 @@ class IndicatorTotal:
     by_unit: dict[str, int] = field(default_factory=dict)
     by_unit_sex: dict[str, tuple[int, int]] = field(default_factory=dict)  # (nam, nữ)
     parts: dict[str, int] = field(default_factory=dict)  # per disaggregation option (nam/nữ included)
+    by_unit_parts: dict[str, dict[str, int]] = field(default_factory=dict)  # unit id -> option -> figure
 
     @property
     def id(self) -> str:
@@ -79,6 +80,7 @@ def sum_indicators(indicators: list[Indicator], values_by_unit: Mapping[str, Map
                 for part, n in split.items():
                     t.parts[part] += n
                 t.by_unit[unit_id] = sum(split.values())
+                t.by_unit_parts[unit_id] = split
                 if ind.by_sex:
                     t.nam, t.nu = t.parts["nam"], t.parts["nu"]
                     t.by_unit_sex[unit_id] = (split["nam"], split["nu"])

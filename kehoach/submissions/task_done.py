@@ -1,7 +1,9 @@
 """A dated task recorded done by its lead unit, through the link its reminders carry.
 
-A dated task without a report of its own gets a completion "period" (``hoan-thanh-<task>``):
-its reminders carry that period's signed link, the lead posts a note and files there, and the
+A dated task without a report of its own gets a completion "period" per occurrence: a one-off
+task one (``hoan-thanh-<task>``), a task due in several years of its plan (yearly in a 2026–2030
+plan) one per year (``hoan-thanh-<task>-2027``), so recording 2026 done does not silence 2027.
+Its reminders carry that period's signed link, the lead posts a note and files there, and the
 record is stored as an ordinary submission (versions, attachments, who and when). From then on
 the unit's pending rows of that task are skipped at once, the dispatcher skips any the sync
 re-creates (the unit has "submitted"), and status shows the task done.
@@ -12,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kehoach.calendar import VN_TZ
 from kehoach.notification import Kind
 from kehoach.plans.config import Config
 from kehoach.plans.model import Plan, Task
+from kehoach.store.submission_tables import Submission
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.record import versions
 from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
@@ -26,20 +30,8 @@ NOTE = "ghi_chu"
 DONE = "Đơn vị đã báo cáo hoàn thành nhiệm vụ"
 
 
-def task_period_id(task_id: str) -> str:
-    return f"{PREFIX}{task_id}"
-
-
 def dated(task: Task) -> bool:
     return task.due is not None or task.window is not None or bool(task.milestones)
-
-
-def task_of(plan: Plan, period_id: str) -> Task | None:
-    """The dated task whose completion ``period_id`` names, if any."""
-    if not period_id.startswith(PREFIX):
-        return None
-    wanted = period_id[len(PREFIX):]
-    return next((t for t in plan.tasks if t.id == wanted and dated(t) and t.report is None), None)
 
 
 def task_deadline(task: Task, year: int) -> date | None:
@@ -51,6 +43,84 @@ def task_deadline(task: Task, year: int) -> date | None:
         days.append(task.window.bounds(year)[1])
     days += [m.due.in_year(year) for m in task.milestones if m.due.occurs_in(year)]
     return max(days, default=None)
+
+
+def occurrence_years(plan: Plan, task: Task) -> list[int]:
+    """The years of the plan's span in which the task is due."""
+    return [y for y in plan.span_years if task_deadline(task, y) is not None]
+
+
+def repeats(plan: Plan, task: Task) -> bool:
+    """Due in more than one year of its plan: each year's occurrence is recorded done on its own."""
+    return len(occurrence_years(plan, task)) > 1
+
+
+def task_period_id(plan: Plan, task: Task, year: int) -> str:
+    """The completion period of the task's occurrence in ``year`` (one-off tasks keep the bare id)."""
+    return f"{PREFIX}{task.id}-{year}" if repeats(plan, task) else f"{PREFIX}{task.id}"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a completion period id names: the task, and the year of its occurrence (None: the bare id)."""
+
+    task: Task
+    year: int | None
+
+
+def task_of(plan: Plan, period_id: str) -> Completion | None:
+    """The dated task (and occurrence) whose completion ``period_id`` names, if any.
+
+    The bare id of a repeating task is still recognised (year None): links sent before occurrences
+    had their own period carry it, and a record posted there goes to the occurrence it answers.
+    """
+    if not period_id.startswith(PREFIX):
+        return None
+    for task in plan.tasks:
+        if task.report is not None or not dated(task):
+            continue
+        if period_id == f"{PREFIX}{task.id}":
+            return Completion(task, None)
+        years = occurrence_years(plan, task)
+        if len(years) > 1 and period_id in {f"{PREFIX}{task.id}-{y}" for y in years}:
+            return Completion(task, int(period_id.rsplit("-", 1)[1]))
+    return None
+
+
+def answered_year(plan: Plan, task: Task, day: date) -> int:
+    """The occurrence a record made on ``day`` answers: the latest one due in ``day``'s year or before
+    (a record made before the first occurrence answers the first)."""
+    years = occurrence_years(plan, task)
+    return max((y for y in years if y <= day.year), default=years[0] if years else day.year)
+
+
+def adopt_legacy_completions(session: Session, plan: Plan) -> int:
+    """Move records stored under a repeating task's bare id to the occurrence each unit's first record
+    answers (how one record silenced every year before); a unit's records already under that
+    occurrence keep their order after the moved ones. Idempotent; commits; returns rows moved."""
+    moved = 0
+    for task in plan.tasks:
+        if task.report is not None or not dated(task) or not repeats(plan, task):
+            continue
+        bare = f"{PREFIX}{task.id}"
+        legacy = session.exec(select(Submission).where(Submission.plan == plan.id, Submission.period == bare)
+                              .order_by(col(Submission.unit), col(Submission.version))).all()
+        for unit in dict.fromkeys(r.unit for r in legacy):
+            mine = [r for r in legacy if r.unit == unit]
+            target = task_period_id(plan, task, answered_year(plan, task, mine[0].submitted_at.astimezone(VN_TZ).date()))
+            later = session.exec(select(Submission).where(
+                Submission.plan == plan.id, Submission.period == target, Submission.unit == unit)
+                .order_by(col(Submission.version).desc())).all()
+            for row in later:  # highest first, so no two rows share a version on the way
+                row.version += len(mine)
+                session.add(row)
+                session.flush()
+            for row in mine:
+                row.period = target
+                session.add(row)
+            moved += len(mine)
+    session.commit()
+    return moved
 
 
 def skip_unit_rows(session: Session, plan_id: str, period_id: str, unit_id: str, now: datetime) -> int:
@@ -69,8 +139,9 @@ def skip_unit_rows(session: Session, plan_id: str, period_id: str, unit_id: str,
 
 
 def completion_deadline(config: Config, plan: Plan, task: Task, year: int) -> UnitDeadline | None:
-    """The lead's deadline for the task as of ``year`` (its last deadline that year, else the year before)."""
-    written = task_deadline(task, year) or task_deadline(task, year - 1)
+    """The lead's deadline for the task's occurrence in ``year`` (a one-off task: its last deadline
+    that year, else the year before)."""
+    written = task_deadline(task, year) or (None if repeats(plan, task) else task_deadline(task, year - 1))
     if written is None:
         return None
     return unit_deadline(written, None, config.calendar([written.year]), plan.reminder_policy.due_on_day_off)
@@ -88,12 +159,13 @@ class LeadStatus:
 
 
 def task_statuses(session: Session, config: Config, plan: Plan, year: int) -> list[LeadStatus]:
-    """Every lead unit of every dated task recorded through its completion link: done or not yet."""
+    """Every lead unit of every dated task due in ``year`` (a one-off task: any year), recorded through
+    its completion link: done or not yet."""
     out = []
     for task in plan.tasks:
-        if task_of(plan, task_period_id(task.id)) is None:
+        if task.report is not None or not dated(task) or (repeats(plan, task) and task_deadline(task, year) is None):
             continue
-        rows = versions(session, plan.id, task_period_id(task.id))
+        rows = versions(session, plan.id, task_period_id(plan, task, year))
         for unit in config.directory.resolve(tuple(task.lead)):
             mine = [r for r in rows if r.unit == unit.id]
             if not mine:

@@ -390,7 +390,7 @@ async def test_a_dated_task_reminder_carries_the_leads_link_to_record_it_done(
     note = next(n for p in config.plans.values() for n in expand(
         p, 2026, config.directory, config.calendar([2026])) if n.kind is Kind.TASK_REMINDER and n.channel == "email"
         and (n.period or "").startswith("hoan-thanh-") and n.context.get("stage") == "before"
-        and n.unit in task_of(config.plans[n.plan], n.period).lead)  # type: ignore[union-attr]
+        and n.unit in task_of(config.plans[n.plan], n.period).task.lead)  # type: ignore[union-attr]
     now = at(note.send_at.date())
     seed(engine, [note._replace(send_at=now)], now)
     # When it is sent
@@ -407,7 +407,7 @@ async def test_a_dated_task_reminder_to_a_coordinating_unit_carries_no_completio
     note = next(n for p in config.plans.values() for n in expand(
         p, 2026, config.directory, config.calendar([2026])) if n.kind is Kind.TASK_REMINDER and n.channel == "email"
         and (n.period or "").startswith("hoan-thanh-") and n.context.get("stage") == "before"
-        and n.unit in {u.id for u in config.directory.resolve(task_of(config.plans[n.plan], n.period).coordinating)})  # type: ignore[union-attr]
+        and n.unit in {u.id for u in config.directory.resolve(task_of(config.plans[n.plan], n.period).task.coordinating)})  # type: ignore[union-attr]
     now = at(note.send_at.date())
     seed(engine, [note._replace(send_at=now)], now)
     summary = await dispatch(engine, config, smtp_server, now, digest_channels=frozenset())

@@ -158,3 +158,38 @@ def test_kehoach_validate_lists_every_form_error_and_exits_1(tmp_path: Path) -> 
                                                  ("==", [False, True, False]), ("!=", [True, False, True])])
 def test_each_rule_operator_compares_as_written(operator: str, holds: list[bool]) -> None:
     assert [Operator(operator).holds(left, 2) for left in (1, 2, 3)] == holds
+
+
+SUB = """\
+  - id: nan_nhan_dtts
+    label: "Trong đó: dân tộc thiểu số"
+    unit_of_measure: người
+    kind: flow
+    by_sex: true
+    part_of: nan_nhan
+    reports: [nam]
+"""
+
+
+def with_sub(plan: str, sub: str = SUB) -> str:
+    return plan.replace("  - id: ghi_chu\n", sub + "  - id: ghi_chu\n")
+
+
+def test_a_trong_do_figure_loads_and_is_never_above_its_figure(tmp_path: Path) -> None:
+    plan = load_config(Settings(config_dir=write_config(tmp_path, plan=with_sub(GOOD)))).plan("2026-thu-nghiem")
+    derived = [(r.left, r.operator.value, r.right) for r in plan.validation_rules[len(plan.rules):]]
+    assert derived == [("nan_nhan_dtts", "<=", "nan_nhan"), ("nan_nhan_dtts.nam", "<=", "nan_nhan.nam"),
+                       ("nan_nhan_dtts.nu", "<=", "nan_nhan.nu")]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("part_of: nan_nhan", "part_of: nan_nhan_tong"), "chỉ tiêu 'nan_nhan_tong' không có trong indicators"),
+    (("part_of: nan_nhan", "part_of: ghi_chu"), "'trong đó' chỉ dùng giữa hai số liệu: 'nan_nhan_dtts' và 'ghi_chu'"),
+    (("    part_of: nan_nhan\n    reports: [nam]", "    part_of: nan_nhan\n    reports: [nam]\n    submitted_by: [phong-1]"),
+     "chỉ tiêu 'nan_nhan_dtts' là phần 'trong đó' của 'nan_nhan' nên phải thuộc các báo cáo của 'nan_nhan' "
+     "và do cùng đơn vị nộp (reports, submitted_by)"),
+])
+def test_a_bad_trong_do_figure_is_located(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    bad = with_sub(GOOD, SUB.replace(*change))
+    assert issues(tmp_path, bad) == [
+        f"{tmp_path}/config/plans/plan.yaml:{line_of(bad, 'part_of:')}: indicators[2].part_of: {message}"]

@@ -95,3 +95,75 @@ def test_noi_nhan_names_the_upward_body_once_and_the_appendix_fits_a4(tmp_path: 
     assert appendix.rows[0].cells[1].text == "Chỉ tiêu"
     widths = [cell.width for cell in appendix.rows[-1].cells]
     assert all(abs(got - Mm(want)) < Mm(0.1) for got, want in zip(widths, (12, 79, 24, 20, 15, 15), strict=True))
+
+
+def test_a_campaign_report_is_worded_as_the_campaigns_not_the_years(tmp_path: Path) -> None:
+    # Given the Action Month report of the plan, with the launch ceremony reported held
+    plan = world.plan()
+    period = resolve_period(plan, "thang-hanh-dong-2026")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with session(engine) as s:
+        record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
+                          values={"tha_le_phat_dong": True}, now=datetime(2026, 12, 16, tzinfo=VN_TZ), source="cli")
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 21))
+    engine.dispose()
+    # When the draft is written
+    doc = Document(str(write_docx(r, tmp_path / "b.docx")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    # Then it reports on the campaign (its title from the plan), in the campaign's outline
+    assert "Kết quả Tháng hành động năm 2026" in text
+    assert "báo cáo kết quả thực hiện Tháng hành động vì bình đẳng giới năm 2026 như sau:" in text
+    headings = [p.text for p in doc.paragraphs if p.text[:3].rstrip(".").isupper() and ". " in p.text[:5]
+                and p.text.split(". ", 1)[1].isupper()]
+    assert headings == ["I. CÔNG TÁC CHỈ ĐẠO", "II. KẾT QUẢ TRIỂN KHAI THÁNG HÀNH ĐỘNG VÌ BÌNH ĐẲNG GIỚI",
+                        "III. KINH PHÍ THỰC HIỆN", "IV. ĐÁNH GIÁ CHUNG", "V. KIẾN NGHỊ, ĐỀ XUẤT"]
+    assert "Tổ chức Lễ phát động Tháng hành động: 1/1 đơn vị trả lời có." in text
+    assert "báo cáo kết quả thực hiện năm 2026" not in text
+    for absent in ("CHỈ TIÊU", "PHƯƠNG HƯỚNG", *(t.title for t in plan.tasks)):
+        assert absent not in text  # neither the year's targets and next steps nor its tasks as empty placeholders
+    assert "Trên đây là báo cáo kết quả thực hiện Tháng hành động vì bình đẳng giới năm 2026" in text
+    assert "Biểu số liệu Tháng hành động vì bình đẳng giới năm 2026" in text
+
+
+def test_the_appendix_shows_each_declared_split_by_category_and_by_unit_and_a_trong_do_figure(tmp_path: Path) -> None:
+    # Given Trạm Y tế's counselling split as declared (nam, nữ, không xác định), a figure Phòng Văn hóa -
+    # Xã hội also stored, and Công an xã's victims with "trong đó: dân tộc thiểu số"
+    plan = world.plan_with_ethnic_minority_victims()
+    period = resolve_period(plan, "nam-2026")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    when = datetime(2026, 12, 2, tzinfo=VN_TZ)
+    stored = {
+        "yk-tram-y-te": {"tu_van_skss": {"nam": 2, "nu": 3, "khong_xac_dinh": 1}},
+        "yk-vhxh": {"tu_van_skss": {"nam": 1, "nu": 0, "khong_xac_dinh": 2},
+                    "blgd_nan_nhan": {"nam": 0, "nu": 1}, "blgd_nan_nhan_dtts": {"nam": 0, "nu": 4}},
+        "yk-cong-an": {"blgd_nan_nhan": {"nam": 2, "nu": 3}, "blgd_nan_nhan_dtts": {"nam": 1, "nu": 1}},
+    }
+    with session(engine) as s:
+        for unit, values in stored.items():  # as an import stores them: the form's checks are not run
+            record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id=unit, values=values,
+                              now=when, source="cli")
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 8))
+    engine.dispose()
+    # When the draft is written
+    doc = Document(str(write_docx(r, tmp_path / "b.docx")))
+    main = next(t for t in doc.tables if t.rows[0].cells[1].text == "Chỉ tiêu")
+    rows = [[c.text for c in row.cells] for row in main.rows]
+    # Then the sub-figure is rolled up under its figure, and each declared category has its line
+    victims = next(i for i, row in enumerate(rows) if row[1] == "Số nạn nhân bạo lực gia đình")
+    assert rows[victims][3:] == ["6", "2", "4"]
+    assert rows[victims + 1][1:] == ["Trong đó: người dân tộc thiểu số", "người", "6", "1", "5"]
+    skss = next(i for i, row in enumerate(rows) if row[1] == "Số người được tư vấn sức khỏe sinh sản")
+    assert [(row[1], row[3]) for row in rows[skss:skss + 4]] == [
+        ("Số người được tư vấn sức khỏe sinh sản", "9"), ("- Nam", "3"), ("- Nữ", "3"), ("- Không xác định", "3")]
+    # and a table gives each unit's figures by category
+    by_unit = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Tổng số" and t.rows[0].cells[1].text == "Đơn vị")
+    assert [[c.text for c in row.cells] for row in by_unit.rows] == [
+        ["STT", "Đơn vị", "Nam", "Nữ", "Không xác định", "Tổng số"],
+        ["1", "Phòng Văn hóa - Xã hội", "1", "0", "2", "3"],
+        ["2", "Trạm Y tế xã", "2", "3", "1", "6"],
+        ["", "Tổng cộng", "3", "3", "3", "9"]]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Số người được tư vấn sức khỏe sinh sản (người), theo đơn vị" in text
+    # and the unit whose sub-figure exceeds its figure is listed for checking
+    assert ("- Phòng Văn hóa - Xã hội: Số liệu “Trong đó: người dân tộc thiểu số” không được lớn hơn "
+            "“Số nạn nhân bạo lực gia đình” (4 <= 1 không đúng).") in text

@@ -91,3 +91,25 @@ def test_the_action_months_narrative_is_asked_in_its_own_report_never_in_the_6_m
     assert campaign_narrative in action and not {i for i in action if i.startswith("ket_qua_ii_1")}
     # Yết Kiêu has no Action Month report: its annual report carries the narrative
     assert "ket_qua_ii_6_thang_hanh_dong" in asked(yk, "bc-nam", "xa-yk-vhxh")
+
+
+def test_a_trong_do_figure_larger_than_its_figure_is_refused_beside_it() -> None:
+    # Given Công an xã's form, where the victims are followed by "trong đó: dân tộc thiểu số"
+    plan, d = world.plan_with_ethnic_minority_victims(), world.directory()
+    inds = form_indicators(plan, d, plan.report("nam"), "yk-cong-an")
+    names = [f.name for f in fields_of(inds)]
+    assert names.index("blgd_nan_nhan_dtts__nam") == names.index("blgd_nan_nhan__nu") + 1
+    ones = {name: "1" for name in names if not name.startswith("ket_qua") and name != "kien_nghi_de_xuat"}
+    # When it reports 3 ethnic-minority victims of 2 in all (2 men of 1)
+    bad = validate(inds, ones | {"blgd_nan_nhan_dtts__nam": "2"}, plan.validation_rules)
+    # Then the message is beside the sub-figure, and nothing is kept
+    assert bad.errors == {"blgd_nan_nhan_dtts__nam": "Số liệu “Trong đó: người dân tộc thiểu số” không được "
+                                                     "lớn hơn “Số nạn nhân bạo lực gia đình”"}
+    # and a sub-figure within its figure (total and each part) is accepted
+    good = validate(inds, ones | {"blgd_nan_nhan__nam": "2", "blgd_nan_nhan_dtts__nu": "0"}, plan.validation_rules)
+    assert good.ok and good.values["blgd_nan_nhan_dtts"] == {"nam": 1, "nu": 0}
+    # a part may break it alone: 2 women of 1 while the total fits (2 of 3)
+    part = validate(inds, ones | {"blgd_nan_nhan__nam": "2", "blgd_nan_nhan_dtts__nam": "0",
+                                  "blgd_nan_nhan_dtts__nu": "2"}, plan.validation_rules)
+    assert list(part.errors.values()) == ["Số liệu “Trong đó: người dân tộc thiểu số” không được lớn hơn "
+                                          "“Số nạn nhân bạo lực gia đình” (nữ)"]

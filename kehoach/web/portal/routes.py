@@ -147,7 +147,7 @@ async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -
                                           lambda: _target(request, plan_id, period_id, unit_id))
     raw = {k: v for k, v in form.items() if isinstance(v, str)}
     indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
-    checked = validate(indicators, raw, t.plan.rules)
+    checked = validate(indicators, raw, t.plan.validation_rules)
     uploads = await _read_uploads(form.getlist(FILE_FIELD), limit)
     status = 400
     for upload in uploads:

@@ -22,7 +22,9 @@ from kehoach.submissions.links import link_path, verify
 from kehoach.submissions.record import (
     StorageFailed, UnsupportedType, Upload, UploadTooLarge, attachments_of, check_upload, record_submission,
 )
-from kehoach.submissions.task_done import NOTE, completion_deadline, skip_unit_rows, task_of
+from kehoach.submissions.task_done import (
+    NOTE, answered_year, completion_deadline, skip_unit_rows, task_of, task_period_id,
+)
 from kehoach.submissions.timeliness import UnitDeadline
 from kehoach.submissions.text import clean_text
 from kehoach.web.app import PortalError, PortalState
@@ -35,7 +37,8 @@ MAX_NOTE = 5000
 class TaskTarget:
     plan: Plan
     task: Task
-    period_id: str
+    period_id: str  # the link's
+    stored: str  # the occurrence's completion period, where the record goes
     unit: Unit
     query: str
     deadline: UnitDeadline | None
@@ -53,8 +56,9 @@ def is_task_link(request: Request, plan_id: str, period_id: str) -> bool:
 def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> TaskTarget:
     state: PortalState = request.app.state.portal
     plan = state.config.plans[plan_id]
-    task = task_of(plan, period_id)
-    assert task is not None
+    done = task_of(plan, period_id)
+    assert done is not None
+    task = done.task
     e, s = request.query_params.get("e"), request.query_params.get("s")
     try:
         verify(state.settings, plan_id, unit_id, period_id, e, s, state.clock())
@@ -62,8 +66,9 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tas
         raise PortalError(403, str(exc)) from None
     if unit_id not in {u.id for u in state.config.directory.resolve(tuple(task.lead))}:
         raise PortalError(404, f"Đơn vị “{unit_id}” không chủ trì nhiệm vụ này.")
-    deadline = completion_deadline(state.config, plan, task, state.clock().astimezone(VN_TZ).year)
-    return TaskTarget(plan, task, period_id, state.config.directory.unit(unit_id), f"e={e}&s={s}", deadline)
+    year = done.year if done.year is not None else answered_year(plan, task, state.clock().astimezone(VN_TZ).date())
+    return TaskTarget(plan, task, period_id, task_period_id(plan, task, year), state.config.directory.unit(unit_id),
+                      f"e={e}&s={s}", completion_deadline(state.config, plan, task, year))
 
 
 def _page(request: Request, t: TaskTarget, *, note: str = "", error: str = "", status: int = 200,
@@ -99,12 +104,12 @@ async def post(request: Request, plan_id: str, period_id: str, unit_id: str) -> 
     now = state.clock()
     with session(state.engine) as s:
         try:
-            row = record_submission(s, state.settings.data_dir, plan_id=plan_id, period=period_id, unit_id=unit_id,
+            row = record_submission(s, state.settings.data_dir, plan_id=plan_id, period=t.stored, unit_id=unit_id,
                                     values={NOTE: note}, now=now, source="portal", uploads=uploads,
                                     max_upload_bytes=limit)
         except StorageFailed as exc:
             raise PortalError(507, str(exc)) from None
-        skip_unit_rows(s, plan_id, period_id, unit_id, now)
+        skip_unit_rows(s, plan_id, t.stored, unit_id, now)
     return RedirectResponse(f"{t.path}/da-nhan?{t.query}&v={row.version}", status_code=303)
 
 
@@ -113,12 +118,12 @@ async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: 
     t = _target(request, plan_id, period_id, unit_id)
     with session(state.engine) as s:
         row = s.exec(select(Submission).where(
-            Submission.plan == plan_id, Submission.period == period_id, Submission.unit == unit_id,
+            Submission.plan == plan_id, Submission.period == t.stored, Submission.unit == unit_id,
             Submission.version == version)).first()
         if row is None:
             raise PortalError(404, "Không tìm thấy báo cáo hoàn thành đã gửi.")
         first = s.exec(select(Submission).where(
-            Submission.plan == plan_id, Submission.period == period_id, Submission.unit == unit_id,
+            Submission.plan == plan_id, Submission.period == t.stored, Submission.unit == unit_id,
             Submission.version == 1)).one()
         files = attachments_of(s, row.id or 0)
     on_time = t.deadline is None or t.deadline.on_time(first.submitted_at)
