@@ -206,3 +206,23 @@ def test_kept_text_comes_back_only_to_the_browser_that_typed_it(client: TestClie
     client.cookies.clear()
     log_in(client, "vt-dongthap", back=PAGE)
     assert "Văn bản riêng." not in client.get(PAGE).text
+
+
+def test_home_lists_the_draft_waiting_for_approval_until_the_leader_approves_it(client: TestClient) -> None:
+    log_in(client, "vt-dongthap")
+    assert "Không có báo cáo nào chờ phê duyệt." in client.get("/quan-ly/").text
+    save(client, danh_gia_chung="Chờ duyệt.")
+    client.cookies.clear()
+    # The leader's home links the waiting draft to its review page
+    log_in(client, "ld-dongthap")
+    waiting = client.get("/quan-ly/").text.split('id="cho-duyet"')[1].split("</ul>")[0]
+    assert f'href="{PAGE}"' in waiting and "phiên bản 1 (vt-dongthap, 10/12/2026 09:00)" in waiting
+    # and, once approved, it is no longer waiting; another office never saw it
+    post(client, "phe-duyet", phien_ban="1")
+    assert "Không có báo cáo nào chờ phê duyệt." in client.get("/quan-ly/").text
+    client.cookies.clear()
+    log_in(client, "vt-dongthap")
+    save(client, danh_gia_chung="Sửa lại.")
+    client.cookies.clear()
+    log_in(client, "vt-yetkieu")
+    assert "Không có báo cáo nào chờ phê duyệt." in client.get("/quan-ly/").text
