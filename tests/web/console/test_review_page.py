@@ -226,3 +226,20 @@ def test_home_lists_the_draft_waiting_for_approval_until_the_leader_approves_it(
     client.cookies.clear()
     log_in(client, "vt-yetkieu")
     assert "Không có báo cáo nào chờ phê duyệt." in client.get("/quan-ly/").text
+
+
+def test_a_leader_edits_too_the_board_links_the_page_and_kept_text_lasts_a_day(client: TestClient,
+                                                                               clock: Clock) -> None:
+    # The board of the period links its báo cáo
+    log_in(client, "ld-dongthap")
+    assert f'href="{PAGE}"' in client.get(f"/quan-ly/ke-hoach/{DT_PLAN}/bc-nam-2026").text
+    # A leader saves a version as a clerk does
+    assert save(client, phuong_huong="Tiếp tục tuyên truyền.").headers["location"] == f"{PAGE}?da=luu"
+    assert "phiên bản 1, ld-dongthap" in client.get(PAGE).text
+    # Text kept over an ended session is gone when she comes back more than a day later
+    token = csrf_of(client.get(PAGE).text)
+    clock.advance(timedelta(hours=9))
+    client.post(f"{PAGE}/luu", data={"csrf_token": token, "trang": PAGE, "kien_nghi": "Để lâu quá."})
+    clock.advance(timedelta(hours=25))
+    log_in(client, "ld-dongthap", back=PAGE)
+    assert "Để lâu quá." not in client.get(PAGE).text
