@@ -7,20 +7,32 @@ that ends while the clerk types loses nothing.
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from docx import Document
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import select
+from typer.testing import CliRunner
 
-from kehoach.store.db import session
+from kehoach.cli import app
+from kehoach.plans.config import load_config
+from kehoach.settings import Settings
+from kehoach.store.db import make_engine, session
 from kehoach.store.documents import local_files
 from kehoach.store.report_tables import ReportApproval, ReportDraft
 from kehoach.store.tables import Outbox
+from kehoach.submissions.record import record_submission
+from kehoach.web.app import create_app
+from kehoach.web.console.accounts import add_user
 from notifications.render import render_message
-from tests.web.console.conftest import DT_PLAN, Clock, csrf_of, log_in
+from tests import reporting_world as world
+from tests.web.console.conftest import DT_PLAN, PASSWORD, Clock, csrf_of, log_in
 
 PAGE = f"/quan-ly/bao-cao/{DT_PLAN}/bc-nam-2026"
 EVIL = "<script>alert('x')</script> & <b>đậm</b>"
@@ -243,3 +255,49 @@ def test_a_leader_edits_too_the_board_links_the_page_and_kept_text_lasts_a_day(c
     clock.advance(timedelta(hours=25))
     log_in(client, "ld-dongthap", back=PAGE)
     assert "Để lâu quá." not in client.get(PAGE).text
+
+
+def test_sending_submits_to_the_parent_plan_in_the_system_and_the_cli_agrees(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the xã Yết Kiêu plan and the city's plan above it, one unit's figures, a leader of the xã's office
+    settings = Settings(config_dir=world.write_config(tmp_path / "config"), data_dir=tmp_path / "data",
+                        portal_secret=SecretStr("test-secret"), portal_base_url="http://testserver")
+    engine = make_engine(settings.resolved_database_url)
+    config = load_config(settings, engine=engine, now=clock())
+    with session(engine) as s:
+        add_user(s, config.directory, username="ld-yetkieu", office="yk-vhxh", role="lanh_dao", password=PASSWORD,
+                 email=None, now=clock())
+        record_submission(s, settings.data_dir, plan_id=world.PLAN_ID, period="nam-2026", unit_id="yk-cong-an",
+                          values={"tuyen_truyen_so_cuoc": {"tong": 3}}, now=clock(), source="cli")
+    page = f"/quan-ly/bao-cao/{world.PLAN_ID}/nam-2026"
+    with TestClient(create_app(settings, config, engine, clock=clock), follow_redirects=False) as web:
+        log_in(web, "ld-yetkieu")
+        # When she saves, approves and sends the báo cáo in the console
+        web.post(f"{page}/luu", data={"csrf_token": csrf_of(web.get(page).text), "danh_gia_chung": "Hoàn thành."})
+        web.post(f"{page}/phe-duyet", data={"csrf_token": csrf_of(web.get(page).text), "phien_ban": "1"})
+        sent = web.post(f"{page}/gui-len", data={"csrf_token": csrf_of(web.get(page).text)})
+        assert sent.headers["location"] == f"{page}?da=gui"
+    engine.dispose()
+    # Then `kehoach status` of the city's plan shows the xã's report as submitted, with the approved figures
+    for name, value in {"KEHOACH_CONFIG_DIR": str(settings.config_dir), "KEHOACH_DATA_DIR": str(settings.data_dir),
+                        "KEHOACH_DATABASE_URL": settings.resolved_database_url}.items():
+        monkeypatch.setenv(name, value)
+    status = CliRunner().invoke(app, ["status", "--plan", world.CITY_PLAN_ID, "--period", "nam-2026", "--format", "json"])
+    assert status.exit_code == 0, status.output
+    assert [u["id"] for u in json.loads(status.output)["submitted"]] == ["ubnd-xa-yet-kieu"]
+
+
+def test_review_forms_without_or_with_a_foreign_csrf_token_are_refused(client: TestClient, engine: Engine) -> None:
+    # A token from another session (the clerk of xã Yết Kiêu's)
+    log_in(client, "vt-yetkieu")
+    foreign = csrf_of(client.get("/quan-ly/").text)
+    client.cookies.clear()
+    log_in(client, "ld-dongthap")
+    answers = [client.post(f"{PAGE}/luu", data={"danh_gia_chung": "x"}),
+               client.post(f"{PAGE}/luu", data={"csrf_token": foreign, "danh_gia_chung": "x"}),
+               client.post(f"{PAGE}/phe-duyet", data={"csrf_token": foreign, "phien_ban": "1"}),
+               client.post(f"{PAGE}/gui-len", data={})]
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    with session(engine) as s:
+        assert s.exec(select(ReportDraft)).all() == []
