@@ -105,17 +105,23 @@ def _prefect_side(plan_ids: set[str] | None) -> tuple[list[FlowRun], str | None,
 
 @router.get("/van-hanh", response_class=HTMLResponse)
 async def operations(request: Request, user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
+    """One office's page; an admin picks the office (``?van_phong=``) or sees every office."""
     state = auth.portal_state(request)
+    directory = state.config.directory
     plans = visible_plans(user, state.config.plans.values())
+    offices = sorted({p.office for p in plans}, key=lambda o: directory.label(o) if directory.knows(o) else o)
+    chosen = request.query_params.get("van_phong") if sees_every_office(user) else None
+    if chosen:
+        plans = [p for p in plans if chosen in (p.office, p.issuer)]
     ids = [p.id for p in plans]
     with session(state.engine) as s:
         runs, failed = dispatch_runs(s, ids), failures(s, ids)
-    flow_runs, prefect_error, prefect_on = _prefect_side(None if sees_every_office(user) else set(ids))
-    directory = state.config.directory
+    flow_runs, prefect_error, prefect_on = _prefect_side(None if sees_every_office(user) and not chosen else set(ids))
     ui = os.environ.get("PREFECT_UI_URL", "").rstrip("/") or None
     context: dict[str, Any] = {
         "runs": runs, "failed": failed, "flow_runs": flow_runs, "prefect_error": prefect_error,
         "prefect_on": prefect_on, "prefect_ui": ui, "plan_labels": {p.id: p.label for p in plans},
         "unit_name": lambda ref: directory.label(ref) if directory.knows(ref) else ref,
+        "offices": offices if sees_every_office(user) else [], "chosen": chosen,
     }
     return _page(request, user, "operations.html", context)

@@ -8,6 +8,7 @@ The office's texts are plain text: Jinja escapes them here, as the DOCX and emai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -56,7 +57,7 @@ def _rollup(request: Request, s: Session, plan: Plan, period: Period) -> Rollup:
     return rollup_for_review(s, plan, state.config.directory, period, state.clock().astimezone(VN_TZ).date())
 
 
-def _texts_from(fields: dict[str, str] | Any) -> OfficeTexts:
+def _texts_from(fields: Mapping[str, Any]) -> OfficeTexts:
     """The office's texts from a posted form (or kept fields): one field per section and per note."""
     sections = {k: str(fields.get(k) or "") for k in OFFICE_SECTIONS}
     notes = {k.removeprefix(NOTE_FIELD): str(v) for k, v in fields.items() if k.startswith(NOTE_FIELD)}

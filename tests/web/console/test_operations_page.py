@@ -108,6 +108,14 @@ def test_the_office_sees_its_dispatch_runs_and_failed_deliveries_and_no_other_of
     other = client.get(PAGE).text
     assert "Chưa có lượt gửi nào." in other and "Không có thông báo nào gửi không thành công." in other
     assert BOUNCE not in other
+    # and a clerk cannot pick another office as the admin does
+    assert BOUNCE not in client.get(PAGE, params={"van_phong": "stp-dt-van-phong"}).text
+    client.cookies.clear()
+    # The admin picks an office from the list: Sở Tư pháp Đồng Tháp's failure, not under xã Yết Kiêu
+    log_in(client, "quantri")
+    assert 'id="van_phong"' in client.get(PAGE).text
+    assert BOUNCE in client.get(PAGE, params={"van_phong": "stp-dt-van-phong"}).text
+    assert BOUNCE not in client.get(PAGE, params={"van_phong": "xa-yk-vhxh"}).text
 
 
 def test_prefect_runs_are_read_from_its_api_per_office_with_links_into_its_ui(
@@ -123,9 +131,11 @@ def test_prefect_runs_are_read_from_its_api_per_office_with_links_into_its_ui(
     assert 'href="http://127.0.0.1:4200/runs/flow-run/run-dt"' in runs and "10/12/2026 08:00" in runs
     assert 'id="prefect-ui" ' not in page and 'href="http://127.0.0.1:4200/runs" id="prefect-ui"' in page
     client.cookies.clear()
-    # The admin sees every office's runs
+    # The admin sees every office's runs, or one office's when she picks it
     log_in(client, "quantri")
     assert f"rollup-{YK_PLAN}" in section(client.get(PAGE).text, "luot-chay")
+    one = section(client.get(PAGE, params={"van_phong": "xa-yk-vhxh"}).text, "luot-chay")
+    assert f"rollup-{YK_PLAN}" in one and f"rollup-{DT_PLAN}" not in one and "dispatch-0800" in one
 
 
 def test_an_unreachable_prefect_is_said_and_the_outbox_side_still_shows(
