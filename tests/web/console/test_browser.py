@@ -133,9 +133,9 @@ def test_edit_a_draft_approve_it_as_leader_and_send_it_to_the_smtp_server(
     expect(phone.locator("#du-thao")).to_contain_text("Hoàn thành các chỉ tiêu <b>chính</b>.")
     phone.get_by_role("button", name="Đăng xuất").click()
     # When the leader logs in, approves version 1 and sends it upward
-    log_in_as("ld-dongthap")
+    log_in_as("lanhdao-dt")
     phone.get_by_role("button", name="Phê duyệt phiên bản 1").click()
-    expect(phone.locator("#phe-duyet")).to_contain_text("Đã phê duyệt phiên bản 1 (ld-dongthap")
+    expect(phone.locator("#phe-duyet")).to_contain_text("Đã phê duyệt phiên bản 1 (lanhdao-dt")
     expect(phone.locator("#tai-ban-da-duyet")).to_be_visible()
     phone.get_by_role("button", name="Gửi báo cáo lên cấp trên").click()
     expect(phone.get_by_role("status")).to_have_text("Đã gửi báo cáo đã phê duyệt lên cấp trên.")

@@ -37,7 +37,7 @@ def send_report_upward(client: TestClient) -> None:
     log_in(client, "vt-dongthap")
     save(client, danh_gia_chung="Hoàn thành.")
     client.cookies.clear()
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     post(client, "phe-duyet", phien_ban="1")
     post(client, "gui-len")
     client.cookies.clear()

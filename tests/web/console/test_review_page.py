@@ -90,7 +90,7 @@ def test_a_clerk_cannot_approve_or_send_and_nothing_unapproved_goes_upward(clien
     assert post(client, "gui-len").status_code == 403
     client.cookies.clear()
     # The leader cannot send what is not approved yet
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     refused = post(client, "gui-len")
     assert refused.status_code == 409 and "chưa được lãnh đạo phê duyệt" in refused.text
     with session(engine) as s:
@@ -115,14 +115,14 @@ def test_the_leader_approves_the_latest_version_and_sends_it_upward_escaped_ever
     assert EVIL in docx_text(draft.content)
     client.cookies.clear()
     # When the leader approves a version that is no longer the latest, she is told to look again
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     stale = post(client, "phe-duyet", phien_ban="1")
     assert stale.status_code == 409 and "không phải bản mới nhất" in stale.text
     # When she approves the latest
     clock.advance(timedelta(hours=1))
     assert post(client, "phe-duyet", phien_ban="2").headers["location"] == f"{PAGE}?da=duyet"
     page = client.get(PAGE).text
-    assert "Đã phê duyệt phiên bản 2 (ld-dongthap, 10/12/2026 10:00)" in page
+    assert "Đã phê duyệt phiên bản 2 (lanhdao-dt, 10/12/2026 10:00)" in page
     with session(engine) as s:
         approval = s.exec(select(ReportApproval)).one()
     # Then the approved DOCX is stored and downloadable, byte for byte
@@ -130,7 +130,7 @@ def test_the_leader_approves_the_latest_version_and_sends_it_upward_escaped_ever
     assert stored.status_code == 200 and stored.content == approval.docx and EVIL in docx_text(stored.content)
     # When she sends it upward
     assert post(client, "gui-len").headers["location"] == f"{PAGE}?da=gui"
-    assert "Đã gửi 10/12/2026 10:00 (ld-dongthap)" in client.get(PAGE).text
+    assert "Đã gửi 10/12/2026 10:00 (lanhdao-dt)" in client.get(PAGE).text
     # Then the email to Sở Nội vụ waits in the outbox with the approved DOCX, its body escaped
     with session(engine) as s:
         row = s.exec(select(Outbox).where(Outbox.kind == "report_upward")).one()
@@ -145,7 +145,7 @@ def test_the_leader_approves_the_latest_version_and_sends_it_upward_escaped_ever
     log_in(client, "vt-dongthap")
     save(client, danh_gia_chung="Bản sửa sau khi duyệt.")
     client.cookies.clear()
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     assert post(client, "gui-len").status_code == 409
 
 
@@ -163,7 +163,7 @@ def test_another_office_gets_404_for_the_page_its_files_and_its_forms(client: Te
     log_in(client, "vt-dongthap")
     save(client, danh_gia_chung="Nội dung nội bộ của Sở.")
     client.cookies.clear()
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     post(client, "phe-duyet", phien_ban="1")
     with session(engine) as s:
         approval_id = s.exec(select(ReportApproval)).one().id
@@ -226,7 +226,7 @@ def test_home_lists_the_draft_waiting_for_approval_until_the_leader_approves_it(
     save(client, danh_gia_chung="Chờ duyệt.")
     client.cookies.clear()
     # The leader's home links the waiting draft to its review page
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     waiting = client.get("/quan-ly/").text.split('id="cho-duyet"')[1].split("</ul>")[0]
     assert f'href="{PAGE}"' in waiting and "phiên bản 1 (vt-dongthap, 10/12/2026 09:00)" in waiting
     # and, once approved, it is no longer waiting; another office never saw it
@@ -243,17 +243,17 @@ def test_home_lists_the_draft_waiting_for_approval_until_the_leader_approves_it(
 def test_a_leader_edits_too_the_board_links_the_page_and_kept_text_lasts_a_day(client: TestClient,
                                                                                clock: Clock) -> None:
     # The board of the period links its báo cáo
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     assert f'href="{PAGE}"' in client.get(f"/quan-ly/ke-hoach/{DT_PLAN}/bc-nam-2026").text
     # A leader saves a version as a clerk does
     assert save(client, phuong_huong="Tiếp tục tuyên truyền.").headers["location"] == f"{PAGE}?da=luu"
-    assert "phiên bản 1, ld-dongthap" in client.get(PAGE).text
+    assert "phiên bản 1, lanhdao-dt" in client.get(PAGE).text
     # Text kept over an ended session is gone when she comes back more than a day later
     token = csrf_of(client.get(PAGE).text)
     clock.advance(timedelta(hours=9))
     client.post(f"{PAGE}/luu", data={"csrf_token": token, "trang": PAGE, "kien_nghi": "Để lâu quá."})
     clock.advance(timedelta(hours=25))
-    log_in(client, "ld-dongthap", back=PAGE)
+    log_in(client, "lanhdao-dt", back=PAGE)
     assert "Để lâu quá." not in client.get(PAGE).text
 
 
@@ -293,7 +293,7 @@ def test_review_forms_without_or_with_a_foreign_csrf_token_are_refused(client: T
     log_in(client, "vt-yetkieu")
     foreign = csrf_of(client.get("/quan-ly/").text)
     client.cookies.clear()
-    log_in(client, "ld-dongthap")
+    log_in(client, "lanhdao-dt")
     answers = [client.post(f"{PAGE}/luu", data={"danh_gia_chung": "x"}),
                client.post(f"{PAGE}/luu", data={"csrf_token": foreign, "danh_gia_chung": "x"}),
                client.post(f"{PAGE}/phe-duyet", data={"csrf_token": foreign, "phien_ban": "1"}),
