@@ -103,3 +103,17 @@ def current_approval(session: Session, plan_id: str, period_id: str) -> ReportAp
 def approvals(session: Session, plan_id: str, period_id: str) -> list[ReportApproval]:
     q = select(ReportApproval).where(ReportApproval.plan == plan_id, ReportApproval.period == period_id)
     return list(session.exec(q.order_by(col(ReportApproval.id).desc())))
+
+
+def awaiting_approval(session: Session, plan_ids: list[str]) -> list[ReportDraft]:
+    """The latest version of every report of these plans that the leader has not approved yet,
+    oldest save first: two queries whatever the number of plans (the console's home page)."""
+    latest: dict[tuple[str, str], ReportDraft] = {}
+    for d in session.exec(select(ReportDraft).where(col(ReportDraft.plan).in_(plan_ids))):
+        key = (d.plan, d.period)
+        if key not in latest or d.version > latest[key].version:
+            latest[key] = d
+    approved = set(session.exec(select(ReportApproval.plan, ReportApproval.period, ReportApproval.version)
+                                .where(col(ReportApproval.plan).in_(plan_ids))))
+    waiting = [d for d in latest.values() if (d.plan, d.period, d.version) not in approved]
+    return sorted(waiting, key=lambda d: d.saved_at)

@@ -1,4 +1,4 @@
-"""Tables of the office console: staff accounts and their server-side sessions.
+"""Tables of the office console: staff accounts, their server-side sessions, forms kept over a login.
 
 A session row holds only the SHA-256 of the cookie's random token, so a copy of the
 database (a backup) cannot be replayed as a logged-in browser.
@@ -7,8 +7,9 @@ database (a backup) cannot be replayed as a logged-in browser.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from kehoach.store.tables import UTCDateTime
@@ -40,4 +41,19 @@ class ConsoleSession(SQLModel, table=True):
     token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
     user_id: int = Field(sa_column=Column(Integer, nullable=False, index=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class KeptForm(SQLModel, table=True):
+    """Text a user posted after their session had ended, kept until they log in again.
+
+    Only the hash of the token is stored; the token itself is in the poster's browser cookie,
+    so no one else can bring the text back.
+    """
+
+    __tablename__ = "console_kept_form"
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    page: str = Field(sa_column=Column(String(500), nullable=False))
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

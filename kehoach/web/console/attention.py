@@ -1,4 +1,5 @@
-"""What needs the office's attention today: deadlines soon, overdue units, failed deliveries.
+"""What needs the office's attention today: deadlines soon, overdue units, drafts to approve,
+failed deliveries.
 
 Built from the same functions the command line uses: ``status_of`` (``kehoach status``) for
 who reported, ``outbox.listing`` (``kehoach outbox --status failed``) for failed deliveries,
@@ -16,7 +17,9 @@ from sqlmodel import Session
 from kehoach.calendar import VN_TZ, WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
+from kehoach.rollup.review import awaiting_approval
 from kehoach.store import outbox
+from kehoach.store.report_tables import ReportDraft
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.periods import Period, periods_of_year
 from kehoach.submissions.tracking import PeriodStatus, UnitRef, status_of
@@ -46,6 +49,7 @@ class Attention:
     due_soon: list[DueSoon] = field(default_factory=list)
     overdue: list[Overdue] = field(default_factory=list)
     failed: list[tuple[Plan, Outbox]] = field(default_factory=list)
+    awaiting: list[tuple[Plan, ReportDraft]] = field(default_factory=list)  # drafts the leader has not approved
 
 
 def plan_periods(plan: Plan, today: date) -> list[Period]:
@@ -56,10 +60,11 @@ def plan_periods(plan: Plan, today: date) -> list[Period]:
 
 def attention(session: Session, plans: Iterable[Plan], directory: Directory, calendar: WorkingCalendar,
               now: datetime) -> Attention:
-    """The home page's three lists for these plans at ``now``."""
+    """The home page's lists for these plans at ``now``."""
     today = now.astimezone(VN_TZ).date()
+    found_plans = list(plans)
     found = Attention(horizon=calendar.add_working_days(today, HORIZON_WORKING_DAYS))
-    for plan in plans:
+    for plan in found_plans:
         for period in plan_periods(plan, today):
             st = status_of(session, plan, directory, period, calendar)
             if today <= period.due <= found.horizon:
@@ -70,6 +75,8 @@ def attention(session: Session, plans: Iterable[Plan], directory: Directory, cal
                     found.overdue.append(Overdue(plan, period, unit, deadline))
         failed = outbox.listing(session, status=Status.FAILED.value, plan=plan.id)
         found.failed += [(plan, row) for row in failed[-FAILED_SHOWN:][::-1]]
+    by_id = {p.id: p for p in found_plans}
+    found.awaiting = [(by_id[d.plan], d) for d in awaiting_approval(session, list(by_id))]
     found.due_soon.sort(key=lambda d: d.period.due)
     found.overdue.sort(key=lambda o: o.deadline)
     return found

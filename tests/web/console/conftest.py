@@ -34,6 +34,7 @@ DT_PLAN, LS_PLAN, YK_PLAN = "2026-stp-dong-thap-bdg", "2026-stp-lang-son-bdg", "
 ACCOUNTS = {  # username: (office, role)
     "vt-dongthap": ("stp-dt-van-phong", "van_thu"),
     "vt-yetkieu": ("xa-yk-vhxh", "van_thu"),
+    "lanhdao-dt": ("stp-dt-van-phong", "lanh_dao"),
     "quantri": ("stp-dt-van-phong", "quan_tri"),
 }
 

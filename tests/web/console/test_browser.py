@@ -1,5 +1,6 @@
 """Real Chromium through Playwright at a phone's 390 px width: the admin logs in, sees the
 three seed plans, grants an extension on a board and sees the unit's status change, logs out;
+a clerk edits the báo cáo, the leader approves it and sends it to a local SMTP server;
 no page needs sideways scrolling (the board's table scrolls in its own box).
 
 Skipped when Debian's Chromium is missing, unless CI=true, where a missing browser fails.
@@ -7,15 +8,21 @@ Skipped when Debian's Chromium is missing, unless CI=true, where a missing brows
 
 from __future__ import annotations
 
+import email
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from email import policy
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 
+from kehoach.delivery.dispatcher import dispatch
 from kehoach.plans.config import Config
 from kehoach.settings import REPO_ROOT, Settings
 from kehoach.web.app import create_app
+from notifications.channels import EmailChannel
+from tests.servers.smtp import SMTPServer
 from tests.web.browser import base_url, chromium_page, served
 from tests.web.console.conftest import DT_PLAN, LS_PLAN, PASSWORD, YK_PLAN, Clock
 
@@ -77,3 +84,47 @@ def test_log_in_see_the_seed_plans_grant_an_extension_and_log_out(live_console: 
     expect(phone.get_by_text("Bạn đã đăng xuất.")).to_be_visible()
     phone.goto(f"{live_console}/quan-ly/")
     expect(phone.get_by_role("heading", name="Đăng nhập trang quản lý")).to_be_visible()
+
+
+def test_edit_a_draft_approve_it_as_leader_and_send_it_to_the_smtp_server(
+    live_console: str, phone: Page, engine: Engine, config: Config, clock: Clock, smtp_server: SMTPServer
+) -> None:
+    review = f"{live_console}/quan-ly/bao-cao/{DT_PLAN}/bc-nam-2026"
+
+    def log_in_as(username: str) -> None:
+        phone.goto(review)
+        phone.get_by_label("Tên đăng nhập hoặc email").fill(username)
+        phone.get_by_label("Mật khẩu").fill(PASSWORD)
+        phone.get_by_role("button", name="Đăng nhập").click()
+
+    # Given the clerk on the plan's page, which links each period's báo cáo
+    log_in_as("vt-dongthap")
+    phone.goto(f"{live_console}/quan-ly/ke-hoach/{DT_PLAN}")
+    phone.locator(f'a[href="/quan-ly/bao-cao/{DT_PLAN}/bc-nam-2026"]').click()
+    expect(phone.locator("#du-thao")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # When she writes the overall assessment (with markup in it) and saves
+    phone.get_by_label("Đánh giá chung").fill("Hoàn thành các chỉ tiêu <b>chính</b>.")
+    phone.get_by_role("button", name="Lưu phiên bản mới").click()
+    # Then version 1 is listed with her name, and the draft shows her words as typed
+    expect(phone.get_by_role("status")).to_have_text("Đã lưu phiên bản mới.")
+    expect(phone.locator("#phien-ban tbody tr").first).to_contain_text("vt-dongthap")
+    expect(phone.locator("#du-thao")).to_contain_text("Hoàn thành các chỉ tiêu <b>chính</b>.")
+    phone.get_by_role("button", name="Đăng xuất").click()
+    # When the leader logs in, approves version 1 and sends it upward
+    log_in_as("lanhdao-dt")
+    phone.get_by_role("button", name="Phê duyệt phiên bản 1").click()
+    expect(phone.locator("#phe-duyet")).to_contain_text("Đã phê duyệt phiên bản 1 (lanhdao-dt")
+    expect(phone.locator("#tai-ban-da-duyet")).to_be_visible()
+    phone.get_by_role("button", name="Gửi báo cáo lên cấp trên").click()
+    expect(phone.get_by_role("status")).to_have_text("Đã gửi báo cáo đã phê duyệt lên cấp trên.")
+    # Then the next dispatch delivers it to Sở Nội vụ's mailboxes, the approved DOCX attached
+    channel = EmailChannel(host=smtp_server.hostname, port=smtp_server.port, mail_from="vp@stp.example", starttls=False)
+    with ThreadPoolExecutor(1) as worker:  # (Playwright's sync API holds this thread's event loop)
+        worker.submit(dispatch, engine, config, {"email": channel, "zalo": None}, clock()).result()
+    [mail] = smtp_server.recorder.messages
+    assert sorted(mail.rcpt_tos) == ["binhdanggioi@snv-dongthap.example", "vanthu@snv-dongthap.example"]
+    message = email.message_from_bytes(mail.content, policy=policy.default)
+    assert [p.get_filename() for p in message.iter_attachments() if str(p.get_filename()).endswith(".docx")]
+    html = message.get_body(("html",)).get_content()
+    assert "Hoàn thành các chỉ tiêu &lt;b&gt;chính&lt;/b&gt;." in html
