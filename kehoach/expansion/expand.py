@@ -6,30 +6,20 @@ units and channels is per recipient, which keeps 5,000 units well under two seco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any
-
 from kehoach.calendar import WorkingCalendar, at_local
 from kehoach.plans.directory import Directory
 from kehoach.expansion.campaigns import campaign_events, occasion_events
 from kehoach.expansion.event import Event
 from kehoach.expansion.ladder import chasing_events, report_events
 from kehoach.expansion.recurring import task_events
-from kehoach.notification import REPORT_CHASING_KINDS, Notification, event_key
+from kehoach.expansion.reference import event_base, event_context, plan_context, reference
+from kehoach.notification import REPORT_CHASING_KINDS, Notification
 from kehoach.plans.model import Plan
 from kehoach.submissions.periods import periods_of_year
 from kehoach.submissions.timeliness import unit_deadline
 from notifications.render import render_subject
-
-
-def plan_context(plan: Plan, directory: Directory) -> dict[str, Any]:
-    return {
-        "id": plan.id,
-        "label": plan.label,
-        "title": plan.title,
-        "issuer": plan.issuer_label or directory.unit(plan.issuer).name,
-    }
 
 
 def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
@@ -78,22 +68,34 @@ def expand(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
     A unit with no contact still gets an email notification: the dispatcher records it as
     failed for want of an address, so the office sees the gap instead of losing the reminder.
     """
+    return sorted(stream(plan, year, directory, cal, extensions), key=lambda n: (n.send_at, n.key))
+
+
+def stream(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
+           extensions: Mapping[tuple[str, str], date] | None = None) -> Iterator[Notification]:
+    """``expand``'s notifications event by event, unsorted: what sync writes as it goes, so a
+    plan of 50,000 units never holds its year in memory.
+
+    Each notification carries the context its event's recipients share (one dict per event)
+    and the reference the outbox stores for it (``expansion.reference``).
+    """
     pctx = plan_context(plan, directory)
     at = plan.reminder_policy.send_time
-    extended = {(period, unit) for period, unit in (extensions or {})}
-    out: list[Notification] = []
-    own = extension_events(plan, year, cal, directory, extensions or {})
+    extensions = extensions or {}
+    own = extension_events(plan, year, cal, directory, extensions)
+    own_ids = {id(o) for o in own}
     for ev in [*plan_events(plan, year, cal, directory), *own]:
-        replaced = extended and ev.kind in REPORT_CHASING_KINDS and not any(ev is o for o in own)
-        context = {**ev.context, "plan": pctx, "kind": ev.kind.value}
+        mine = id(ev) in own_ids
+        replaced = bool(extensions) and ev.kind in REPORT_CHASING_KINDS and not mine
+        context = event_context(ev, pctx)
         subject = render_subject(ev.kind.value, context)
         send_at = at_local(ev.day, at)
-        base = event_key(plan.id, ev.kind, ev.ref, ev.step)
+        base = event_base(plan.id, ev)
+        until = extensions[ev.period or "", ev.units[0]] if mine else None
+        ref = reference(base, year, until)
         for unit in directory.resolve(ev.units):
-            if replaced and (ev.period, unit.id) in extended:
+            if replaced and (ev.period, unit.id) in extensions:
                 continue  # this unit's own, moved event replaces it
             for channel in unit.channels or ("email",):
-                out.append(Notification(f"{base}/{unit.id}/{channel}", plan.id, ev.kind, unit.id, channel,
-                                        send_at, ev.deadline, subject, ev.period, context))
-    out.sort(key=lambda n: (n.send_at, n.key))
-    return out
+                yield Notification(f"{base}/{unit.id}/{channel}", plan.id, ev.kind, unit.id, channel,
+                                   send_at, ev.deadline, subject, ev.period, context, ref)

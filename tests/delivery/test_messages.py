@@ -107,9 +107,10 @@ def one_per_kind(config: Config, tmp_path: Path, now: datetime) -> list[Notifica
              *rollup_ready(plan, config.directory, period, now, [draft], [], "send-1"),
              *report_upward(plan, config.directory, period, now, [draft], "up-1")]
     reminder = picked[Kind.REPORT_REMINDER.value]  # and the cancellation of a reminder's calendar event
+    cancelled = {"cancelled_kind": "report_reminder", "ics_sequence": 1}  # what sync adds to the sent row's context
     cancel = reminder._replace(key=reminder.key.replace("/report_reminder/", "/calendar_cancel/"),
-                               kind=Kind.CALENDAR_CANCEL,
-                               context={**reminder.context, "cancelled_kind": "report_reminder", "ics_sequence": 1})
+                               kind=Kind.CALENDAR_CANCEL, context={**reminder.context, **cancelled},
+                               ref={**(reminder.ref or {}), **cancelled})
     return [n._replace(send_at=now) for n in [*picked.values(), *extra, cancel]]
 
 
