@@ -135,3 +135,25 @@ async def test_a_row_of_a_plan_gone_from_the_config_is_skipped_and_an_old_row_st
     with session(new) as s:
         row = s.scalars(select(Outbox)).one()
     assert (row.status, row.last_error) == (Status.SKIPPED.value, PLAN_GONE)
+
+
+async def test_a_units_extended_deadline_renders_from_its_reference_as_from_its_whole_context(
+        engines: tuple[Engine, Engine], config: Config, smtp_server: SMTPServer) -> None:
+    # Given Công an xã granted a week more for the annual report: its due-day reminder moved
+    old, new = engines
+    (due,) = [n for n in expand(config.plans[YK], 2026, config.directory, config.calendar([2026]))
+              if n.unit == "xa-yk-cong-an" and n.kind is Kind.REPORT_DUE and n.channel == "email"]
+    until = due.deadline + timedelta(days=7)  # type: ignore[operator]
+    (moved,) = [n for n in expand(config.plans[YK], 2026, config.directory, config.calendar([2026]),
+                                  {(due.period or "", due.unit): until}) if n.key == due.key]
+    assert moved.deadline != due.deadline and moved.ref is not None and "until" in moved.ref
+    seed(old, whole([moved]), moved.send_at)
+    seed(new, [moved], moved.send_at)
+    # When both are dispatched on the new day
+    await dispatch(old, config, smtp_server, moved.send_at + timedelta(minutes=5))
+    before = by_key(smtp_server)
+    smtp_server.recorder.messages.clear()
+    await dispatch(new, config, smtp_server, moved.send_at + timedelta(minutes=5))
+    # Then the reference gives the same message, with the unit's own deadline
+    assert len(before) == 1 and by_key(smtp_server) == before
+    assert until.strftime("%d/%m/%Y") in str(received(smtp_server)[0]["Subject"])
