@@ -14,7 +14,16 @@ from typing import Any
 
 from kehoach.calendar import WorkingCalendar
 from kehoach.expansion.expand import extension_events, plan_events
-from kehoach.expansion.reference import EVENT, NAMING, UNTIL, YEAR, by_reference, event_base, event_context, plan_context
+from kehoach.expansion.reference import (
+    EVENT,
+    NAMING,
+    UNTIL,
+    YEAR,
+    by_reference,
+    event_base,
+    event_context,
+    plan_context,
+)
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
 

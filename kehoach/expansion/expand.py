@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date
+
 from kehoach.calendar import WorkingCalendar, at_local
 from kehoach.plans.directory import Directory
 from kehoach.expansion.campaigns import campaign_events, occasion_events

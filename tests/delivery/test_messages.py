@@ -24,8 +24,7 @@ from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch_async
 from kehoach.expansion.expand import expand
 from kehoach.expansion.sync import sync_notifications
 from kehoach.notification import Kind, Notification
-from kehoach.plans.config import Config, load_config
-from kehoach.settings import REPO_ROOT, Settings
+from kehoach.plans.config import Config
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import upsert_by_key
 from kehoach.submissions.notices import confirmation, report_upward, rollup_ready
@@ -45,11 +44,6 @@ HEADINGS = ("Việc cần làm", "Thời hạn", "Cách báo cáo", "Liên hệ"
 
 def at(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=VN_TZ)
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    return load_config(Settings(config_dir=REPO_ROOT / "config", data_dir=tmp_path_factory.mktemp("data")))
 
 
 @pytest.fixture

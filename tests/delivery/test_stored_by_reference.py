@@ -26,7 +26,7 @@ from kehoach.plans.config import Config
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import enqueue
 from kehoach.store.tables import Outbox, Status
-from tests.delivery.test_messages import YK, at, config, dispatch, one_per_kind, received, seed  # noqa: F401 (config: a fixture)
+from tests.delivery.test_messages import YK, at, dispatch, one_per_kind, received, seed
 from tests.servers.smtp import SMTPServer
 
 VOLATILE = {"message-id", "date"}
