@@ -8,6 +8,9 @@ unit was already sent gets a calendar cancellation, ``delivery.cancellation``); 
 sent, failed or skipped are never touched, so the outbox stays a true record of the past.
 A whole sync also skips the pending rows of plans no longer in the config (renamed or
 deleted) and of retired plans, so removing a plan file stops its reminders.
+The expansion is written as it is generated (``expand.stream``), 500 rows at a time, and only
+each event's recipients are kept to find what to retire (``expansion.produced``): a plan of
+50,000 units never holds its year in memory.
 """
 
 from __future__ import annotations
