@@ -6,7 +6,12 @@ report, the Action Month, three occasions) and times ``expand``; then a 5-year p
 of the same units with a quarterly report next to the seeds' three and a dated task, expanded for
 each of its years. Prints a JSON line for each.
 
-    python benchmarks/expand.py [--units 5000]
+With ``--memory`` it measures instead what sync holds while expanding the plan's year, in a
+child process for each way: ``materialised`` keeps the year's notifications and keys in lists
+and sets (as sync did), ``streamed`` feeds them one by one to what sync keeps of them
+(``expansion.produced``), as sync does now. Prints one JSON line with both peak RSS figures.
+
+    python benchmarks/expand.py [--units 5000] [--memory]
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
 from kehoach.calendar import build_calendar
 from kehoach.plans.directory import Directory
-from kehoach.expansion.expand import expand
+from kehoach.expansion.expand import expand, stream
+from kehoach.expansion.produced import Produced
 from kehoach.plans.model import Plan
 
 TASK = {"section": "II", "content": ["Nội dung"], "lead": ["all"], "coordinating": [], "cadence": "thuong_xuyen"}
@@ -77,14 +85,52 @@ def build(units: int) -> tuple[Plan, Directory]:
     return plan, directory
 
 
+def peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def hold(units: int, way: str) -> None:
+    """Expand the year ``way`` and print the count and this process's peak RSS (the child's part)."""
+    plan, directory = build(units)
+    cal = build_calendar([2026])
+    base = peak_mb()
+    if way == "materialised":
+        notes = expand(plan, 2026, directory, cal)
+        keep = {n.key for n in notes}
+        count = len(keep)
+    else:
+        produced, count = Produced(), 0
+        for n in stream(plan, 2026, directory, cal):
+            produced.add(n)
+            count += 1
+        produced.close()
+    print(json.dumps({"notifications": count, "peak_rss_mb": peak_mb(), "before_expanding_mb": base}))
+
+
+def memory(units: int) -> None:
+    result: dict[str, object] = {"units": units}
+    for way in ("materialised", "streamed"):
+        out = subprocess.run([sys.executable, __file__, "--units", str(units), "--hold", way],
+                             check=True, capture_output=True, text=True).stdout
+        result[way] = json.loads(out.splitlines()[-1])
+        print(f"{way}: {result[way]}", file=sys.stderr, flush=True)
+    print(json.dumps(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=5000)
+    parser.add_argument("--memory", action="store_true", help="peak RSS of sync's expansion, held or streamed")
+    parser.add_argument("--hold", choices=["materialised", "streamed"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.hold:
+        return hold(args.units, args.hold)
+    if args.memory:
+        return memory(args.units)
     plan, directory = build(args.units)
     cal = build_calendar(range(2026, 2031))
     best, count = timed(lambda: expand(plan, 2026, directory, cal))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(f"expanded {args.units} units into {count} notifications in {best:.2f} s")
     print(json.dumps({"units": args.units, "notifications": count, "seconds": round(best, 3),
                       "per_second": round(count / best), "peak_rss_mb": round(peak, 1)}))

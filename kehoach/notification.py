@@ -12,6 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from notifications.ics import DEADLINE_KINDS
+
 
 class Kind(StrEnum):
     TASK_REMINDER = "task_reminder"
@@ -58,6 +60,15 @@ def event_key(plan_id: str, kind: Kind, ref: str, step: str) -> str:
     return f"{plan_id}/{kind.value}/{ref}/{step}"
 
 
+# What a row stored by reference keeps of its context, read back from stored rows: an email
+# that puts a deadline in the unit's calendar keeps what names it, since sync's cancellation of that
+# event must say what it withdraws when the plan no longer has it; an escalation keeps the units
+# it expects, which task completion reads from pending rows.
+KEPT_BY_CALENDAR = ("item", "period", "deadline")
+KEPT = ("expected_unit_ids",)
+ICS_CHANNEL = "email"  # the only channel whose messages carry a calendar event
+
+
 class Notification(NamedTuple):
     """Immutable; a NamedTuple because expansion builds hundreds of thousands of them."""
 
@@ -71,6 +82,17 @@ class Notification(NamedTuple):
     subject: str
     period: str | None
     context: Mapping[str, Any]  # shared by every recipient of the event; JSON-safe
+    # What the outbox stores instead of ``context`` when the plan can render it again
+    # (``expansion.reference``); None for a notice, which stores its whole context.
+    ref: Mapping[str, Any] | None = None
+
+    def stored_context(self) -> dict[str, Any]:
+        """The outbox row's ``context``: the whole context, or the reference and what it keeps."""
+        if self.ref is None:
+            return dict(self.context)
+        calendar = self.kind.value in DEADLINE_KINDS and self.channel == ICS_CHANNEL
+        kept = (*KEPT, *KEPT_BY_CALENDAR) if calendar else KEPT
+        return {**self.ref, **{k: self.context[k] for k in kept if k in self.context}}
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,7 @@
 """Delivery: from due outbox rows to sent messages.
 
     dispatcher.py     dispatch(now): claim → prepare → send → record
+    contexts.py       a claimed row's message context, rendered from the plan it references
     preparation.py    a claimed row (or a digest of rows) → the message a channel sends
     digest.py         several notifications to one recipient on one day → one message
     pacing.py         per-channel rate and concurrency

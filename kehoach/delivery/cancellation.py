@@ -11,7 +11,7 @@ is queued. It carries the event's last context with ``ics_sequence`` one higher,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -19,28 +19,22 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from kehoach.calendar import VN_TZ
-from kehoach.notification import Kind, Notification, event_key
-from kehoach.store.outbox import chunks
+from kehoach.notification import ICS_CHANNEL, Kind, event_key
+from kehoach.store.outbox import chunks, pending_of_year
 from kehoach.store.tables import Outbox, Source, Status
 from notifications.ics import DEADLINE_KINDS
 from notifications.render import render_subject
 
 Event = tuple[str, str, str, str]  # (plan, item, period, unit): what one calendar UID names
-CHANNEL = "email"  # the only channel that carries an .ics
+CHANNEL = ICS_CHANNEL
 
 
 def event_of(plan: str, unit: str, period: str | None, context: Mapping[str, Any]) -> Event:
     return (plan, str((context.get("item") or {}).get("id", "")), period or "", unit)
 
 
-def live_events(notifications: Iterable[Notification]) -> set[Event]:
-    """The deadline events a fresh expansion still produces."""
-    return {event_of(n.plan, n.unit, n.period, n.context) for n in notifications
-            if n.kind.value in DEADLINE_KINDS and n.channel == CHANNEL}
-
-
-def cancellations(session: Session, plan_ids: Iterable[str], year: int, keep: set[str], live: set[Event],
-                  now: datetime) -> list[dict[str, Any]]:
+def cancellations(session: Session, plan_ids: Iterable[str], year: int, keep: Container[str],
+                  live: Container[Event], now: datetime) -> list[dict[str, Any]]:
     """Outbox rows cancelling the events of the pending rows that ``keep`` no longer holds.
 
     Call it before those rows are retired. An event still ``live`` (only one step of its
@@ -49,12 +43,9 @@ def cancellations(session: Session, plan_ids: Iterable[str], year: int, keep: se
     plans = list(plan_ids)
     if not plans:
         return []
-    going = session.execute(
-        select(Outbox.id, Outbox.key).where(
-            col(Outbox.plan).in_(plans), Outbox.status == Status.PENDING.value, Outbox.source == Source.PLAN.value,
-            Outbox.year == year, Outbox.channel == CHANNEL, col(Outbox.kind).in_(DEADLINE_KINDS))
-    ).all()
-    ids = [i for i, key in going if key not in keep]
+    ids = [i for page in pending_of_year(session, plans, year, Outbox.channel == CHANNEL,
+                                         col(Outbox.kind).in_(DEADLINE_KINDS))
+           for i, key in page if key not in keep]
     gone: set[Event] = set()
     for chunk in chunks(ids):
         for plan, unit, period, ctx in session.execute(

@@ -24,7 +24,8 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from kehoach.calendar import WorkingCalendar
+from kehoach.calendar import WorkingCalendar, build_calendar
+from kehoach.delivery.contexts import EventContexts
 from kehoach.delivery.digest import DIGEST_MAX, Bundle
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
 from kehoach.delivery.pacing import Budget, DatabaseUnavailable, RateLimit, Recorder, patiently
@@ -129,6 +130,7 @@ class _Run:
         self.channels, self.now, self.opts = channels, now, opts
         self.submitted, self.progress, self.links = submitted, progress, links
         self.plans: Mapping[str, Plan] | None = None
+        self.contexts: EventContexts  # set by dispatch_async, with the plans
         self.token = new_token()
         self.summary = DispatchSummary(now)
         self.down = self.summary.channels_down  # channel → the error that made it rest
@@ -147,7 +149,7 @@ class _Run:
             return prepare(rows, s, self.now, directory=self.directory, calendar=self.calendar,
                            channels=self.channels, submitted=self.submitted,
                            late_window=self.opts.late_window, digest_channels=self.opts.digest_channels,
-                           links=self.links, plans=self.plans)
+                           links=self.links, plans=self.plans, contexts=self.contexts)
 
     def _claim(self) -> list[Outbox]:
         with session(self.engine) as s:
@@ -323,12 +325,13 @@ async def dispatch_async(
     engine: Engine, directory: Directory, channels: Mapping[str, Channel | None], now: datetime, *,
     calendar: WorkingCalendar | None = None, dry_run: bool = False, options: Options | None = None,
     submitted: SubmittedUnits | None = None, progress: Callable[[DispatchSummary], None] | None = None,
-    links: Links | None = None, plans: Mapping[str, Plan] | None = None,
+    links: Links | None = None, plans: Mapping[str, Plan] | None = None, contexts: EventContexts | None = None,
 ) -> DispatchSummary:
     """Send everything due at ``now``; ``dry_run`` only reports what would happen.
 
     ``links`` gives the signed submission link that report reminders carry; ``plans`` (by
-    id) tell each unit its role, duties, form and whom to ask (``delivery.briefing``). Raises
+    id) tell each unit its role, duties, form and whom to ask (``delivery.briefing``) and render
+    the rows stored by reference (through ``contexts``, else with ``calendar``). Raises
     ``DispatchAborted`` when the database stopped answering for longer than the patience.
     """
     if now.tzinfo is None:
@@ -336,6 +339,7 @@ async def dispatch_async(
     run = _Run(engine, directory, calendar, channels, now, options or Options(),
                submitted or submitted_units, progress, links)
     run.plans = plans
+    run.contexts = contexts or EventContexts(plans or {}, directory, lambda y: calendar or build_calendar([y]))
     if dry_run:
         with session(engine) as s:
             rows = due(s, now)
@@ -362,6 +366,7 @@ def dispatch(engine: Engine, config: HasDirectory, channels: Mapping[str, Channe
     """The synchronous entry for the CLI and flows; closes the channels afterwards."""
     kwargs.setdefault("calendar", config.calendar([now.year]))
     kwargs.setdefault("plans", config.plans)
+    kwargs.setdefault("contexts", EventContexts(kwargs["plans"] or {}, config.directory, lambda y: config.calendar([y])))
 
     async def main() -> DispatchSummary:
         try:

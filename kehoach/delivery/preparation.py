@@ -6,6 +6,8 @@ Each kept row's context gains what the unit needs to act (``briefing``: role, du
 timing, form, the office's contact), when the calendar alarm rings, and for a reminder of
 a deadline the Message-IDs of the thread it continues (``threads``). Everything here is
 decided from values and ``now``; the only I/O is the submissions seam and the thread lookup.
+A row of a plan's expansion stores a reference: its context is rendered from the plan
+(``delivery.contexts``); one whose plan or event the config no longer has is skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlmodel import Session
 
 from kehoach.calendar import VN_TZ, WorkingCalendar
 from kehoach.delivery.briefing import LEAD, brief, sender
+from kehoach.delivery.contexts import EventContexts
 from kehoach.delivery.digest import Bundle, bundle
 from kehoach.delivery.threads import earlier_messages, thread_of
 from kehoach.errors import CalendarError
@@ -38,6 +41,8 @@ from notifications.render import render_digest, render_message
 
 ZALO_NOT_CONFIGURED = "Zalo chưa được cấu hình"
 ALREADY_SUBMITTED = "đã nộp báo cáo"
+PLAN_GONE = "Kế hoạch không còn trong cấu hình"
+EVENT_GONE = "Không còn trong kế hoạch"
 NONE_MISSING = "tất cả đơn vị đã nộp báo cáo"
 # Kinds that ask a unit for its report: they carry the unit's signed submission link.
 LINKED_KINDS = REPORT_CHASING_KINDS | {Kind.CAMPAIGN_CLOSING}
@@ -84,22 +89,23 @@ def prepare(
     calendar: WorkingCalendar | None, channels: Mapping[str, Channel | None],
     submitted: Callable[[Session, str, str], set[str]], late_window: int,
     digest_channels: frozenset[str], links: Callable[[str, str, str], str] | None = None,
-    plans: Mapping[str, Plan] | None = None,
+    plans: Mapping[str, Plan] | None = None, contexts: EventContexts,
 ) -> Prepared:
+    """``contexts`` gives each row's context (rendered from its plan when stored by reference)."""
     out = Prepared()
     today = now.astimezone(VN_TZ).date()
     briefs: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 
-    def briefing(row: Outbox, unit_id: str) -> dict[str, Any]:
+    def briefing(row: Outbox, stored: Mapping[str, Any], unit_id: str) -> dict[str, Any]:
         """Per (plan, kind, item, unit): a batch repeats these often, the plan lookups cost."""
         plan = (plans or {}).get(row.plan)
         if plan is None:
             return {}
-        item = str((row.context.get("item") or {}).get("id", ""))
+        item = str((stored.get("item") or {}).get("id", ""))
         k = (row.plan, row.kind, item, unit_id)
         if k not in briefs:
             name, reply_to = sender(plan, directory, row.kind)
-            briefs[k] = {**brief(plan, directory, row.kind, row.context, unit_id, today),
+            briefs[k] = {**brief(plan, directory, row.kind, stored, unit_id, today),
                          "sender": {"name": name, "reply_to": list(reply_to)}}
         return briefs[k]
 
@@ -110,7 +116,7 @@ def prepare(
             cache[plan, period] = submitted(s, plan, period)
         return cache[plan, period]
 
-    contexts: dict[int, dict[str, Any]] = {}
+    ready: dict[int, dict[str, Any]] = {}
     keep: list[Outbox] = []
     for row in rows:
         def decide(status: Status, reason: str, row: Outbox = row) -> None:
@@ -130,13 +136,17 @@ def prepare(
             what = "số Zalo" if row.channel == "zalo" else "địa chỉ email"
             decide(Status.FAILED, f"Đơn vị '{unit.id}' ({unit.name}) chưa có {what}")
             continue
-        context = {**row.context, **briefing(row, unit.id), "unit": {"id": unit.id, "name": unit.name},
+        stored = contexts.context(row.plan, unit.id, row.period, row.context)
+        if stored is None:
+            decide(Status.SKIPPED, EVENT_GONE if plans and row.plan in plans else PLAN_GONE)
+            continue
+        context = {**stored, **briefing(row, stored, unit.id), "unit": {"id": unit.id, "name": unit.name},
                    "stamp": now.isoformat()}
         if deadline := context.get("deadline"):
             context["alarm"] = alarm_at(date.fromisoformat(deadline), calendar).isoformat()
-        if row.context.get("files"):
+        if stored.get("files"):
             try:
-                context["files"] = local_files(s, row.context["files"])
+                context["files"] = local_files(s, stored["files"])
             except FileNotFoundError as exc:
                 decide(Status.FAILED, str(exc))
                 continue
@@ -150,21 +160,21 @@ def prepare(
             decide(Status.SKIPPED, ALREADY_SUBMITTED)
             continue
         if row.period and row.kind == Kind.ESCALATION:
-            missing = missing_units(row.context, units_done(row.plan, row.period), directory)
+            missing = missing_units(stored, units_done(row.plan, row.period), directory)
             if missing is not None:
                 if not missing:
                     decide(Status.SKIPPED, NONE_MISSING)
                     continue
                 context["missing_units"] = missing
-        contexts[id(row)] = context
+        ready[id(row)] = context
         keep.append(row)
 
     threads = earlier_messages(s, keep)
     for row in keep:
         if (t := thread_of(row)) in threads:
-            contexts[id(row)]["references"] = list(threads[t])  # type: ignore[index]
+            ready[id(row)]["references"] = list(threads[t])  # type: ignore[index]
 
-    out.bundles = [(b, {r.key: contexts[id(r)] for r in b.items})
+    out.bundles = [(b, {r.key: ready[id(r)] for r in b.items})
                    for b in bundle(keep, digest_channels=digest_channels)]
     return out
 

@@ -4,6 +4,8 @@
     ladder.py     the reminder ladder of a report, overdue reminders, escalation, office deadline
     recurring.py  reminders of "thường xuyên", monthly, quarterly and dated tasks
     campaigns.py  the Action Month (notice, kickoff, weekly, closing) and occasions
-    expand.py     expand(): events → one Notification per unit and channel
+    reference.py  what the outbox stores of a notification: its event, by reference
+    expand.py     expand(): events → one Notification per unit and channel; stream() for sync
+    produced.py   what one sync's expansion produced, per event: which rows to keep, which events live
     preview.py    the year's notifications grouped by day and event (preview, console calendar)
 """

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from operator import itemgetter
-from typing import Any
 
 from kehoach.calendar import WorkingCalendar, at_local
 from kehoach.plans.directory import Directory
@@ -19,20 +18,12 @@ from kehoach.expansion.campaigns import campaign_events, occasion_events
 from kehoach.expansion.event import Event
 from kehoach.expansion.ladder import chasing_events, report_events
 from kehoach.expansion.recurring import task_events
-from kehoach.notification import REPORT_CHASING_KINDS, Notification, event_key
+from kehoach.expansion.reference import event_base, event_context, plan_context, reference
+from kehoach.notification import REPORT_CHASING_KINDS, Notification
 from kehoach.plans.model import Plan
 from kehoach.submissions.periods import periods_of_year
 from kehoach.submissions.timeliness import unit_deadline
 from notifications.render import render_subject
-
-
-def plan_context(plan: Plan, directory: Directory) -> dict[str, Any]:
-    return {
-        "id": plan.id,
-        "label": plan.label,
-        "title": plan.title,
-        "issuer": plan.issuer_label or directory.unit(plan.issuer).name,
-    }
 
 
 def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
@@ -100,28 +91,42 @@ def expand(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
     A unit with no contact still gets an email notification: the dispatcher records it as
     failed for want of an address, so the office sees the gap instead of losing the reminder.
     """
-    pctx = plan_context(plan, directory)
-    at = plan.reminder_policy.send_time
-    extended = {(period, unit) for period, unit in (extensions or {})}
-    out: list[Notification] = []
-    recipients: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
-    own = extension_events(plan, year, cal, directory, extensions or {})
     with paused_gc():
-        for ev in [*plan_events(plan, year, cal, directory), *own]:
-            replaced = extended and ev.kind in REPORT_CHASING_KINDS and not any(ev is o for o in own)
-            context = {**ev.context, "plan": pctx, "kind": ev.kind.value}
-            subject = render_subject(ev.kind.value, context)
-            send_at = at_local(ev.day, at)
-            base = event_key(plan.id, ev.kind, ev.ref, ev.step)
-            if ev.units not in recipients:  # most events go to the same few groups: resolve each once
-                recipients[ev.units] = [(u.id, u.channels or ("email",)) for u in directory.resolve(ev.units)]
-            for unit_id, channels in recipients[ev.units]:
-                if replaced and (ev.period, unit_id) in extended:
-                    continue  # this unit's own, moved event replaces it
-                for channel in channels:
-                    out.append(Notification(f"{base}/{unit_id}/{channel}", plan.id, ev.kind, unit_id, channel,
-                                            send_at, ev.deadline, subject, ev.period, context))
+        out = list(stream(plan, year, directory, cal, extensions))
         # by send time, then key: two stable sorts on C-level keys beat one sort on a Python-level key
         out.sort(key=_KEY)
         out.sort(key=_SEND_AT)
     return out
+
+
+def stream(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
+           extensions: Mapping[tuple[str, str], date] | None = None) -> Iterator[Notification]:
+    """``expand``'s notifications event by event, unsorted: what sync writes as it goes, so a
+    plan of 50,000 units never holds its year in memory.
+
+    Each notification carries the context its event's recipients share (one dict per event)
+    and the reference the outbox stores for it (``expansion.reference``).
+    """
+    pctx = plan_context(plan, directory)
+    at = plan.reminder_policy.send_time
+    extensions = extensions or {}
+    own = extension_events(plan, year, cal, directory, extensions)
+    own_ids = {id(o) for o in own}
+    recipients: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
+    for ev in [*plan_events(plan, year, cal, directory), *own]:
+        mine = id(ev) in own_ids
+        replaced = bool(extensions) and ev.kind in REPORT_CHASING_KINDS and not mine
+        context = event_context(ev, pctx)
+        subject = render_subject(ev.kind.value, context)
+        send_at = at_local(ev.day, at)
+        base = event_base(plan.id, ev)
+        until = extensions[ev.period or "", ev.units[0]] if mine else None
+        ref = reference(base, year, until)
+        if ev.units not in recipients:  # most events go to the same few groups: resolve each once
+            recipients[ev.units] = [(u.id, u.channels or ("email",)) for u in directory.resolve(ev.units)]
+        for unit_id, channels in recipients[ev.units]:
+            if replaced and (ev.period, unit_id) in extensions:
+                continue  # this unit's own, moved event replaces it
+            for channel in channels:
+                yield Notification(f"{base}/{unit_id}/{channel}", plan.id, ev.kind, unit_id, channel,
+                                   send_at, ev.deadline, subject, ev.period, context, ref)

@@ -8,11 +8,14 @@ unit was already sent gets a calendar cancellation, ``delivery.cancellation``); 
 sent, failed or skipped are never touched, so the outbox stays a true record of the past.
 A whole sync also skips the pending rows of plans no longer in the config (renamed or
 deleted) and of retired plans, so removing a plan file stops its reminders.
+The expansion is written as it is generated (``expand.stream``), 500 rows at a time, and only
+each event's recipients are kept to find what to retire (``expansion.produced``): a plan of
+50,000 units never holds its year in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,12 +24,13 @@ from sqlmodel import Session
 
 from kehoach.plans.config import Config
 from kehoach.plans.lifecycle import PlanState, plan_states
-from kehoach.expansion.expand import expand
+from kehoach.expansion.expand import stream
+from kehoach.expansion.produced import Produced
 from kehoach.notification import REPORT_CHASING_KINDS, Notification
 from kehoach.submissions.periods import Period
 from kehoach.submissions.record import plan_extensions
+from kehoach.delivery.cancellation import cancellations
 from kehoach.submissions.task_done import adopt_legacy_completions
-from kehoach.delivery.cancellation import cancellations, live_events
 from kehoach.store.outbox import (
     UpsertCounts, enqueue, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key,
 )
@@ -50,18 +54,24 @@ class SyncCounts:
 
 
 def sync_notifications(
-    session: Session, year: int, plan_ids: Iterable[str], notifications: list[Notification], now: datetime,
+    session: Session, year: int, plan_ids: Iterable[str], notifications: Iterable[Notification], now: datetime,
 ) -> SyncCounts:
-    """Upsert ``notifications`` and retire the plans' other pending rows of ``year``."""
+    """Upsert ``notifications`` as they come and retire the plans' other pending rows of ``year``."""
     counts = SyncCounts(year)
     plans = list(plan_ids)
-    for n in notifications:
-        counts.by_plan[n.plan] = counts.by_plan.get(n.plan, 0) + 1
-    up: UpsertCounts = upsert_by_key(session, notifications, now, year)
+    produced = Produced()
+
+    def noted() -> Iterator[Notification]:
+        for n in notifications:
+            counts.by_plan[n.plan] = counts.by_plan.get(n.plan, 0) + 1
+            produced.add(n)
+            yield n
+
+    up: UpsertCounts = upsert_by_key(session, noted(), now, year)
+    produced.close()
     counts.inserted, counts.updated, counts.unchanged, counts.frozen = up.inserted, up.updated, up.unchanged, up.frozen
-    keep = {n.key for n in notifications}
-    cancel = cancellations(session, plans, year, keep, live_events(notifications), now)
-    counts.retired = retire_missing(session, plans, year, keep, now, RETIRED)
+    cancel = cancellations(session, plans, year, produced, produced.live, now)
+    counts.retired = retire_missing(session, plans, year, produced, now, RETIRED)
     enqueue(session, cancel)
     return counts
 
@@ -79,11 +89,10 @@ def sync(
     states = plan_states(session.get_bind())  # type: ignore[arg-type]
     chosen = list(config.plans) if plan_ids is None else [config.plan(p).id for p in plan_ids]
     live = [p for p in chosen if states.get(p) != PlanState.RETIRED]
-    notifications: list[Notification] = []
     for plan_id in live:
         adopt_legacy_completions(session, config.plans[plan_id])
-        notifications += expand(config.plans[plan_id], year, config.directory, calendar,
-                                plan_extensions(session, plan_id))
+    notifications = (n for plan_id in live for n in stream(config.plans[plan_id], year, config.directory, calendar,
+                                                             plan_extensions(session, plan_id)))
     counts = sync_notifications(session, year, live, notifications, now)
     if plan_ids is None:
         counts.retired += skip_plan_rows(session, plans_with_pending(session) - set(config.plans), now, PLAN_GONE)
@@ -98,7 +107,7 @@ def move_unit_ladder(config: Config, session: Session, plan_id: str, period: Per
     rows already sent stay a record of the past, and no other unit's row is touched.
     """
     plan = config.plans[plan_id]
-    notes = expand(plan, period.year, config.directory, config.calendar([period.year]),
+    notes = stream(plan, period.year, config.directory, config.calendar([period.year]),
                    plan_extensions(session, plan_id))
     mine = [n for n in notes if n.unit == unit_id and n.period == period.id and n.kind in REPORT_CHASING_KINDS]
     return upsert_by_key(session, mine, now, period.year)

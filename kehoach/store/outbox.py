@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from kehoach.store.plan_tables import PlanState, PlanStateRow
 from kehoach.store.tables import DeliveryAttempt, Outbox, Source, Status, UTCDateTime
 
 CHUNK = 500
+PAGE = 10 * CHUNK
 T = TypeVar("T")
 
 
@@ -34,21 +36,42 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
-def content_hash(n: Notification) -> str:
-    """What sync compares: a changed plan changes this, an identical re-expansion does not."""
-    payload = [
-        n.plan, n.kind.value, n.unit, n.channel, n.period, n.send_at.timestamp(),
-        n.deadline.isoformat() if n.deadline else None, n.subject, n.context,
-    ]
-    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
+def batched(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``chunks`` of any iterable, consumed as it goes."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
-def _content(n: Notification) -> dict[str, Any]:
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+class ContentHash:
+    """What sync compares: a changed plan changes it, an identical re-expansion does not.
+
+    The digest of the row's fields and its whole context, as one JSON list. A context is
+    shared by every recipient of an event, so its JSON is written once per event, not per row.
+    """
+
+    def __init__(self) -> None:
+        self._contexts: dict[int, tuple[Mapping[str, Any], str]] = {}  # the context is kept: its id stays its own
+
+    def __call__(self, n: Notification) -> str:
+        held = self._contexts.get(id(n.context))
+        if held is None:
+            held = self._contexts[id(n.context)] = (n.context, _json(n.context))
+        head = _json([n.plan, n.kind.value, n.unit, n.channel, n.period, n.send_at.timestamp(),
+                      n.deadline.isoformat() if n.deadline else None, n.subject])
+        return hashlib.sha256(f"{head[:-1]}, {held[1]}]".encode()).hexdigest()
+
+
+def _content(n: Notification, digest: str) -> dict[str, Any]:
+    """The row's columns; a notification of a plan's expansion stores its reference, not its context."""
     return {
         "plan": n.plan, "kind": n.kind.value, "unit": n.unit, "channel": n.channel,
         "period": n.period, "send_at": n.send_at, "deadline": n.deadline, "subject": n.subject,
-        "context": dict(n.context), "content_hash": content_hash(n),
+        "context": n.stored_context(), "content_hash": digest,
     }
 
 
@@ -72,11 +95,17 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
 def upsert_by_key(
     session: Session, notifications: Iterable[Notification], now: datetime, year: int | None = None,
 ) -> UpsertCounts:
-    """Bring the outbox in line with an expansion; idempotent, never touches a sent row."""
+    """Bring the outbox in line with an expansion; idempotent, never touches a sent row.
+
+    ``notifications`` is consumed a chunk at a time (a plan's year can be millions), in one
+    transaction.
+    """
     counts = UpsertCounts()
-    by_key = {n.key: n for n in notifications}
+    digest = ContentHash()
     analyzed_at = CHUNK
-    for keys in chunks(list(by_key)):
+    for batch in batched(notifications):
+        by_key = {n.key: n for n in batch}
+        keys = list(by_key)
         existing = {
             k: (i, s, h, d)
             for i, k, s, h, d in session.execute(
@@ -90,15 +119,16 @@ def upsert_by_key(
             n = by_key[key]
             if key not in existing:
                 new_rows.append({"key": key, "source": Source.PLAN.value, "status": Status.PENDING.value,
-                                 "attempts": 0, "updated_at": now, "year": year, **_content(n)})
+                                 "attempts": 0, "updated_at": now, "year": year, **_content(n, digest(n))})
                 continue
             row_id, status, old_hash, old_deadline = existing[key]
             if status != Status.PENDING:
                 counts.frozen += 1
-            elif old_hash == content_hash(n):
+            elif old_hash == (new_hash := digest(n)):
                 counts.unchanged += 1
             else:
-                changed.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n).items()}, "v_updated_at": now})
+                changed.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n, new_hash).items()},
+                                "v_updated_at": now})
                 if old_deadline != n.deadline:
                     moved[row_id] = changed[-1]
         _count_moves(session, moved)
@@ -138,20 +168,32 @@ def _count_moves(session: Session, moved: dict[int, dict[str, Any]]) -> None:
         update_row["v_context"] = {**update_row["v_context"], "ics_sequence": sequence}
 
 
+def pending_of_year(session: Session, plans: list[str], year: int,
+                    *where: ColumnElement[bool]) -> Iterator[list[tuple[int, str]]]:
+    """(id, key) of the plans' pending rows of ``year``'s expansion, a page at a time by id:
+    a province-year is millions of rows, never loaded at once."""
+    after = 0
+    while True:
+        page = [(i, k) for i, k in session.execute(
+            select(Outbox.id, Outbox.key).where(
+                col(Outbox.plan).in_(plans), Outbox.status == Status.PENDING.value,
+                Outbox.source == Source.PLAN.value, Outbox.year == year, col(Outbox.id) > after, *where,
+            ).order_by(Outbox.id).limit(PAGE))]
+        if not page:
+            return
+        yield page
+        after = page[-1][0]
+
+
+
 def retire_missing(
-    session: Session, plan_ids: Iterable[str], year: int, keep: set[str], now: datetime, reason: str,
+    session: Session, plan_ids: Iterable[str], year: int, keep: Container[str], now: datetime, reason: str,
 ) -> int:
     """Skip pending rows of the plans' ``year`` expansion that a new expansion no longer produces."""
     plans = list(plan_ids)
     if not plans:
         return 0
-    found = session.execute(
-        select(Outbox.id, Outbox.key).where(
-            col(Outbox.plan).in_(plans), Outbox.status == Status.PENDING.value,
-            Outbox.source == Source.PLAN.value, Outbox.year == year,
-        )
-    ).all()
-    gone = [i for i, k in found if k not in keep]
+    gone = [i for page in pending_of_year(session, plans, year) for i, k in page if k not in keep]
     for ids in chunks(gone):
         session.execute(
             update(Outbox).where(col(Outbox.id).in_(ids), Outbox.status == Status.PENDING.value)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from kehoach.plans.directory import Directory
-from kehoach.expansion.expand import plan_context
+from kehoach.expansion.reference import plan_context
 from kehoach.notification import Kind, Notification, event_key
 from kehoach.plans.model import Plan
 from kehoach.store.documents import store_files

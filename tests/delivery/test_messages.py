@@ -24,8 +24,7 @@ from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch_async
 from kehoach.expansion.expand import expand
 from kehoach.expansion.sync import sync_notifications
 from kehoach.notification import Kind, Notification
-from kehoach.plans.config import Config, load_config
-from kehoach.settings import REPO_ROOT, Settings
+from kehoach.plans.config import Config
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import upsert_by_key
 from kehoach.submissions.notices import confirmation, report_upward, rollup_ready
@@ -45,11 +44,6 @@ HEADINGS = ("Việc cần làm", "Thời hạn", "Cách báo cáo", "Liên hệ"
 
 def at(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=VN_TZ)
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    return load_config(Settings(config_dir=REPO_ROOT / "config", data_dir=tmp_path_factory.mktemp("data")))
 
 
 @pytest.fixture
@@ -107,9 +101,10 @@ def one_per_kind(config: Config, tmp_path: Path, now: datetime) -> list[Notifica
              *rollup_ready(plan, config.directory, period, now, [draft], [], "send-1"),
              *report_upward(plan, config.directory, period, now, [draft], "up-1")]
     reminder = picked[Kind.REPORT_REMINDER.value]  # and the cancellation of a reminder's calendar event
+    cancelled = {"cancelled_kind": "report_reminder", "ics_sequence": 1}  # what sync adds to the sent row's context
     cancel = reminder._replace(key=reminder.key.replace("/report_reminder/", "/calendar_cancel/"),
-                               kind=Kind.CALENDAR_CANCEL,
-                               context={**reminder.context, "cancelled_kind": "report_reminder", "ics_sequence": 1})
+                               kind=Kind.CALENDAR_CANCEL, context={**reminder.context, **cancelled},
+                               ref={**(reminder.ref or {}), **cancelled})
     return [n._replace(send_at=now) for n in [*picked.values(), *extra, cancel]]
 
 
