@@ -115,20 +115,27 @@ class Recorder:
 
     async def put(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None) -> None:
         """Return once ``outcomes`` are committed; raise ``DatabaseUnavailable`` if they cannot be."""
-        if self.error is not None:
+        if self.error is not None or self._closed:  # closed: a sender the stop left behind
             self.unwritten[0].extend(outcomes)
             self.unwritten[1].extend(new_rows or [])
-            raise self.error
+            if self.error is not None:
+                raise self.error
+            return
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((outcomes, new_rows or [], fut))
         self._wake.set()
         await fut
 
-    async def close(self) -> None:
+    async def close(self, grace: float) -> None:
+        """Commit what is queued and end; after ``grace`` seconds, keep the rest in ``unwritten``."""
         self._closed = True
         self._wake.set()
-        if self._task:
-            await self._task
+        if self._task and not (await asyncio.wait({self._task}, timeout=grace))[0]:
+            self._task.cancel()
+            for group, extra, _ in self._queue:
+                self.unwritten[0].extend(group)
+                self.unwritten[1].extend(extra)
+            self._queue = []
 
     async def _run(self) -> None:
         while True:
