@@ -315,20 +315,20 @@ class _Run:
         return [fallback_row(r, self.now, exc.reason) for r in b.items]
 
 
-async def stop(tasks: list[asyncio.Task[None]]) -> None:
-    """Cancel ``tasks`` and wait for them, cancelling again any that goes on; give up after ``STOP_GRACE``.
+async def stop(tasks: list[asyncio.Task[None]], grace: float = STOP_GRACE) -> None:
+    """Cancel ``tasks`` and wait for them, cancelling again any that goes on; give up after ``grace`` seconds.
 
     A sender whose cancellation was dropped would otherwise wait for its next job for ever,
     and the stopped run with it. One that ends after the grace is left behind, and said so.
     """
     pending = {t for t in tasks if not t.done()}
-    deadline = time.monotonic() + STOP_GRACE
+    deadline = time.monotonic() + grace
     while pending:
         left = deadline - time.monotonic()
         if left <= 0:
             names = ", ".join(sorted(t.get_coro().__qualname__ for t in pending))  # type: ignore[union-attr]
             log.warning("Lần gửi đã dừng nhưng %d tác vụ chưa kết thúc sau %.0f giây (%s); bỏ lại chúng",
-                        len(pending), STOP_GRACE, names)
+                        len(pending), grace, names)
             return
         for t in pending:
             t.cancel()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from kehoach.delivery.dispatcher import STOP_GRACE, DispatchAborted, DispatchSummary, Options
+from kehoach.delivery.dispatcher import STOP_GRACE, DispatchAborted, DispatchSummary, Options, stop
 from kehoach.notification import Kind
 from kehoach.store.db import make_engine
 from notifications.channels.email import EmailChannel
@@ -300,6 +300,32 @@ async def test_a_stopped_run_ends_even_when_a_sender_misses_the_stop(engine: Eng
     again = await dispatch(engine, smtp_server)
     assert again.exit_code == 0
     assert_all_sent_once_but_in_flight(engine, smtp_server, keys)
+
+
+async def test_a_task_that_will_not_stop_is_left_behind_after_the_grace_and_said_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a task that drops every cancellation until released
+    released = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not released.is_set():
+            try:
+                await released.wait()
+            except asyncio.CancelledError:
+                pass
+
+    task = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    # When a stopping run waits for it with a one-second grace
+    began = time.monotonic()
+    with caplog.at_level("WARNING"):
+        await stop([task], grace=1.0)
+    # Then the stop returns after the grace, not never, and the log says what was left behind
+    assert 1.0 <= time.monotonic() - began < 3 and not task.done()
+    assert "1 tác vụ chưa kết thúc" in caplog.text and "stubborn" in caplog.text
+    released.set()
+    await task
 
 
 @pytest.fixture
