@@ -95,10 +95,12 @@ class Budget:
 class Recorder:
     """Commits outcomes (and new fallback rows) in groups.
 
-    On the event loop itself: every sender is waiting for this commit anyway, and a worker
-    thread only adds the wait for the GIL (measured: twice the commits' wall time). When the
-    database stays unavailable past ``patience``, every waiting sender gets the error and
-    what could not be written is kept in ``unwritten`` for one last try at the end of the run.
+    In a worker thread: a commit waits on the disk (SQLite's fsync) or the network
+    (PostgreSQL), and on the event loop that wait would stall every open SMTP conversation, not
+    only the senders waiting for this commit; through a 20 ms round trip this decided the rate
+    (``benchmarks/dispatch.py``'s network part). When the database stays unavailable past
+    ``patience``, every waiting sender gets the error and what could not be written is kept in
+    ``unwritten`` for one last try at the end of the run.
     """
 
     def __init__(self, engine: Engine, now: datetime, token: str, patience: float) -> None:
@@ -147,7 +149,8 @@ class Recorder:
                 outcomes = [o for group, _, _ in taken for o in group]
                 rows = [r for _, group, _ in taken for r in group]
                 try:
-                    await patiently(lambda o=outcomes, r=rows: self.write(o, r), "ghi kết quả gửi", self.patience)
+                    await patiently(lambda o=outcomes, r=rows: self.write(o, r), "ghi kết quả gửi", self.patience,
+                                    in_thread=True)
                 except DatabaseUnavailable as exc:
                     self.error = exc
                     self.unwritten = (outcomes, rows)
