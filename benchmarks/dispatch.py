@@ -6,7 +6,9 @@
 The dispatcher and the bare loop run ``--rounds`` times each, alternately, and the medians
 are compared, so one busy moment on a shared machine does not decide the ratio. All three
 send to the same local aiosmtpd sink, which runs in its own process so that the
-sender under test has a core to itself.
+sender under test has a core to itself. The Python sink caps the bare loop, so the dispatcher
+and the bare loop are compared again against Postfix's smtp-sink, written in C, when it is
+installed (Debian package ``postfix``): the JSON's ``c_sink`` object.
 
 Loopback hides what a real relay costs: every SMTP command waits a round trip. The second part
 sends through a local TCP proxy that holds each direction ``--delay-ms`` (a 20 ms round trip by
@@ -27,6 +29,7 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import shutil
 import socket
 import ssl
 import statistics
@@ -225,6 +228,45 @@ def run_bare(port: int, messages: list[Any], tls: ssl.SSLContext | None = None) 
     return time.perf_counter() - start
 
 
+def compare(port: int, directory: Any, notes: list[Any], messages: list[Any], rounds: int,
+            tmp: Path) -> tuple[list[float], list[float]]:
+    """The dispatcher's and the bare loop's rates, ``rounds`` each, alternated (a busy moment hits both)."""
+    d_runs, b_runs = [], []
+    for i in range(rounds):
+        d_elapsed, summary = run_dispatcher(port, directory, notes, tmp / f"round-{i}")
+        assert summary["sent"] == len(notes), summary
+        d_runs.append(len(notes) / d_elapsed)
+        b_runs.append(len(messages) / run_bare(port, messages))
+        print(f"{tmp.name} round {i + 1}: dispatcher {d_runs[-1]:.0f} msg/s, bare aiosmtplib {b_runs[-1]:.0f} msg/s",
+              file=sys.stderr, flush=True)
+    return d_runs, b_runs
+
+
+def run_c_sink(directory: Any, notes: list[Any], messages: list[Any], rounds: int, tmp: Path) -> dict[str, Any]:
+    """The same comparison against Postfix's smtp-sink, written in C: the Python sink caps the bare loop."""
+    binary = shutil.which("smtp-sink") or shutil.which("smtp-sink", path="/usr/sbin:/usr/lib/postfix/sbin")
+    if binary is None:
+        return {"skipped": "smtp-sink not found (Debian package postfix)"}
+    port = free_port()
+    sink = subprocess.Popen([binary, "-u", "nobody", f"127.0.0.1:{port}", "256"])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "smtp-sink did not start"
+                time.sleep(0.05)
+        d_runs, b_runs = compare(port, directory, notes, messages, rounds, tmp)
+    finally:
+        sink.terminate()
+        sink.wait()
+    d, b = statistics.median(d_runs), statistics.median(b_runs)
+    return {"dispatcher_rates": [round(r, 1) for r in d_runs], "bare_rates": [round(r, 1) for r in b_runs],
+            "dispatcher_rate": round(d, 1), "bare_rate": round(b, 1), "ratio": round(d / b, 3)}
+
+
 def run_per_connection(port: int, messages: list[Any], tls: ssl.SSLContext) -> float:
     """One smtplib connection per message, one after another: connect, STARTTLS, send, quit."""
     import smtplib
@@ -336,14 +378,8 @@ def main() -> None:
             tmp = Path(tmpdir)
             directory, notes = workload(args.messages)
             messages = prerender(directory, notes)
-            d_runs, b_runs = [], []
-            for i in range(args.rounds):  # alternate, so a busy moment on the machine hits both
-                d_elapsed, summary = run_dispatcher(port, directory, notes, tmp / f"round-{i}")
-                assert summary["sent"] == args.messages, summary
-                d_runs.append(args.messages / d_elapsed)
-                b_runs.append(args.messages / run_bare(port, messages))
-                print(f"round {i + 1}: dispatcher {d_runs[-1]:.0f} msg/s, bare aiosmtplib {b_runs[-1]:.0f} msg/s",
-                      file=sys.stderr, flush=True)
+            d_runs, b_runs = compare(port, directory, notes, messages, args.rounds, tmp / "python-sink")
+            c_sink = run_c_sink(directory, notes, messages, args.rounds, tmp / "c-sink")
             del messages
             p_elapsed = run_per_task(port, args.per_task, tmp)
             expected = 2 * args.rounds * args.messages + args.per_task + 10
@@ -367,6 +403,7 @@ def main() -> None:
         "per_task_seconds_1000": round(per_task_1000, 2),
         "speedup_vs_per_task": round(per_task_1000 / 1000 * dispatcher_rate, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "c_sink": c_sink,
         "network": network,
     }
     print(f"dispatcher: {dispatcher_rate:.0f} msg/s, bare aiosmtplib: {bare_rate:.0f} msg/s, "

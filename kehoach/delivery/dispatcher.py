@@ -14,6 +14,7 @@ the lease lapses if the database cannot even take that), nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -46,6 +47,12 @@ BREAKER = 5  # consecutive retryable failures per sender after which a channel r
 TRIES = 3  # tries of one message within a run before it waits for the next dispatch
 BACKOFF = (0.2, 1.0)
 RELEASED = "Lần gửi bị dừng trước khi gửi thông báo này; sẽ gửi ở lần sau"
+# Once a run stops, its tasks get this long to end; a task still running is cancelled again
+# every STOP_AGAIN seconds (Python 3.11's wait_for, which aiosmtplib awaits each reply with,
+# drops a cancellation that meets a reply already arrived: python/cpython#86296).
+STOP_GRACE = 10.0
+STOP_AGAIN = 0.5
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -139,6 +146,7 @@ class _Run:
         self.recorder = Recorder(engine, now, self.token, opts.db_patience)
         self.budget = Budget(max(opts.in_flight, 1))
         self.started = time.monotonic()
+        self.stopping = False
 
     def clock(self) -> datetime:
         """The run's own time: ``now`` plus what has elapsed since the run began."""
@@ -182,11 +190,9 @@ class _Run:
         except DatabaseUnavailable as exc:
             self.summary.aborted = str(exc)
         finally:
-            keeper.cancel()
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(keeper, *tasks, return_exceptions=True)
-            await self.recorder.close()
+            self.stopping = True  # a sender that missed its cancellation sends nothing more
+            await stop([keeper, *tasks])
+            await self.recorder.close(self.opts.db_patience + STOP_GRACE)
             if not completed:
                 await self._give_back()
         if self.summary.aborted:
@@ -247,7 +253,7 @@ class _Run:
     async def _sender(self, name: str, q: asyncio.Queue[Job | None]) -> None:
         channel = self.channels[name]
         assert channel is not None  # prepare() skipped the rows of unconfigured channels
-        while (job := await q.get()) is not None:
+        while (job := await q.get()) is not None and not self.stopping:
             b, contexts = job
             share = await self.budget.take(len(b.items))
             try:
@@ -309,6 +315,29 @@ class _Run:
         if not self.directory.has_unit(b.unit) or not self.directory.unit(b.unit).emails:
             return []
         return [fallback_row(r, self.now, exc.reason) for r in b.items]
+
+
+async def stop(tasks: list[asyncio.Task[None]], grace: float = STOP_GRACE) -> None:
+    """Cancel ``tasks`` and wait for them, cancelling again any that goes on; give up after ``grace`` seconds.
+
+    A sender whose cancellation was dropped would otherwise wait for its next job for ever,
+    and the stopped run with it. One that ends after the grace is left behind, and said so.
+    """
+    pending = {t for t in tasks if not t.done()}
+    deadline = time.monotonic() + grace
+    while pending:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            names = ", ".join(sorted(t.get_coro().__qualname__ for t in pending))  # type: ignore[union-attr]
+            log.warning("Lần gửi đã dừng nhưng %d tác vụ chưa kết thúc sau %.0f giây (%s); bỏ lại chúng",
+                        len(pending), grace, names)
+            return
+        for t in pending:
+            t.cancel()
+        _, pending = await asyncio.wait(pending, timeout=min(STOP_AGAIN, left))
+    for t in tasks:
+        if not t.cancelled():
+            t.exception()  # seen: the run already reports the first error; the rest are its echoes
 
 
 def fallback_row(row: Outbox, now: datetime, reason: str) -> dict[str, Any]:

@@ -95,10 +95,12 @@ class Budget:
 class Recorder:
     """Commits outcomes (and new fallback rows) in groups.
 
-    On the event loop itself: every sender is waiting for this commit anyway, and a worker
-    thread only adds the wait for the GIL (measured: twice the commits' wall time). When the
-    database stays unavailable past ``patience``, every waiting sender gets the error and
-    what could not be written is kept in ``unwritten`` for one last try at the end of the run.
+    In a worker thread: a commit waits on the disk (SQLite's fsync) or the network
+    (PostgreSQL), and on the event loop that wait would stall every open SMTP conversation, not
+    only the senders waiting for this commit; through a 20 ms round trip this decided the rate
+    (``benchmarks/dispatch.py``'s network part). When the database stays unavailable past
+    ``patience``, every waiting sender gets the error and what could not be written is kept in
+    ``unwritten`` for one last try at the end of the run.
     """
 
     def __init__(self, engine: Engine, now: datetime, token: str, patience: float) -> None:
@@ -115,20 +117,27 @@ class Recorder:
 
     async def put(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None) -> None:
         """Return once ``outcomes`` are committed; raise ``DatabaseUnavailable`` if they cannot be."""
-        if self.error is not None:
+        if self.error is not None or self._closed:  # closed: a sender the stop left behind
             self.unwritten[0].extend(outcomes)
             self.unwritten[1].extend(new_rows or [])
-            raise self.error
+            if self.error is not None:
+                raise self.error
+            return
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((outcomes, new_rows or [], fut))
         self._wake.set()
         await fut
 
-    async def close(self) -> None:
+    async def close(self, grace: float) -> None:
+        """Commit what is queued and end; after ``grace`` seconds, keep the rest in ``unwritten``."""
         self._closed = True
         self._wake.set()
-        if self._task:
-            await self._task
+        if self._task and not (await asyncio.wait({self._task}, timeout=grace))[0]:
+            self._task.cancel()
+            for group, extra, _ in self._queue:
+                self.unwritten[0].extend(group)
+                self.unwritten[1].extend(extra)
+            self._queue = []
 
     async def _run(self) -> None:
         while True:
@@ -140,7 +149,8 @@ class Recorder:
                 outcomes = [o for group, _, _ in taken for o in group]
                 rows = [r for _, group, _ in taken for r in group]
                 try:
-                    await patiently(lambda o=outcomes, r=rows: self.write(o, r), "ghi kết quả gửi", self.patience)
+                    await patiently(lambda o=outcomes, r=rows: self.write(o, r), "ghi kết quả gửi", self.patience,
+                                    in_thread=True)
                 except DatabaseUnavailable as exc:
                     self.error = exc
                     self.unwritten = (outcomes, rows)

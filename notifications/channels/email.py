@@ -126,8 +126,10 @@ class EmailChannel:
 
 async def _close(smtp: aiosmtplib.SMTP) -> None:
     """QUIT politely when the connection still works; drop it otherwise."""
-    if smtp.is_connected:
-        try:
+    try:
+        if smtp.is_connected:
             await smtp.quit()
-        except (TimeoutError, aiosmtplib.SMTPException, OSError):
-            smtp.close()
+    except (TimeoutError, aiosmtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()  # nothing left to do after a QUIT that worked; a failed or cancelled one drops it
