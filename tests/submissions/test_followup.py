@@ -27,6 +27,7 @@ from kehoach.store.tables import Outbox, Source, Status
 from kehoach.submissions import followup
 from kehoach.submissions.followup_log import Action, actions_of
 from kehoach.submissions.periods import resolve_period
+from kehoach.submissions.progress import weekly_completeness
 from kehoach.submissions.record import record_submission
 from kehoach.submissions.tracking import status_of, submitted_units
 from tests.delivery.test_messages import YK, at, calendar_of, dispatch, received, text
@@ -166,3 +167,17 @@ def test_kehoach_exempt_and_its_undo_show_in_kehoach_status(tmp_path: Path) -> N
     status = json.loads(run("status", *where, "--format", "json").stdout)
     assert status["exempt"] == [] and UNIT in {u["id"] for u in status["missing"]}
     assert run("exempt", *where, "--unit", UNIT, "--undo").returncode != 0
+
+
+def test_completeness_by_week_counts_first_submissions_up_to_each_week_and_today() -> None:
+    due = date(2026, 12, 5)
+    first = {"a": at(date(2026, 11, 3)), "b": at(date(2026, 11, 30)), "c": at(date(2026, 12, 8)),
+             "gone": at(date(2026, 11, 1))}  # not expected (exempt): never counted
+    points = weekly_completeness(first, {"a", "b", "c", "d"}, due, today=date(2026, 12, 10), weeks=4)
+    assert [(p.day, p.label, p.submitted, p.percent) for p in points] == [
+        (date(2026, 11, 14), "còn 3 tuần", 1, 25.0), (date(2026, 11, 21), "còn 2 tuần", 1, 25.0),
+        (date(2026, 11, 28), "còn 1 tuần", 1, 25.0), (date(2026, 12, 5), "hạn nộp", 2, 50.0),
+        (date(2026, 12, 10), "đến nay", 3, 75.0)]
+    # before the deadline, the weeks still to come have no figure yet
+    ahead = weekly_completeness(first, {"a", "b", "c", "d"}, due, today=date(2026, 11, 25), weeks=4)
+    assert [p.submitted for p in ahead] == [1, 1, None, None]
