@@ -86,6 +86,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     from kehoach.web import alerts
     from kehoach.web.console import importing as console_import, routes as console
     from kehoach.web.console import contacts as console_contacts, plans_pages as console_plans
+    from kehoach.web.console import followup_pages as console_followup
     from kehoach.web.portal import routes
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -101,6 +102,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     app.include_router(console_import.router)
     app.include_router(console_contacts.router)
     app.include_router(console_plans.router)
+    app.include_router(console_followup.router)
 
     @app.exception_handler(PortalError)
     async def _portal_error(request: Request, exc: PortalError) -> HTMLResponse:
