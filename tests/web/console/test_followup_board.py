@@ -20,6 +20,7 @@ from kehoach.store.db import session
 from kehoach.store.followup_tables import Exemption
 from kehoach.store.submission_tables import Submission
 from kehoach.store.tables import Outbox, Source
+from kehoach.submissions.record import Upload, record_submission
 from kehoach.web.console.accounts import add_user
 from tests.web.console.conftest import DT_PLAN, NOW, PASSWORD, csrf_of, log_in
 
@@ -149,6 +150,7 @@ def test_the_board_shows_who_granted_an_extension_and_the_completeness_chart(cli
     chart = board.split('id="bieu-do"')[1].split("</figure>")[0]
     assert 'role="img"' in chart and "Tỷ lệ đã nộp theo tuần đến hạn nộp" in board
     assert "hạn nộp (20/11): 0/7 đơn vị, 0,0%" in chart and "đến nay (10/12): 0/7 đơn vị, 0,0%" in chart
+    assert "còn 5 tuần (16/10)" in chart and "còn 6 tuần" not in chart  # the last six weeks
 
 
 def test_another_office_s_unit_page_actions_and_files_are_404_and_change_nothing(
@@ -178,14 +180,18 @@ def test_another_office_s_unit_page_actions_and_files_are_404_and_change_nothing
 
 
 def test_a_leader_reads_the_unit_page_and_files_but_cannot_act(client: TestClient, engine: Engine,
-                                                               config: Config) -> None:
+                                                               config: Config, console_settings: Settings) -> None:
     with session(engine) as s:
         add_user(s, config.directory, username="ld-dongthap", office="stp-dt-van-phong", role="lanh_dao",
                  password=PASSWORD, email=None, now=NOW)
+        record_submission(s, console_settings.data_dir, plan_id=DT_PLAN, period="bc-nam-2026", unit_id=UNIT,
+                          values={}, now=NOW, source="portal", uploads=[Upload("bao-cao.pdf", SCAN)])
     log_in(client, "ld-dongthap")
     page = client.get(PAGE)
-    # The leader sees the unit's page, without the clerk's forms
+    # The leader sees the unit's page and downloads its file, without the clerk's forms
     assert page.status_code == 200 and UNIT_NAME in page.text
+    link = re.search(rf'href="({PAGE}/tep/\d+)"', page.text)
+    assert link and client.get(link.group(1)).content == SCAN
     assert "/mien" not in page.text and "/ghi-nhan" not in page.text and "/gia-han" not in client.get(BOARD).text
     token = csrf_of(page.text)
     # and posting them anyway is 403, changing nothing
@@ -194,7 +200,7 @@ def test_a_leader_reads_the_unit_page_and_files_but_cannot_act(client: TestClien
     assert client.post(f"{BOARD}/gia-han", data={"csrf_token": token, "don_vi": UNIT,
                                                  "den_ngay": "2026-12-31"}).status_code == 403
     with session(engine) as s:
-        assert s.exec(select(Exemption)).all() == [] and s.exec(select(Submission)).all() == []
+        assert s.exec(select(Exemption)).all() == [] and len(s.exec(select(Submission)).all()) == 1
 
 
 def test_every_new_form_posted_without_or_with_a_foreign_csrf_token_is_403(client: TestClient, engine: Engine) -> None:
