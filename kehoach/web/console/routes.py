@@ -199,20 +199,19 @@ async def extend(request: Request, plan_id: str, period_id: str,
     plan = _plan(request, user, plan_id)
     period = _period(plan, period_id)
     unit_id = str(form.get("don_vi") or "")
+    try:
+        followup.named_unit(state.config, period, unit_id)
+    except followup.NotNamed:
+        raise HTTPException(404) from None
     raw = str(form.get("den_ngay") or "")
     try:
         until = date.fromisoformat(raw)
     except ValueError:
-        until = None
+        return _board_page(request, user, plan, period, status=400,
+                           error=f"Ngày gia hạn “{raw[:20]}” không hợp lệ; chọn một ngày (ngày/tháng/năm).")
     with session(state.engine) as s:
         try:
-            followup.named_unit(state.config, period, unit_id)
-            if until is None:
-                return _board_page(request, user, plan, period, status=400,
-                                   error=f"Ngày gia hạn “{raw[:20]}” không hợp lệ; chọn một ngày (ngày/tháng/năm).")
             followup.extend(state.config, s, plan, period, unit_id, until, by=user.username, now=state.clock())
-        except followup.NotNamed:
-            raise HTTPException(404) from None
         except followup.FollowupRefused as exc:
             return _board_page(request, user, plan, period, status=400, error=str(exc))
     return RedirectResponse(f"{auth.PREFIX}/ke-hoach/{plan.id}/{period.id}?da_gia_han={quote(unit_id)}",
