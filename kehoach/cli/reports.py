@@ -35,8 +35,8 @@ from kehoach.submissions.periods import (
     periods_of_year,
     resolve_period,
 )
-from kehoach.submissions.record import Upload, grant_extension, record_submission
-from kehoach.expansion.sync import move_unit_ladder
+from kehoach.submissions import followup
+from kehoach.submissions.record import Upload
 from kehoach.submissions.task_done import task_statuses
 from kehoach.submissions.tracking import PeriodStatus, expected_units, status_of
 
@@ -70,6 +70,8 @@ def _print_status(st: PeriodStatus, failures: Mapping[str, list[DeliveryFailure]
             failed = len(failures.get(u.id, ()))
             row.append(f"[red]{failed}[/]" if failed else "")
         table.add_row(*row)
+    for u in st.exempt:
+        table.add_row(u.id, u.name, "miễn", *(("",) if failures is not None else ()))
     console.print(table)
 
 
@@ -107,12 +109,12 @@ def submit(
     at = parse_now(now)
     with session(make_engine(s.resolved_database_url)) as db:
         try:
-            row = record_submission(db, s.data_dir, plan_id=p.id, period=per.id, unit_id=unit, values=checked.values,
-                                    now=at, source="cli", uploads=[Upload(f.name, f.read_bytes()) for f in file or []],
-                                    max_upload_bytes=s.portal_max_upload_mb * 1024 * 1024, estimate=estimate)
+            row = followup.record_on_behalf(
+                cfg, db, s.data_dir, p, per, unit, checked.values, by=getpass.getuser(), now=at, source="cli",
+                uploads=[Upload(f.name, f.read_bytes()) for f in file or []],
+                max_upload_bytes=s.portal_max_upload_mb * 1024 * 1024, estimate=estimate)
         except SubmissionError as exc:
             fail(str(exc))
-        notices.enqueue(db, notices.confirmation(p, cfg.directory, per, unit, row.version, at, None), at)
     console.print(f"Đã ghi nhận báo cáo của {cfg.directory.unit(unit).name}, kỳ {per.id}, phiên bản {row.version}.")
 
 
@@ -227,14 +229,41 @@ def extend(
         day = datetime.strptime(until, "%d/%m/%Y").date()
     except ValueError:
         fail(f"--until '{until}' không đúng dạng dd/mm/yyyy")
-    if unit not in {u.id for u in expected_units(cfg.directory, per)}:
-        fail(f"đơn vị '{unit}' không thuộc danh sách báo cáo kỳ {period}")
     at = parse_now(now)
     with session(make_engine(s.resolved_database_url)) as db:
-        grant_extension(db, p.id, per.id, unit, day, at)
-        moved = move_unit_ladder(cfg, db, p.id, per, unit, at)
+        try:
+            moved = followup.extend(cfg, db, p, per, unit, day, by=getpass.getuser(), now=at)
+        except SubmissionError as exc:
+            fail(str(exc))
     console.print(f"Đã gia hạn cho {cfg.directory.unit(unit).name} đến {day:%d/%m/%Y}; "
                   f"{moved.updated} lời nhắc chưa gửi của đơn vị đã dời theo hạn mới.")
+
+
+@app.command(help="Miễn báo cáo một kỳ cho một đơn vị (có lý do); --undo để bỏ miễn.")
+def exempt(
+    plan: PlanOpt, unit: Annotated[str, typer.Option("--unit", help="mã đơn vị")], period: PeriodOpt,
+    reason: Annotated[str, typer.Option("--reason", help="lý do miễn")] = "",
+    undo: Annotated[bool, typer.Option("--undo", help="bỏ miễn: đơn vị lại phải báo cáo kỳ này")] = False,
+    now: NowOpt = None,
+) -> None:
+    """Excuse a unit from one period (miễn): no more reminders, a calendar cancellation, out of the counts."""
+    cfg, s = config(), settings()
+    p, per = _plan_period(cfg, plan, period)
+    at = parse_now(now)
+    with session(make_engine(s.resolved_database_url)) as db:
+        try:
+            if undo:
+                back = followup.unexempt(cfg, db, p, per, unit, by=getpass.getuser(), now=at)
+            else:
+                done = followup.exempt(cfg, db, p, per, unit, reason, by=getpass.getuser(), now=at)
+        except SubmissionError as exc:
+            fail(str(exc))
+    name = cfg.directory.unit(unit).name
+    if undo:
+        console.print(f"Đã bỏ miễn cho {name}, kỳ {per.id}; {back} lời nhắc chưa gửi được khôi phục.")
+    else:
+        console.print(f"Đã miễn báo cáo kỳ {per.id} cho {name}; {done.skipped} lời nhắc chưa gửi đã dừng, "
+                      f"{done.cancelled} thư hủy lịch đã xếp gửi.")
 
 
 @app.command(help="In đường dẫn nộp báo cáo (có chữ ký) của một đơn vị.")

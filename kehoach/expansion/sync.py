@@ -106,8 +106,11 @@ def move_unit_ladder(config: Config, session: Session, plan_id: str, period: Per
     Only the unit's own rows of that period change (same keys, new dates, new .ics sequence);
     rows already sent stay a record of the past, and no other unit's row is touched.
     """
-    plan = config.plans[plan_id]
-    notes = stream(plan, period.year, config.directory, config.calendar([period.year]),
+    return upsert_by_key(session, unit_ladder(config, session, plan_id, period, unit_id), now, period.year)
+
+
+def unit_ladder(config: Config, session: Session, plan_id: str, period: Period, unit_id: str) -> list[Notification]:
+    """The unit's reminders, due-day and overdue notices of the period, at its deadline (extensions included)."""
+    notes = stream(config.plans[plan_id], period.year, config.directory, config.calendar([period.year]),
                    plan_extensions(session, plan_id))
-    mine = [n for n in notes if n.unit == unit_id and n.period == period.id and n.kind in REPORT_CHASING_KINDS]
-    return upsert_by_key(session, mine, now, period.year)
+    return [n for n in notes if n.unit == unit_id and n.period == period.id and n.kind in REPORT_CHASING_KINDS]

@@ -36,6 +36,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     import kehoach.store.beats  # noqa: F401
     import kehoach.store.directory_tables  # noqa: F401
     import kehoach.store.documents  # noqa: F401
+    import kehoach.store.followup_tables  # noqa: F401
     import kehoach.store.leases  # noqa: F401
     import kehoach.store.plan_tables  # noqa: F401
     import kehoach.store.report_tables  # noqa: F401

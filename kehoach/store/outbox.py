@@ -426,12 +426,14 @@ class Delivery:
     send_at: datetime
     status: str
     last_error: str | None
+    source: str  # a Source value: "manual" when a person asked for it to go now
 
 
 def deliveries(session: Session, plan: str, period: str) -> list[Delivery]:
     """The notifications of one plan's period, in send order: only their columns, not whole rows,
     so a board of 500 units with thousands of reminders reads them in milliseconds."""
-    q = (select(Outbox.unit, Outbox.kind, Outbox.channel, Outbox.send_at, Outbox.status, Outbox.last_error)
+    q = (select(Outbox.unit, Outbox.kind, Outbox.channel, Outbox.send_at, Outbox.status, Outbox.last_error,
+                Outbox.source)
          .where(Outbox.plan == plan, Outbox.period == period).order_by(Outbox.send_at, Outbox.key))
     return [Delivery(*row) for row in session.execute(q)]
 

@@ -31,6 +31,7 @@ class Status(StrEnum):
 class Source(StrEnum):
     PLAN = "plan"  # written by sync from a plan's expansion
     FALLBACK = "fallback"  # written by the dispatcher: email after a permanent Zalo failure
+    MANUAL = "manual"  # a reminder an office member asked to send now (its context names who)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -3,13 +3,15 @@
 ``period_status`` is pure: it takes the period, the expected units, when each unit first
 submitted and any extensions, and returns the status. Whether a unit is on time is decided by
 ``submissions.timeliness`` (written date or extension, then the day-off rule), the same rule the
-reminder ladder and the portal use. ``submitted_units`` is the one database query the
-dispatcher calls before sending a report reminder.
+reminder ladder and the portal use. A unit the office exempted (``submissions.exemption``)
+is listed apart: it is not expected, so it counts neither for nor against completeness.
+``submitted_units`` is the one database query the dispatcher calls before sending a report
+reminder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from sqlmodel import Session
 from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory, Unit
 from kehoach.plans.model import Plan
+from kehoach.submissions.exemption import exemptions
 from kehoach.submissions.forms import numeric_indicators
 from kehoach.submissions.periods import Period, default_calendar
 from kehoach.submissions.record import extensions, first_submitted_at
@@ -46,6 +49,7 @@ class PeriodStatus:
     missing: list[UnitRef]
     indicators: list[str]
     deadlines: dict[str, date] = field(default_factory=dict)  # only units whose deadline differs
+    exempt: list[UnitRef] = field(default_factory=list)  # named by the report, excused for this period
 
     @property
     def submitted(self) -> list[UnitRef]:
@@ -78,6 +82,7 @@ class PeriodStatus:
             "timeliness": self.timeliness,
             "indicators": list(self.indicators),
             "extensions": {k: v.isoformat() for k, v in self.deadlines.items()},
+            "exempt": [u.as_dict() for u in self.exempt],
         }
 
 
@@ -98,15 +103,20 @@ def period_status(
     extensions: Mapping[str, date] | None = None,
     numeric_indicators: list[str] | None = None,
     cal: WorkingCalendar | None = None,
+    exempt: Collection[str] = (),
 ) -> PeriodStatus:
-    """Sort the expected units into on time, late and missing."""
+    """Sort the units the report names into exempt, and the expected rest into on time, late and missing."""
     extensions = extensions or {}
     cal = cal or default_calendar(period.year)
     rule = plan.reminder_policy.due_on_day_off
     expected, on_time, late, missing = [], [], [], []
     deadlines: dict[str, date] = {}
+    excused: list[UnitRef] = []
     for unit in expected_units(directory, period):
         ref = UnitRef(unit.id, unit.name)
+        if unit.id in exempt:
+            excused.append(ref)
+            continue
         expected.append(ref)
         deadline = unit_deadline(period.due, extensions.get(unit.id), cal, rule)
         if deadline.extended:
@@ -121,13 +131,16 @@ def period_status(
     return PeriodStatus(
         plan=plan.id, period=period.id, label=period.label, deadline=period.due,
         expected=expected, on_time=on_time, late=late, missing=missing,
-        indicators=list(numeric_indicators or []), deadlines=deadlines,
+        indicators=list(numeric_indicators or []), deadlines=deadlines, exempt=excused,
     )
 
 
 def submitted_units(session: Session, plan_id: str, period: str) -> set[str]:
-    """Units that have submitted for the period: they get no further reminders for it."""
-    return set(first_submitted_at(session, plan_id, period))
+    """Units owed no further reminder for the period: they submitted, or the office exempted them.
+
+    Escalations name the expected units outside this set, so an exempt unit is never reported missing.
+    """
+    return set(first_submitted_at(session, plan_id, period)) | set(exemptions(session, plan_id, period))
 
 
 def status_of(session: Session, plan: Plan, directory: Directory, period: Period,
@@ -139,4 +152,5 @@ def status_of(session: Session, plan: Plan, directory: Directory, period: Period
         extensions(session, plan.id, period.id),
         [i.id for i in numeric_indicators(plan, period.report)],
         cal,
+        set(exemptions(session, plan.id, period.id)),
     )

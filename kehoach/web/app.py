@@ -87,6 +87,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     from kehoach.web.console import importing as console_import, routes as console
     from kehoach.web.console import contacts as console_contacts, plans_pages as console_plans
     from kehoach.web.console import admin_pages as console_admin, review_pages as console_review
+    from kehoach.web.console import followup_pages as console_followup
     from kehoach.web.portal import routes
 
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -104,6 +105,7 @@ def create_app(settings: Settings, config: Config, engine: Engine,
     app.include_router(console_plans.router)
     app.include_router(console_review.router)
     app.include_router(console_admin.router)
+    app.include_router(console_followup.router)
 
     @app.exception_handler(PortalError)
     async def _portal_error(request: Request, exc: PortalError) -> HTMLResponse:

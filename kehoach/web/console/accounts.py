@@ -38,6 +38,9 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {Role.VAN_THU: "Văn thư", Role.LANH_DAO: "Lãnh đạo", Role.QUAN_TRI: "Quản trị"}
+# who may act on the follow-up board (extend, exempt, remind, record on a unit's behalf): the
+# clerk's work; a leader reads the board and the units' files
+FOLLOWERS = (Role.VAN_THU, Role.QUAN_TRI)
 
 
 class AccountError(KehoachError, ValueError):

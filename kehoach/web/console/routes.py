@@ -23,11 +23,12 @@ from kehoach.store.db import session
 from kehoach.store.outbox import Delivery
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
-from kehoach.submissions.record import grant_extension
+from kehoach.submissions import followup
+from kehoach.submissions.followup_log import ACTION_LABELS
 from kehoach.submissions.tracking import status_of
 from kehoach.web import csrf
 from kehoach.web.console import auth
-from kehoach.web.console.accounts import LOCKOUT, MAX_FAILURES, ROLE_LABELS, Role, authenticate
+from kehoach.web.console.accounts import FOLLOWERS, LOCKOUT, MAX_FAILURES, ROLE_LABELS, Role, authenticate
 from kehoach.web.console.attention import HORIZON_WORKING_DAYS, attention, plan_periods
 from kehoach.web.console.board import board
 from kehoach.web.console.scope import visible_plan, visible_plans
@@ -67,6 +68,7 @@ def _page(request: Request, user: ConsoleUser, template: str, context: dict[str,
     return state.templates.TemplateResponse(request, f"console/{template}", {
         "user": user, "office": office, "role_label": ROLE_LABELS[Role(user.role)], "is_admin": user.role == Role.QUAN_TRI,
         "csrf_field": csrf.FIELD, "csrf_token": auth.form_token(request), "back_field": auth.BACK_FIELD,
+        "can_follow_up": user.role in FOLLOWERS,
         "here": request.url.path, **context,
     }, status_code=status)
 
@@ -174,10 +176,11 @@ def _board_page(request: Request, user: ConsoleUser, plan: Plan, period: Period,
     """The board; ``extended``: the unit just granted an extension, confirmed from what is stored."""
     state = auth.portal_state(request)
     with session(state.engine) as s:
-        b = board(s, plan, state.config.directory, period, state.config.calendar([period.year]))
+        b = board(s, plan, state.config.directory, period, state.config.calendar([period.year]), state.clock())
     notice = next((f"Đã gia hạn cho {r.unit.name} đến {r.deadline:%d/%m/%Y}." for r in b.rows
                    if r.unit.id == extended and r.deadline != period.due), None)
-    return _page(request, user, "board.html", {"b": b, "error": error, "notice": notice}, status=status)
+    return _page(request, user, "board.html", {"b": b, "error": error, "notice": notice, "action_labels": ACTION_LABELS},
+                 status=status)
 
 
 @router.get("/ke-hoach/{plan_id}/{period_id}", response_class=HTMLResponse)
@@ -189,28 +192,28 @@ async def board_page(request: Request, plan_id: str, period_id: str,
 
 @router.post("/ke-hoach/{plan_id}/{period_id}/gia-han", response_model=None)
 async def extend(request: Request, plan_id: str, period_id: str,
-                 user: ConsoleUser = Depends(auth.current_user)) -> Response:
-    """Grant one unit a later deadline: the same ``grant_extension`` as ``kehoach extend``."""
+                 user: ConsoleUser = Depends(auth.require(*FOLLOWERS))) -> Response:
+    """Grant one unit a later deadline: the same ``followup.extend`` as ``kehoach extend``."""
     form = await auth.checked_form(request)
     state = auth.portal_state(request)
     plan = _plan(request, user, plan_id)
     period = _period(plan, period_id)
     unit_id = str(form.get("don_vi") or "")
-    with session(state.engine) as s:
-        expected = {u.id for u in board(s, plan, state.config.directory, period, state.config.calendar([period.year])).status.expected}
-    if unit_id not in expected:
-        raise HTTPException(404)
+    try:
+        followup.named_unit(state.config, period, unit_id)
+    except followup.NotNamed:
+        raise HTTPException(404) from None
     raw = str(form.get("den_ngay") or "")
     try:
         until = date.fromisoformat(raw)
     except ValueError:
         return _board_page(request, user, plan, period, status=400,
                            error=f"Ngày gia hạn “{raw[:20]}” không hợp lệ; chọn một ngày (ngày/tháng/năm).")
-    if until <= period.due:
-        return _board_page(request, user, plan, period, status=400,
-                           error=f"Ngày gia hạn phải sau hạn nộp của kỳ ({period.due:%d/%m/%Y}).")
     with session(state.engine) as s:
-        grant_extension(s, plan.id, period.id, unit_id, until, state.clock())
+        try:
+            followup.extend(state.config, s, plan, period, unit_id, until, by=user.username, now=state.clock())
+        except followup.FollowupRefused as exc:
+            return _board_page(request, user, plan, period, status=400, error=str(exc))
     return RedirectResponse(f"{auth.PREFIX}/ke-hoach/{plan.id}/{period.id}?da_gia_han={quote(unit_id)}",
                             status_code=303)
 

@@ -16,9 +16,9 @@ from kehoach.web import csrf
 from kehoach.web.app import PortalError, PortalState
 from kehoach.web.portal.limits import LimitExceeded, check_link
 from kehoach.web.portal.uploads import read_form
+from kehoach.web.report_form import FILE_FIELD
 
 
-FILE_FIELD = "tep_dinh_kem"
 
 
 class _Linked(Protocol):

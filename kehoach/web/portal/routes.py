@@ -12,43 +12,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
-from starlette.datastructures import UploadFile
 
 from kehoach.calendar import VN_TZ
 from kehoach.plans.directory import Unit
 from kehoach.errors import LinkError
-from kehoach.plans.model import IndicatorKind, Plan
+from kehoach.plans.model import Plan
 from kehoach.web.app import PortalError, PortalState
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Submission
 from kehoach.submissions import notices
-from kehoach.submissions.forms import (
-    NUMERIC_KINDS,
-    fields_of,
-    form_indicators,
-    report_indicators,
-    validate,
-)
 from kehoach.submissions.links import LINK_PREFIX, link_path, verify
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
-from kehoach.submissions.record import (
-    StorageFailed,
-    UnsupportedType,
-    Upload,
-    UploadTooLarge,
-    attachments_of,
-    check_upload,
-    extensions,
-    record_submission,
-)
+from kehoach.submissions.record import StorageFailed, attachments_of, extensions, record_submission
 from kehoach.submissions.timeliness import UnitDeadline, unit_deadline
 from kehoach.submissions.tracking import expected_units
-from kehoach.web.portal.admission import FILE_FIELD, admitted_post, signed_page
+from kehoach.web.portal.admission import admitted_post, signed_page
+from kehoach.web.report_form import form_rows, read_report, shown_values
 from kehoach.web.portal import task_pages
 
 router = APIRouter()
@@ -104,11 +87,7 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tar
 def _form_page(request: Request, t: Target, *, raw: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                status: int = 200, cookie: str | None = None) -> HTMLResponse:
     state = _state(request)
-    indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
-    rows: list[dict[str, Any]] = []
-    for ind in indicators:
-        parts = [(f.name, f.label if f.part else "") for f in fields_of([ind])]
-        rows.append({"indicator": ind, "kind": ind.kind.value, "parts": parts, "numeric": ind.kind in NUMERIC_KINDS})
+    rows = form_rows(t.plan, state.config.directory, t.period.report, t.unit.id)
     return signed_page(request, state, "form.html", t, {"rows": rows, "raw": raw or {}, "errors": errors or {}},
                        status=status, cookie=cookie)
 
@@ -129,14 +108,6 @@ async def show_form(request: Request, plan_id: str, period_id: str, unit_id: str
     return _form_page(request, _target(request, plan_id, period_id, unit_id))
 
 
-async def _read_uploads(files: list[Any], limit: int) -> list[Upload]:
-    uploads = []
-    for f in files:
-        if isinstance(f, UploadFile) and f.filename:
-            uploads.append(Upload(f.filename, await f.read(limit + 1)))
-    return uploads
-
-
 @router.post(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}", response_model=None)
 async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -> Response:
     if task_pages.is_task_link(request, plan_id, period_id):
@@ -145,18 +116,8 @@ async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -
     limit = state.max_upload_bytes
     t, form, cookie = await admitted_post(request, state, plan_id, period_id, unit_id,
                                           lambda: _target(request, plan_id, period_id, unit_id))
-    raw = {k: v for k, v in form.items() if isinstance(v, str)}
-    indicators = form_indicators(t.plan, state.config.directory, t.period.report, t.unit.id)
-    checked = validate(indicators, raw, t.plan.validation_rules)
-    uploads = await _read_uploads(form.getlist(FILE_FIELD), limit)
-    status = 400
-    for upload in uploads:
-        try:
-            check_upload(upload, limit)
-        except UploadTooLarge as exc:
-            checked.errors[FILE_FIELD], status = str(exc), 413
-        except UnsupportedType as exc:
-            checked.errors[FILE_FIELD], status = str(exc), 415
+    raw, checked, uploads, status = await read_report(form, t.plan, state.config.directory, t.period.report,
+                                                      t.unit.id, limit)
     if not checked.ok:
         return _form_page(request, t, raw=raw, errors=checked.errors, status=status, cookie=cookie)
     now = state.clock()
@@ -193,22 +154,7 @@ async def confirmation(request: Request, plan_id: str, period_id: str, unit_id: 
         if row is None:
             raise PortalError(404, "Không tìm thấy bản báo cáo đã gửi.")
         files = attachments_of(s, row.id or 0)
-    labels = {i.id: i for i in report_indicators(t.plan, t.period.report)}
-    shown = []
-    for key, value in row.values.items():
-        ind = labels.get(key)
-        if ind is None:
-            continue
-        if ind.kind is IndicatorKind.FLAG:
-            text = "Có" if value else "Không"
-        elif ind.kind is IndicatorKind.TEXT:
-            text = value
-        elif ind.parts:
-            split = ", ".join(f"{o.label[:1].lower()}{o.label[1:]} {value.get(o.id, 0)}" for o in ind.parts)
-            text = f"{sum(value.get(o.id, 0) for o in ind.parts)} ({split})"
-        else:
-            text = str(value["tong"])
-        shown.append((ind.label, text))
+    shown = shown_values(t.plan, t.period.report, row.values)
     return state.templates.TemplateResponse(request, "confirmation.html", {
         "t": t, "row": row, "shown": shown, "files": files, "when": row.submitted_at.astimezone(VN_TZ),
         "form_url": f"{t.path}?{t.query}",

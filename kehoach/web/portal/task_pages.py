@@ -28,7 +28,8 @@ from kehoach.submissions.task_done import (
 from kehoach.submissions.timeliness import UnitDeadline
 from kehoach.submissions.text import clean_text
 from kehoach.web.app import PortalError, PortalState
-from kehoach.web.portal.admission import FILE_FIELD, admitted_post, signed_page
+from kehoach.web.portal.admission import admitted_post, signed_page
+from kehoach.web.report_form import FILE_FIELD
 
 MAX_NOTE = 5000
 

@@ -12,6 +12,7 @@ import email
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email import policy
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -128,3 +129,56 @@ def test_edit_a_draft_approve_it_as_leader_and_send_it_to_the_smtp_server(
     assert [p.get_filename() for p in message.iter_attachments() if str(p.get_filename()).endswith(".docx")]
     html = message.get_body(("html",)).get_content()
     assert "Hoàn thành các chỉ tiêu &lt;b&gt;chính&lt;/b&gt;." in html
+
+
+def _log_in(page: Page, base: str, login: str) -> None:
+    page.goto(f"{base}/quan-ly/")
+    page.get_by_label("Tên đăng nhập hoặc email").fill(login)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Việc cần làm hôm nay")).to_be_visible()
+
+
+def test_a_clerk_exempts_a_unit_and_records_a_paper_report_on_another_s_behalf(
+        live_console: str, phone: Page, tmp_path: Path) -> None:
+    # Given the Sở's clerk on the annual report's board, on her phone
+    _log_in(phone, live_console, "vt-dongthap")
+    phone.goto(f"{live_console}/quan-ly/ke-hoach/{DT_PLAN}/bc-nam-2026")
+    expect(phone.get_by_role("img", name="Tỷ lệ đã nộp theo tuần đến hạn nộp")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # When she opens Trung tâm Trợ giúp pháp lý and exempts it, with a reason
+    phone.locator("#don-vi-stp-dt-tgpl a").click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.get_by_label("Lý do miễn").fill("Đơn vị đang sáp nhập")
+    phone.get_by_role("button", name="Miễn báo cáo").click()
+    # Then the page confirms it with who and when, and the board shows "Miễn"
+    expect(phone.get_by_role("status")).to_contain_text("Đã miễn báo cáo kỳ này cho đơn vị")
+    expect(phone.locator("#mien")).to_contain_text("Đơn vị đang sáp nhập (vt-dongthap, 10/12/2026 09:00)")
+    phone.get_by_role("link", name="← Bảng theo dõi").click()
+    expect(phone.locator("#don-vi-stp-dt-tgpl .tinh-trang")).to_have_text("Miễn: Đơn vị đang sáp nhập")
+    expect(phone.locator("#day-du")).to_contain_text("0/6")
+    # When she records Phòng Nghiệp vụ 1's paper report, figures and scan, on its behalf
+    phone.locator("#don-vi-stp-dt-nv1 a").click()
+    form = phone.locator("form[action$='/ghi-nhan']")
+    for field in form.locator("input[inputmode=numeric]").all():
+        field.fill("4")
+    for radio in form.locator("input[type=radio][value=co]").all():
+        radio.check()
+    for text in form.locator("textarea").all():
+        text.fill("Đã tổ chức hội nghị tuyên truyền về bình đẳng giới.")
+    scan = tmp_path / "Báo cáo bản giấy.pdf"
+    scan.write_bytes(b"%PDF-1.4 ban quet\n%%EOF")
+    form.locator("input[type=file]").set_input_files(str(scan))
+    phone.get_by_label("Họ và tên người gửi ở đơn vị").fill("Trần Văn Bình")
+    phone.get_by_role("button", name="Ghi nhận báo cáo").click()
+    # Then it is the unit's first version, recorded by the office, with the scan to download
+    expect(phone.get_by_role("status")).to_contain_text("Đã ghi nhận báo cáo thay đơn vị")
+    expect(phone.locator("#phien-ban-1")).to_contain_text("văn phòng ghi nhận thay trên trang quản lý")
+    expect(phone.locator("#thao-tac")).to_contain_text("Ghi nhận báo cáo thay đơn vị: phiên bản 1 · vt-dongthap")
+    with phone.expect_download() as got:
+        phone.get_by_role("link", name="Báo cáo bản giấy.pdf").click()
+    assert Path(got.value.path()).read_bytes() == scan.read_bytes()
+    # and on the board the unit has reported (late: the deadline was 20/11)
+    phone.get_by_role("link", name="← Bảng theo dõi").click()
+    expect(phone.locator("#don-vi-stp-dt-nv1 .tinh-trang")).to_have_text("Nộp muộn")
+    expect(phone.locator("#day-du")).to_contain_text("1/6")
