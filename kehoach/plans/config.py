@@ -16,12 +16,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from kehoach.calendar import WorkingCalendar, build_calendar
-from kehoach.plans.directory import Directory
-from kehoach.plans import config_cache
-from kehoach.plans.directory_store import directory_revision, ensure_directory
 from kehoach.errors import PlanError, PlanIssue
-from kehoach.plans.model import Plan
+from kehoach.plans import config_cache
+from kehoach.plans.directory import Directory
+from kehoach.plans.directory_store import directory_revision, ensure_directory
 from kehoach.plans.loader import CalendarOverrides, load_calendar_overrides, load_directory, load_plan
+from kehoach.plans.model import Plan
 from kehoach.settings import Settings
 
 

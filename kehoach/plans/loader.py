@@ -19,11 +19,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from kehoach.errors import PlanError, PlanIssue
 from kehoach.plans import fast_yaml, limits
+from kehoach.plans.checks import schedule_issues
 from kehoach.plans.directory import Directory
 from kehoach.plans.form_checks import check_forms
-from kehoach.errors import PlanError, PlanIssue
-from kehoach.plans.checks import schedule_issues
 from kehoach.plans.model import Plan, VnDate
 
 M = TypeVar("M", bound=BaseModel)
