@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import tarfile
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from kehoach.plans.config import load_config
 from kehoach.plans.config_cache import CACHE_NAME
 from kehoach.plans.directory_edit import GroupValues, apply_changes
 from kehoach.settings import Settings
-from kehoach.store.db import session
+from kehoach.store.backup import backup
+from kehoach.store.db import make_engine, session
 from tests.factories import PLAN, write_config
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=VN_TZ)
@@ -85,3 +87,14 @@ def test_a_cache_others_could_write_is_not_read(settings: Settings, engine: Engi
     tamper(settings, "Ai đó sửa")
     os.chmod(settings.data_dir / CACHE_NAME, 0o666)
     assert load(settings, engine).plans["2026-thu-nghiem"].title == "Kế hoạch thử nghiệm năm 2026"
+
+
+def test_a_backup_leaves_the_cache_out(settings: Settings, tmp_path: Path) -> None:
+    url = f"sqlite:///{settings.data_dir / 'kehoach.db'}"
+    engine = make_engine(url)
+    load(settings, engine), load(settings, engine)
+    assert (settings.data_dir / CACHE_NAME).exists()
+    archive = backup(settings.data_dir, url, tmp_path / "sao-luu.tar.gz", NOW).archive
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert "data/kehoach.db" in names and f"data/{CACHE_NAME}" not in names
