@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
@@ -102,7 +101,7 @@ def load_checked(path: Path, build: Callable[[YamlDoc], T], max_bytes: int | Non
     text = read_text(path, max_bytes)
     try:
         data = fast_yaml.load(text)
-    except (yaml.YAMLError, RecursionError):
+    except Exception:  # noqa: BLE001  (whatever libyaml cannot read, ruamel reads again and reports)
         data = None
     if isinstance(data, dict):
         try:
