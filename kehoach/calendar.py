@@ -15,8 +15,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from kehoach.errors import CalendarError
 from notifications.vietnamese import WEEKDAYS_VI
 
@@ -54,6 +52,8 @@ class WorkingCalendar:
     def __post_init__(self) -> None:
         if self.first_year > self.last_year:
             raise CalendarError(f"empty year range {self.first_year}-{self.last_year}")
+        import holidays  # half a second to import: only commands that need working days pay it
+
         years = range(self.first_year - 1, self.last_year + 2)
         names = dict(holidays.VN(years=years, language="vi"))
         names.update(self.extra_days_off)

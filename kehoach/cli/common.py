@@ -1,22 +1,26 @@
-"""What every command shares: settings, loading the config with readable errors, the clock."""
+"""What every command shares: settings, loading the config with readable errors, the clock.
+
+The command modules import the domain (SQLAlchemy, Jinja2, python-docx, icalendar…) inside
+the commands that use it, so ``kehoach --help`` and a command's start-up pay only for what
+that command needs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from rich.console import Console
 
 from kehoach.calendar import VN_TZ
-from kehoach.plans.config import Config, load_config
 from kehoach.errors import PlanError, SettingsError
 from kehoach.settings import Settings
-from kehoach.store.db import make_engine
+
+if TYPE_CHECKING:
+    from kehoach.plans.config import Config
 
 console = Console()
 err_console = Console(stderr=True)
@@ -48,6 +52,12 @@ def config(files: Iterable[Path] | None = None, *, database: bool = True) -> Con
     The directory is the database's (seeded from contacts.yaml on a fresh install), as the
     console's; ``database=False`` reads only the files under config/ (``kehoach validate``).
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from kehoach.plans.config import load_config
+    from kehoach.store.db import make_engine
+
     s = settings()
     try:
         if not database:

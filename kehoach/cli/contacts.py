@@ -10,10 +10,6 @@ import typer
 
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, err_console, fail, parse_now, settings
-from kehoach.plans.directory_edit import DirectoryEditError, apply_changes
-from kehoach.plans.directory_store import export_yaml, stored_groups, stored_units
-from kehoach.plans.directory_xlsx import read_xlsx, write_xlsx
-from kehoach.store.db import make_engine, session
 
 contacts = typer.Typer(help="Danh bạ đơn vị (lưu trong cơ sở dữ liệu): xuất ra YAML/Excel, nhập từ Excel.",
                        no_args_is_help=True)
@@ -23,6 +19,10 @@ app.add_typer(contacts, name="contacts")
 @contacts.command("export", help="Ghi danh bạ từ cơ sở dữ liệu ra config/contacts.yaml (hoặc tệp .yaml/.xlsx chỉ định).")
 def export(out: Annotated[Path | None, typer.Option("--out", help="tệp đích, .yaml hoặc .xlsx")] = None) -> None:
     """Write the database's directory back to contacts.yaml, or to an Excel sheet."""
+    from kehoach.plans.directory_store import export_yaml, stored_groups, stored_units
+    from kehoach.plans.directory_xlsx import write_xlsx
+    from kehoach.store.db import make_engine, session
+
     s = settings()
     config()  # seeds a fresh database from contacts.yaml, so there is always something to export
     target = out or s.contacts_file
@@ -42,6 +42,11 @@ def export(out: Annotated[Path | None, typer.Option("--out", help="tệp đích,
 def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp .xlsx")],
             now: Annotated[str | None, typer.Option("--now")] = None) -> None:
     """Add or update the units of an Excel sheet, all or nothing, with an audit line per change."""
+    from kehoach.plans.directory_edit import DirectoryEditError, apply_changes
+    from kehoach.plans.directory_store import stored_groups, stored_units
+    from kehoach.plans.directory_xlsx import read_xlsx
+    from kehoach.store.db import make_engine, session
+
     s, cfg = settings(), config()
     with session(make_engine(s.resolved_database_url)) as db:
         try:

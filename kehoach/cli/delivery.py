@@ -7,24 +7,19 @@ import mailbox
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
 from kehoach.calendar import VN_TZ
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, err_console, fail, parse_now, serving_settings, settings
-from kehoach.delivery.bounces import parse_bounce, record_bounces
-from kehoach.delivery.channel_setup import channels_from_settings, email_destination, options_from_settings
-from kehoach.delivery.dispatcher import DispatchAborted, DispatchSummary, dispatch
 from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW
-from kehoach.expansion.freshness import sync_changed, sync_recorded
-from kehoach.store.db import make_engine, session
-from kehoach.store.outbox import listing, requeue, status_counts
-from kehoach.store.tables import Outbox, Status
-from kehoach.submissions.links import link_maker
+
+if TYPE_CHECKING:
+    from kehoach.delivery.dispatcher import DispatchSummary
+    from kehoach.store.tables import Outbox
 
 STATUS_VI = {"pending": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "lỗi", "skipped": "bỏ qua"}
 
@@ -41,6 +36,9 @@ def _local(value: datetime | None) -> str | None:
 @app.command("sync")
 def sync_command(year: int = typer.Option(..., "--year", help="Năm cần đồng bộ vào hộp thư đi.")) -> None:
     """Đồng bộ thông báo của năm vào hộp thư đi (chạy lại nhiều lần không tạo trùng)."""
+    from kehoach.expansion.freshness import sync_recorded
+    from kehoach.store.db import make_engine, session
+
     cfg, s = config(), settings()
     engine = make_engine(s.resolved_database_url)
     with session(engine) as db:
@@ -67,6 +65,14 @@ def dispatch_command(
 
     Mã thoát: 0 mọi việc ổn; 1 có thông báo lỗi hoặc phải chờ gửi lại; 2 không gửi được gì.
     """
+    from sqlalchemy.exc import OperationalError
+
+    from kehoach.delivery.channel_setup import channels_from_settings, email_destination, options_from_settings
+    from kehoach.delivery.dispatcher import DispatchAborted, dispatch
+    from kehoach.expansion.freshness import sync_changed
+    from kehoach.store.db import make_engine
+    from kehoach.submissions.links import link_maker
+
     moment, s, cfg = parse_now(now), serving_settings(), config()
     try:
         engine = make_engine(s.resolved_database_url)
@@ -141,6 +147,10 @@ def outbox_command(
     limit: int | None = typer.Option(None, "--limit", min=1),
 ) -> None:
     """Xem hộp thư đi: thông báo nào đã gửi, đang chờ, bị lỗi hay bỏ qua, và vì sao."""
+    from kehoach.store.db import make_engine, session
+    from kehoach.store.outbox import listing, status_counts
+    from kehoach.store.tables import Status
+
     if ctx.invoked_subcommand is not None:
         return
     if status is not None and status not in {s.value for s in Status}:
@@ -170,6 +180,10 @@ def requeue_command(
     since: str | None = typer.Option(None, "--since", help="Chỉ những thông báo lỗi từ ngày này (dd/mm/yyyy)."),
 ) -> None:
     """Đưa các thông báo bị lỗi trở lại hàng chờ gửi, sau khi đã sửa cấu hình (ví dụ mật khẩu SMTP)."""
+    from kehoach.store.db import make_engine, session
+    from kehoach.store.outbox import requeue
+    from kehoach.store.tables import Status
+
     if status not in {Status.FAILED.value, Status.SKIPPED.value}:
         fail(f"--status '{status}' không hợp lệ; chỉ gửi lại được: failed, skipped")
     start = None
@@ -194,6 +208,9 @@ def bounces_command(
                                                          "hoặc một tệp .eml."),
 ) -> None:
     """Đọc thư báo lỗi chuyển phát (thư trả lại) và ghi các thông báo đó là lỗi, kèm địa chỉ và lý do."""
+    from kehoach.delivery.bounces import parse_bounce, record_bounces
+    from kehoach.store.db import make_engine, session
+
     if path.is_dir():
         if not (path / "cur").is_dir() or not (path / "new").is_dir():
             fail(f"'{path}' không phải hộp thư Maildir (thiếu thư mục cur/ và new/)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,12 +12,9 @@ from rich.table import Table
 from kehoach.cli.app import app
 from kehoach.cli.common import console, fail, settings
 from kehoach.errors import PlanError
-from kehoach.importer.document import read_document
-from kehoach.importer.draft import Draft, build_draft
-from kehoach.importer.errors import DocumentError
-from kehoach.importer.render import REVIEW, plan_yaml, proposed_yaml
-from kehoach.plans.loader import load_directory
-from kehoach.plans.model import ID_PATTERN
+
+if TYPE_CHECKING:
+    from kehoach.importer.draft import Draft
 
 
 @app.command(name="import", help="Đọc một KẾ HOẠCH (.docx hoặc .txt) và viết bản nháp kế hoạch YAML để rà soát.")
@@ -26,6 +23,13 @@ def import_plan(
     out: Annotated[Path | None, typer.Option("--out", help="tệp YAML sẽ viết; mặc định config/plans/<mã>.yaml")] = None,
 ) -> None:
     """Read the plan by rules, write the draft and its proposed units, print what needs review."""
+    from kehoach.importer.document import read_document
+    from kehoach.importer.draft import build_draft
+    from kehoach.importer.errors import DocumentError
+    from kehoach.importer.render import plan_yaml, proposed_yaml
+    from kehoach.plans.loader import load_directory
+    from kehoach.plans.model import ID_PATTERN
+
     s = settings()
     try:
         directory = load_directory(s.contacts_file)
@@ -51,6 +55,8 @@ def import_plan(
 
 
 def _summary(draft: Draft, target: Path, proposed_file: Path | None) -> None:
+    from kehoach.importer.render import REVIEW
+
     table = Table(title=f"Đã nhập {target}", title_justify="left")
     table.add_column("Mục", style="cyan")
     table.add_column("Số lượng", justify="right")

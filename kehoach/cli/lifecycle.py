@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import getpass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, parse_now, settings
-from kehoach.plans.lifecycle import STATE_VI, PlanState, PlanStateError, plan_states, set_plan_state
-from kehoach.store.db import make_engine, session
-from kehoach.store.outbox import listing
+
+if TYPE_CHECKING:
+    from kehoach.plans.lifecycle import PlanState
 
 plan_app = typer.Typer(help="Tạm dừng, tiếp tục hoặc dừng hẳn một kế hoạch.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
@@ -21,6 +22,10 @@ Reason = typer.Option(None, "--reason", help="lý do, ghi vào nhật ký và v�
 
 
 def _change(plan_id: str, state: PlanState, by: str | None, reason: str | None) -> None:
+    from kehoach.plans.lifecycle import STATE_VI, PlanStateError, set_plan_state
+    from kehoach.store.db import make_engine, session
+    from kehoach.store.outbox import listing
+
     cfg, engine = config(), make_engine(settings().resolved_database_url)
     if plan_id not in cfg.plans:
         with session(engine) as db:
@@ -38,21 +43,30 @@ def _change(plan_id: str, state: PlanState, by: str | None, reason: str | None) 
 
 @plan_app.command("pause", help="Tạm dừng: không gửi gì của kế hoạch cho đến khi tiếp tục.")
 def pause(plan_id: str = typer.Argument(..., metavar="ID"), by: str | None = By, reason: str | None = Reason) -> None:
+    from kehoach.plans.lifecycle import PlanState
+
     _change(plan_id, PlanState.PAUSED, by, reason)
 
 
 @plan_app.command("resume", help="Tiếp tục: gửi những thông báo vẫn còn đến hạn.")
 def resume(plan_id: str = typer.Argument(..., metavar="ID"), by: str | None = By, reason: str | None = Reason) -> None:
+    from kehoach.plans.lifecycle import PlanState
+
     _change(plan_id, PlanState.ACTIVE, by, reason)
 
 
 @plan_app.command("retire", help="Dừng hẳn: bỏ qua mọi thông báo chờ gửi (ghi lý do); không thể tiếp tục lại.")
 def retire(plan_id: str = typer.Argument(..., metavar="ID"), by: str | None = By, reason: str | None = Reason) -> None:
+    from kehoach.plans.lifecycle import PlanState
+
     _change(plan_id, PlanState.RETIRED, by, reason)
 
 
 @plan_app.command("list", help="Các kế hoạch và trạng thái của chúng.")
 def list_plans() -> None:
+    from kehoach.plans.lifecycle import STATE_VI, PlanState, plan_states
+    from kehoach.store.db import make_engine
+
     cfg, engine = config(), make_engine(settings().resolved_database_url)
     states = plan_states(engine)
     table = Table("Kế hoạch", "Trạng thái", title="Các kế hoạch")

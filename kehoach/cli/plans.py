@@ -8,19 +8,16 @@ import sys
 from enum import StrEnum
 from itertools import groupby
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, settings
-from kehoach.plans.checks import schedule_warnings
-from kehoach.plans.config import plan_files
-from kehoach.plans.loader import read_yaml
-from kehoach.expansion.preview import preview_events, preview_notifications
-from kehoach.notification import Notification
-from notifications.vietnamese import vi_date
+
+if TYPE_CHECKING:
+    from kehoach.notification import Notification
 
 class Format(StrEnum):
     TABLE = "table"
@@ -33,6 +30,10 @@ def validate(
     files: Annotated[list[Path] | None, typer.Argument(help="các tệp kế hoạch; mặc định config/plans/*.yaml")] = None,
 ) -> None:
     """Check the unit directory, the calendar overrides and the plans; list every error found."""
+    from kehoach.plans.checks import schedule_warnings
+    from kehoach.plans.config import plan_files
+    from kehoach.plans.loader import read_yaml
+
     cfg = config(files or None, database=False)
     for path in files or plan_files(settings()):
         doc = read_yaml(path)
@@ -56,6 +57,8 @@ def preview(
     format: Annotated[Format, typer.Option("--format", help="table, json hoặc csv")] = Format.TABLE,
 ) -> None:
     """Every notification the plans will send in a year, on its working day."""
+    from kehoach.expansion.preview import preview_notifications
+
     cfg = config()
     try:
         plans = [cfg.plan(plan)] if plan else list(cfg.plans.values())
@@ -76,6 +79,9 @@ def preview(
 
 def _print_table(notes: list[Notification], names: dict[str, str], year: int) -> None:
     """One table per month; one row per event, its recipients summarised."""
+    from kehoach.expansion.preview import preview_events
+    from notifications.vietnamese import vi_date
+
     for month, events in groupby(preview_events(notes), key=lambda e: e.day.month):
         table = Table(title=f"Tháng {month}/{year}", title_justify="left", show_lines=False, expand=True)
         table.add_column("Ngày gửi", style="cyan", no_wrap=True)

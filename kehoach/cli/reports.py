@@ -7,38 +7,26 @@ import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import Session
 
-from kehoach.cli.app import app
 from kehoach.calendar import VN_TZ
+from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, parse_now, serving_settings, settings
-from kehoach.delivery.activity import DeliveryFailure, failed_deliveries, kind_label
-from kehoach.plans.config import Config
-from kehoach.plans.directory import Directory
 from kehoach.errors import SubmissionError
-from kehoach.plans.model import Plan
-from kehoach.rollup.build import Rollup
-from kehoach.rollup.review import current_approval, latest_draft, rollup_for_review
-from kehoach.rollup.sending import NoUpwardTarget, send_approved, send_upward
-from kehoach.rollup.summary import write_outputs
-from kehoach.store.db import make_engine, session
-from kehoach.submissions import notices
-from kehoach.submissions.forms import form_indicators, values_from_pairs
-from kehoach.submissions.links import make_link
-from kehoach.submissions.periods import (
-    Period,
-    UnknownPeriod,
-    periods_of_year,
-    resolve_period,
-)
-from kehoach.submissions import followup
-from kehoach.submissions.record import Upload
-from kehoach.submissions.task_done import task_statuses
-from kehoach.submissions.tracking import PeriodStatus, expected_units, status_of
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from kehoach.delivery.activity import DeliveryFailure
+    from kehoach.plans.config import Config
+    from kehoach.plans.directory import Directory
+    from kehoach.plans.model import Plan
+    from kehoach.rollup.build import Rollup
+    from kehoach.submissions.periods import Period
+    from kehoach.submissions.tracking import PeriodStatus
 
 PlanOpt = Annotated[str, typer.Option("--plan", help="mã kế hoạch")]
 PeriodOpt = Annotated[str, typer.Option("--period", help="kỳ báo cáo, ví dụ bc-nam-2026")]
@@ -46,6 +34,8 @@ NowOpt = Annotated[str | None, typer.Option("--now", help="thời điểm ISO 86
 
 
 def _plan_period(cfg: Config, plan_id: str, period_id: str) -> tuple[Plan, Period]:
+    from kehoach.submissions.periods import UnknownPeriod, resolve_period
+
     try:
         plan = cfg.plan(plan_id)
         return plan, resolve_period(plan, period_id)
@@ -77,6 +67,8 @@ def _print_status(st: PeriodStatus, failures: Mapping[str, list[DeliveryFailure]
 
 def _print_failures(failures: Mapping[str, list[DeliveryFailure]], directory: Directory) -> None:
     """Every notification of the plan that did not reach its unit, with the reason: what to fix."""
+    from kehoach.delivery.activity import kind_label
+
     if not failures:
         console.print("Không có thông báo nào gửi không thành công.")
         return
@@ -99,6 +91,12 @@ def submit(
     now: NowOpt = None,
 ) -> None:
     """Record a unit's submission on its behalf (a new version)."""
+    from kehoach.store.db import make_engine, session
+    from kehoach.submissions import followup
+    from kehoach.submissions.forms import form_indicators, values_from_pairs
+    from kehoach.submissions.record import Upload
+    from kehoach.submissions.tracking import expected_units
+
     cfg, s = config(), settings()
     p, per = _plan_period(cfg, plan, period)
     if unit not in {u.id for u in expected_units(cfg.directory, per)}:
@@ -125,6 +123,11 @@ def status(
 ) -> None:
     """Expected, on time, late and missing units; completeness and timeliness; and, per unit,
     the plan's notifications that could not be delivered, with the reason."""
+    from kehoach.delivery.activity import failed_deliveries
+    from kehoach.store.db import make_engine, session
+    from kehoach.submissions.periods import periods_of_year
+    from kehoach.submissions.tracking import status_of
+
     cfg, s = config(), settings()
     if period:
         periods = [_plan_period(cfg, plan, period)[1]]
@@ -153,6 +156,9 @@ def status(
 @app.command("task-status", help="Nhiệm vụ có thời hạn: đơn vị chủ trì đã báo cáo hoàn thành chưa, đúng hạn hay muộn.")
 def task_status(plan: PlanOpt, year: Annotated[int | None, typer.Option("--year")] = None) -> None:
     """Each dated task's lead units: done (when, on time or late, the note) or not yet."""
+    from kehoach.store.db import make_engine, session
+    from kehoach.submissions.task_done import task_statuses
+
     cfg, s = config(), settings()
     p = cfg.plan(plan)
     with session(make_engine(s.resolved_database_url)) as db:
@@ -176,6 +182,11 @@ def rollup(
     now: NowOpt = None,
 ) -> None:
     """Sum the period's submissions; write the DOCX draft, Markdown, HTML and CSV."""
+    from kehoach.rollup.review import rollup_for_review
+    from kehoach.rollup.summary import write_outputs
+    from kehoach.store.db import make_engine, session
+    from kehoach.submissions import notices
+
     cfg, s = config(), settings()
     p, per = _plan_period(cfg, plan, period)
     at = parse_now(now)
@@ -199,6 +210,9 @@ def rollup(
 
 def _send_upward(db: Session, data_dir: Path, cfg: Config, r: Rollup, paths: dict[str, Path], at: datetime) -> None:
     """The approved version when the office reviewed the report in the console, else this roll-up."""
+    from kehoach.rollup.review import current_approval, latest_draft
+    from kehoach.rollup.sending import NoUpwardTarget, send_approved, send_upward
+
     saved, approval = latest_draft(db, r.plan.id, r.period.id), current_approval(db, r.plan.id, r.period.id)
     if saved is not None and approval is None:
         fail(f"bản dự thảo phiên bản {saved.version} chưa được lãnh đạo phê duyệt trên trang quản lý; chưa gửi gì")
@@ -223,6 +237,9 @@ def extend(
     until: Annotated[str, typer.Option("--until", help="dd/mm/yyyy")], now: NowOpt = None,
 ) -> None:
     """Grant a unit a later due date for one period (gia hạn)."""
+    from kehoach.store.db import make_engine, session
+    from kehoach.submissions import followup
+
     cfg, s = config(), settings()
     p, per = _plan_period(cfg, plan, period)
     try:
@@ -247,6 +264,9 @@ def exempt(
     now: NowOpt = None,
 ) -> None:
     """Excuse a unit from one period (miễn): no more reminders, a calendar cancellation, out of the counts."""
+    from kehoach.store.db import make_engine, session
+    from kehoach.submissions import followup
+
     cfg, s = config(), settings()
     p, per = _plan_period(cfg, plan, period)
     at = parse_now(now)
@@ -272,6 +292,8 @@ def link(
     days: Annotated[int, typer.Option("--days", help="số ngày hiệu lực")] = 0, now: NowOpt = None,
 ) -> None:
     """Print a unit's signed submission link."""
+    from kehoach.submissions.links import make_link
+
     cfg, s = config(), settings()
     _plan_period(cfg, plan, period)
     expires = parse_now(now) + timedelta(days=days or s.portal_link_days)
@@ -284,6 +306,8 @@ def portal(
     port: Annotated[int | None, typer.Option("--port")] = None,
 ) -> None:
     """Serve the submission portal (127.0.0.1 unless told otherwise)."""
+    from kehoach.store.db import make_engine
+
     import uvicorn
 
     from kehoach.web.app import create_app

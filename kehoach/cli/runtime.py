@@ -28,7 +28,6 @@ from rich.table import Table
 from kehoach.calendar import VN_TZ
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, serving_settings, settings
-from notifications.vietnamese import WEEKDAYS_VI
 
 KIND_COLUMNS = {  # short headers: the table must fit an 80-column terminal
     "Nhắc hạn BC": ("report_reminder", "report_due"),
@@ -52,6 +51,7 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
         ) -> None:
     """Run the flows on prefect.yaml's schedules (APScheduler in this process) and serve the portal."""
     from flows import local
+    from notifications.vietnamese import WEEKDAYS_VI
 
     _stop_on_sigterm()
     local.configure()

@@ -13,17 +13,7 @@ import typer
 
 from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, parse_now, settings
-from kehoach.store.db import make_engine, session
-from kehoach.web.console.accounts import (
-    AccountError,
-    Role,
-    add_user,
-    check_new_user,
-    check_password,
-    disable_user,
-    set_password,
-)
-from kehoach.web.console.accounts import find as find_user
+from kehoach.web.console.roles import Role
 
 user_app = typer.Typer(help="Tài khoản trang quản lý: tạo, đổi mật khẩu, khóa.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -35,6 +25,8 @@ ROLES = " | ".join(r.value for r in Role)
 
 def _password(from_stdin: bool) -> str:
     """The new password, from stdin or asked twice without echo; checked before anything is written."""
+    from kehoach.web.console.accounts import AccountError, check_password
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -54,6 +46,9 @@ def add(
     email: Annotated[str | None, typer.Option("--email", help="email, cũng dùng để đăng nhập")] = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
+    from kehoach.store.db import make_engine, session
+    from kehoach.web.console.accounts import AccountError, add_user, check_new_user
+
     cfg = config()
     with session(make_engine(settings().resolved_database_url)) as db:
         try:
@@ -69,6 +64,10 @@ def add(
 
 @user_app.command("passwd", help="Đặt mật khẩu mới (kết thúc các phiên đang đăng nhập, mở khóa tài khoản).")
 def passwd(username: Username, password_stdin: PasswordStdin = False) -> None:
+    from kehoach.store.db import make_engine, session
+    from kehoach.web.console.accounts import AccountError, set_password
+    from kehoach.web.console.accounts import find as find_user
+
     with session(make_engine(settings().resolved_database_url)) as db:
         try:
             find_user(db, username)
@@ -80,6 +79,9 @@ def passwd(username: Username, password_stdin: PasswordStdin = False) -> None:
 
 @user_app.command("disable", help="Khóa tài khoản: không đăng nhập được nữa, các phiên đang mở kết thúc ngay.")
 def disable(username: Username) -> None:
+    from kehoach.store.db import make_engine, session
+    from kehoach.web.console.accounts import AccountError, disable_user
+
     with session(make_engine(settings().resolved_database_url)) as db:
         try:
             disable_user(db, username)

@@ -13,13 +13,15 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from kehoach.calendar import WorkingCalendar, build_calendar
-from kehoach.plans.directory import Directory
-from kehoach.plans.directory_store import ensure_directory
 from kehoach.errors import PlanError, PlanIssue
-from kehoach.plans.model import Plan
+from kehoach.plans import config_cache
+from kehoach.plans.directory import Directory
+from kehoach.plans.directory_store import directory_revision, ensure_directory
 from kehoach.plans.loader import CalendarOverrides, load_calendar_overrides, load_directory, load_plan
+from kehoach.plans.model import Plan
 from kehoach.settings import Settings
 
 
@@ -56,8 +58,26 @@ def load_config(settings: Settings, files: Iterable[Path] | None = None, *, engi
                 now: datetime | None = None) -> Config:
     """Load and cross-check the config; raise one PlanError listing every issue in every file.
 
-    With ``engine`` (and ``now`` for the seed's audit line) the directory is the database's.
+    With ``engine`` (and ``now`` for the seed's audit line) the directory is the database's, and
+    the validated config of the default files is cached in the data folder (``config_cache``).
     """
+    key = None
+    if engine is not None and now is not None and files is None:
+        with Session(engine) as session:
+            revision = directory_revision(session)
+        if revision:  # a fresh database is seeded by this load: cache from the next one
+            key = config_cache.fingerprint(
+                str(engine.url), revision, [settings.contacts_file, settings.calendar_file, *plan_files(settings)])
+            if (cached := config_cache.read(settings.data_dir, key)) is not None:
+                return cached
+    config = _load_config(settings, files, engine=engine, now=now)
+    if key is not None:
+        config_cache.write(settings.data_dir, key, config)
+    return config
+
+
+def _load_config(settings: Settings, files: Iterable[Path] | None, *, engine: Engine | None,
+                 now: datetime | None) -> Config:
     issues: list[PlanIssue] = []
     directory: Directory | None = None
     overrides = CalendarOverrides()

@@ -66,23 +66,26 @@ class Directory(BaseModel):
             for g in u.groups:
                 self._members.setdefault(g, []).append(u)
 
+    # The look-ups below read the private indexes through ``__pydantic_private__``: pydantic's
+    # ``__getattr__`` for ``self._units`` costs about 40 times a dict look-up, and a province's
+    # config and expansion make hundreds of thousands of them.
     def unit(self, unit_id: str) -> Unit:
-        return self._units[unit_id]
+        return self.__pydantic_private__["_units"][unit_id]  # type: ignore[index,no-any-return]
 
     def has_unit(self, unit_id: str) -> bool:
-        return unit_id in self._units
+        return unit_id in self.__pydantic_private__["_units"]  # type: ignore[index]
 
     def group(self, group_id: str) -> UnitGroup:
-        return self._groups[group_id]
+        return self.__pydantic_private__["_groups"][group_id]  # type: ignore[index,no-any-return]
 
     def is_group(self, ref: str) -> bool:
-        return ref in self._groups
+        return ref in self.__pydantic_private__["_groups"]  # type: ignore[index]
 
     def knows(self, ref: str) -> bool:
         return self.has_unit(ref) or self.is_group(ref)
 
     def members(self, group_id: str) -> list[Unit]:
-        return list(self._members.get(group_id, []))
+        return list(self.__pydantic_private__["_members"].get(group_id, []))  # type: ignore[index]
 
     def resolve(self, refs: Iterable[str]) -> list[Unit]:
         """Units named by ids or group ids, each once, in the order first named."""

@@ -15,21 +15,18 @@ from sqlmodel import Session
 
 from kehoach.errors import PlanError
 from kehoach.plans.config import Config, load_config, plan_files
+from kehoach.plans.config_cache import Stamps, file_stamps
 from kehoach.plans.directory_store import directory_revision
 from kehoach.settings import Settings
 
-Revision = tuple[int, tuple[tuple[str, int, int], ...]]
+Revision = tuple[int, Stamps]
 
 
 def revision(settings: Settings, engine: Engine) -> Revision:
     """The directory's change counter and the plan files' names, sizes and times."""
     with Session(engine) as session:
         directory = directory_revision(session)
-    files = []
-    for p in plan_files(settings):
-        st = p.stat()
-        files.append((p.name, st.st_mtime_ns, st.st_size))
-    return directory, tuple(files)
+    return directory, file_stamps(plan_files(settings))
 
 
 class LiveConfig:

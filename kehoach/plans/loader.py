@@ -1,12 +1,14 @@
 """YAML → validated models, with every error located by file, YAML path and line.
 
 Loading never stops at the first problem: syntax, schema and cross-reference errors are
-all collected into one ``PlanError`` so an office fixes a file in one pass.
+all collected into one ``PlanError`` so an office fixes a file in one pass. Files are parsed
+by libyaml (``fast_yaml``) and re-read with the round-trip parser, which keeps every node's
+line, only when something in them is wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,14 +18,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from kehoach.plans import limits
+from kehoach.errors import PlanError, PlanIssue
+from kehoach.plans import fast_yaml, limits
+from kehoach.plans.checks import schedule_issues
 from kehoach.plans.directory import Directory
 from kehoach.plans.form_checks import check_forms
-from kehoach.errors import PlanError, PlanIssue
-from kehoach.plans.checks import schedule_issues
 from kehoach.plans.model import Plan, VnDate
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 _MESSAGES = {
     "missing": "thiếu trường bắt buộc",
@@ -77,15 +80,35 @@ def format_path(loc: Iterable[str | int]) -> str:
     return out
 
 
-def read_yaml(path: Path, max_bytes: int | None = None) -> YamlDoc:
-    """Parse one file; a syntax error, or a file over ``max_bytes``, becomes a PlanError."""
+def read_text(path: Path, max_bytes: int | None = None) -> str:
+    """A file's text; an unreadable file, or one over ``max_bytes``, becomes a PlanError."""
     try:
         if max_bytes is not None and (size := path.stat().st_size) > max_bytes:
             raise PlanError([limits.size_issue(str(path), size)])
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError([PlanIssue(str(path), "", None, f"không đọc được tệp: {exc}")]) from None
-    return parse_yaml(text, str(path))
+
+
+def read_yaml(path: Path, max_bytes: int | None = None) -> YamlDoc:
+    """Parse one file keeping positions; a syntax error, or a file over ``max_bytes``, becomes a PlanError."""
+    return parse_yaml(read_text(path, max_bytes), str(path))
+
+
+def load_checked(path: Path, build: Callable[[YamlDoc], T], max_bytes: int | None = None) -> T:
+    """``build`` over the file parsed by libyaml; when that fails in any way, over the file parsed
+    again with positions, so every issue names its line (the fast parse has none)."""
+    text = read_text(path, max_bytes)
+    try:
+        data = fast_yaml.load(text)
+    except Exception:  # noqa: BLE001  (whatever libyaml cannot read, ruamel reads again and reports)
+        data = None
+    if isinstance(data, dict):
+        try:
+            return build(YamlDoc(str(path), data, text))
+        except PlanError:
+            pass
+    return build(parse_yaml(text, str(path)))
 
 
 def parse_yaml(text: str, name: str) -> YamlDoc:
@@ -141,7 +164,7 @@ def _duplicates(doc: YamlDoc, items: list[Any], where: tuple[str | int, ...], wh
 
 def load_directory(path: Path) -> Directory:
     """The unit directory file; duplicate ids and unknown parents or groups are errors."""
-    return directory_from_doc(read_yaml(path))
+    return load_checked(path, directory_from_doc)
 
 
 def directory_from_doc(doc: YamlDoc) -> Directory:
@@ -162,7 +185,7 @@ def directory_from_doc(doc: YamlDoc) -> Directory:
 
 def load_plan(path: Path, directory: Directory | None) -> Plan:
     """One plan file, checked against the unit directory when there is a valid one."""
-    return plan_from_doc(read_yaml(path, limits.MAX_PLAN_BYTES), directory)
+    return load_checked(path, lambda doc: plan_from_doc(doc, directory), limits.MAX_PLAN_BYTES)
 
 
 def plan_from_doc(doc: YamlDoc, directory: Directory | None) -> Plan:
@@ -250,5 +273,4 @@ class CalendarOverrides(BaseModel):
 def load_calendar_overrides(path: Path) -> CalendarOverrides:
     if not path.exists():
         return CalendarOverrides()
-    doc = read_yaml(path)
-    return validate(doc, CalendarOverrides)
+    return load_checked(path, lambda doc: validate(doc, CalendarOverrides))

@@ -24,11 +24,13 @@ from datetime import datetime
 from pathlib import Path
 
 from kehoach.errors import KehoachError
+from kehoach.plans.config_cache import CACHE_NAME
 from kehoach.store.files import private_dir
 
 DB_NAME = "kehoach.db"
 MANIFEST = "manifest.json"
-SKIPPED = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", "mo-phong"}
+# The config cache is a pickle: rebuilt by the next command, never taken from an archive.
+SKIPPED = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", "mo-phong", CACHE_NAME}
 COUNTED = {"submission": "bản báo cáo", "attachment": "tệp đính kèm", "outbox": "thông báo",
            "delivery_attempt": "lần gửi"}
 
@@ -138,6 +140,7 @@ def restore(archive: Path, data_dir: Path, database_url: str) -> BackupReport:
                 f"{'SQLite' if db else 'PostgreSQL'}; với PostgreSQL, cơ sở dữ liệu khôi phục bằng pg_restore")
         restored = staging / "data"
         private_dir(restored)
+        (restored / CACHE_NAME).unlink(missing_ok=True)
         copy = restored / DB_NAME
         counts: dict[str, int] = {}
         if manifest["database"] == "sqlite":

@@ -1,6 +1,7 @@
 """The office console: pages behind a login, beside the units' signed-link pages.
 
-    accounts.py  staff accounts: argon2 hashes, roles, lockout after repeated failures
+    accounts.py  staff accounts: argon2 hashes, lockout after repeated failures
+    roles.py     the roles an account may have
     sessions.py  server-side sessions: a random cookie token, its hash and expiry in the database
     scope.py     which plans and units an account may see (its office's; every office for an admin)
     attention.py the home page's list: deadlines soon, overdue units, drafts to approve, failed deliveries

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +19,7 @@ from kehoach.errors import KehoachError
 from kehoach.plans.contacts import normalise_email
 from kehoach.plans.directory import Directory
 from kehoach.store.account_tables import ConsoleSession, ConsoleUser
+from kehoach.web.console.roles import FOLLOWERS, ROLE_LABELS, Role  # noqa: F401  (FOLLOWERS, ROLE_LABELS: the console's pages)
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -29,18 +29,6 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,49}")
 _hasher = PasswordHasher()
 # Verified when no account matches, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("kehoach-khong-co-tai-khoan")
-
-
-class Role(StrEnum):
-    VAN_THU = "van_thu"  # clerk: follows up, records, drafts
-    LANH_DAO = "lanh_dao"  # leader: approves and sends the báo cáo upward
-    QUAN_TRI = "quan_tri"  # admin: accounts, every office
-
-
-ROLE_LABELS = {Role.VAN_THU: "Văn thư", Role.LANH_DAO: "Lãnh đạo", Role.QUAN_TRI: "Quản trị"}
-# who may act on the follow-up board (extend, exempt, remind, record on a unit's behalf): the
-# clerk's work; a leader reads the board and the units' files
-FOLLOWERS = (Role.VAN_THU, Role.QUAN_TRI)
 
 
 class AccountError(KehoachError, ValueError):

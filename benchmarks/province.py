@@ -1,0 +1,289 @@
+"""A fictional province on one installation: what each command costs at 3,000 units and 150 plans.
+
+    python benchmarks/province.py [--units 3000] [--plans 150] [--big 500] [--seed 1]
+                                  [--simulate-to 2026-12-31] [--keep DIR]
+
+Writes a unit directory of ``--units`` units and ``--plans`` plans into a temporary config folder:
+each plan is one of the seed plans (config/plans/*.yaml: annual, 6-month, Action Month, quarterly,
+dated tasks, the 5-year plan) with every unit it names replaced by 20–500 units of the province,
+and every sixth one gains a monthly report. The first plan names ``--big`` units. Then it runs the
+real ``kehoach`` commands in subprocesses against that config and a fresh SQLite data folder:
+
+- ``command_startup_s``: ``kehoach status`` of a small plan (loading the config is most of it);
+- ``sync_first_s`` and ``sync_again_s``: ``kehoach sync --year 2026`` twice; the second must write
+  nothing (the database files are compared byte for byte, and the command says 0 new, 0 changed);
+- ``preview_s``: ``kehoach preview --year 2026 --format json``;
+- ``kickoff_messages`` and ``kickoff_s``: earlier notifications marked handled, ``kehoach dispatch``
+  at the Action Month's kickoff moment, to a local aiosmtpd sink (its own process) that counts mail;
+- ``status_500_s`` and ``rollup_500_s``: every unit of the big plan's annual period submitted, then
+  ``kehoach status`` and ``kehoach rollup`` of that period;
+- ``simulate_year_s``: ``kehoach simulate`` of the whole province from 01/01 to ``--simulate-to``
+  (``--simulate-to none`` skips it, and the key is null);
+- ``peak_rss_mb``: the largest resident set of any command (and of this process).
+
+The last line of stdout is one JSON object with those keys. Goals on a 2-core machine: start-up
+under 2 s, sync under 10 s, a kickoff of about 6,000 messages under 30 s, status and roll-up
+under 2 s, the year simulated in under 5 minutes, peak RSS under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.crash import free_port  # noqa: E402
+
+YEAR = 2026
+# Every sixth plan gains a monthly report (no seed has one).
+MONTHLY = {"id": "bc-thang", "title": "Báo cáo tháng", "period": "thang", "due": "ngày 20 của tháng sau"}
+SINGLE_REFS = ("issuer", "office", "to", "unit", "escalate_to")
+
+
+def _seed_files() -> list[Path]:
+    """The seeds, the Action Month ones first: the big plan is the first of them."""
+    files = sorted((ROOT / "config" / "plans").glob("*.yaml"))
+    return sorted(files, key=lambda p: "thang_hanh_dong" not in p.read_text(encoding="utf-8"))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every string starting with a digit: YAML 1.1 writes ``0900000003`` bare, 1.2 reads a number."""
+
+
+_Dumper.add_representer(str, lambda d, s: d.represent_scalar(
+    "tag:yaml.org,2002:str", s, style="'" if s[:1].isdigit() or s.lower() in ("true", "false", "null", "~") else None))
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+
+
+def _load(path: Path) -> Any:
+    from ruamel.yaml import YAML  # YAML 1.2, as kehoach reads it; only the five seeds
+
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+
+def directory(units: int) -> dict[str, Any]:
+    """``units`` units, each with an email; every third one with a Zalo phone."""
+    rows = []
+    for i in range(1, units + 1):
+        row: dict[str, Any] = {"id": f"dv-{i:04d}", "name": f"Đơn vị số {i}", "emails": [f"dv{i:04d}@tinh.example"]}
+        if i % 3 == 0:
+            row["zalo"] = f"09{i:08d}"
+        rows.append(row)
+    return {"groups": [{"id": "toan-tinh", "name": "Các đơn vị trong tỉnh"}], "units": rows}
+
+
+def remap(node: Any, key: str | None, known: set[str], units: list[str]) -> Any:
+    """The seed with every unit or group it names replaced: lists by ``units``, one unit by the first."""
+    if isinstance(node, dict):
+        return {k: remap(v, k, known, units) for k, v in node.items()}
+    if isinstance(node, list):
+        if node and all(isinstance(x, str) and x in known for x in node):
+            return [units[0]] if key == "lead" else [] if key == "coordinating" else list(units)
+        return [remap(x, key, known, units) for x in node]
+    if isinstance(node, str) and node in known and key in SINGLE_REFS:
+        return units[0]
+    return node
+
+
+def province(folder: Path, n_units: int, n_plans: int, big: int, rng: random.Random) -> dict[str, Any]:
+    """Write config/ (contacts, calendar, plans) under ``folder``; the big plan's id."""
+    config = folder / "config"
+    (config / "plans").mkdir(parents=True)
+    contacts = _load(ROOT / "config" / "contacts.yaml")
+    known = {u["id"] for u in contacts["units"]} | {g["id"] for g in contacts.get("groups", [])}
+    (config / "contacts.yaml").write_text(
+        _dump(directory(n_units)), encoding="utf-8")
+    shutil.copy(ROOT / "config" / "calendar.yaml", config / "calendar.yaml")
+    seeds = [_load(p) for p in _seed_files()]
+    ids = [f"dv-{i:04d}" for i in range(1, n_units + 1)]
+    first = ""
+    for i in range(n_plans):
+        seed = seeds[i % len(seeds)]
+        size = min(big, n_units) if i == 0 else rng.randint(min(20, n_units), min(500, n_units))
+        plan = remap(seed, None, known, sorted(rng.sample(ids, size)))
+        plan["id"] = f"{seed['id']}-{i:03d}"
+        if i % 6 == 5:
+            plan["reports"] = [*plan.get("reports", []), {**MONTHLY, "units": plan["units"], "to": plan["office"]}]
+        first = first or plan["id"]
+        (config / "plans" / f"{plan['id']}.yaml").write_text(
+            _dump(plan), encoding="utf-8")
+    return {"big_plan": first}
+
+
+class Runner:
+    """Runs ``kehoach`` commands against the province and keeps the largest child's peak RSS."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+
+    def run(self, *args: str, check: bool = True) -> tuple[float, str]:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "kehoach", *args], env=self.env, cwd=ROOT,
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        print(f"kehoach {' '.join(args[:3])}: {seconds:.2f} s", file=sys.stderr, flush=True)
+        if check and done.returncode != 0:
+            raise SystemExit(f"kehoach {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return seconds, done.stdout
+
+
+def _db_state(data: Path) -> str:
+    """A digest of the SQLite database and its WAL: equal digests, nothing written."""
+    h = hashlib.sha256()
+    for name in ("kehoach.db", "kehoach.db-wal"):
+        path = data / name
+        h.update(path.read_bytes() if path.exists() else b"-")
+    return h.hexdigest()
+
+
+def _counter(port: int, log: str, ready: Any) -> None:
+    """The SMTP sink: one line per message."""
+    from aiosmtpd.controller import Controller
+
+    out = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (lives as long as the sink)
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            out.write(f"{len(envelope.rcpt_tos)}\n")
+            return "250 OK"
+
+    Controller(Handler(), hostname="127.0.0.1", port=port).start()
+    ready.set()
+    while True:
+        time.sleep(3600)
+
+
+def kickoff_moment(url: str) -> datetime:
+    """The first Action Month kickoff notification's time."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        first = conn.execute(text("SELECT min(send_at) FROM outbox WHERE kind = 'campaign_kickoff'")).scalar()
+    engine.dispose()
+    if first is None:
+        raise SystemExit("no Action Month kickoff in the province's outbox")
+    return datetime.fromisoformat(str(first)).replace(tzinfo=None) if isinstance(first, str) else first
+
+
+def mark_earlier_handled(url: str, before: datetime) -> int:
+    """Rows due before the kickoff are what earlier dispatches sent: mark them skipped."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        n = conn.execute(text("UPDATE outbox SET status = 'skipped' WHERE send_at < :t AND status = 'pending'"),
+                         {"t": before}).rowcount
+    engine.dispose()
+    return int(n)
+
+
+def submit_all(env: dict[str, str], plan_id: str) -> str:
+    """Every unit of the plan's annual period submits (figures of 1 to 50); the period's id."""
+    os.environ.update(env)
+    from kehoach.calendar import VN_TZ
+    from kehoach.cli.common import config
+    from kehoach.settings import Settings
+    from kehoach.store.db import make_engine, session
+    from kehoach.submissions.forms import fields_of, form_indicators, validate
+    from kehoach.submissions.periods import periods_of_year
+    from kehoach.submissions.record import record_submission
+    from kehoach.submissions.tracking import expected_units
+
+    s, cfg = Settings(), config()
+    plan = cfg.plan(plan_id)
+    period = next(p for p in periods_of_year(plan, YEAR) if p.report.period.value == "nam")
+    rng = random.Random(7)
+    with session(make_engine(s.resolved_database_url)) as db:
+        for unit in expected_units(cfg.directory, period):
+            indicators = form_indicators(plan, cfg.directory, period.report, unit.id)
+            raw = {f.name: str(rng.randint(1, 50)) for f in fields_of(indicators)}
+            checked = validate(indicators, raw, plan.rules)
+            record_submission(db, s.data_dir, plan_id=plan.id, period=period.id, unit_id=unit.id,
+                              values=checked.values, now=datetime(YEAR, 11, 20, 9, tzinfo=VN_TZ), source="cli")
+    return period.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--plans", type=int, default=150)
+    parser.add_argument("--big", type=int, default=500, help="units of the plan whose period is tracked and rolled up")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--simulate-to", default=f"{YEAR}-12-31", help="last simulated day, or 'none'")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="kehoach-province-"))
+    made = province(folder, args.units, args.plans, args.big, random.Random(args.seed))
+    data = folder / "data"
+    url = f"sqlite:///{data / 'kehoach.db'}"
+    env = {**os.environ, "KEHOACH_CONFIG_DIR": str(folder / "config"), "KEHOACH_DATA_DIR": str(data),
+           "KEHOACH_DATABASE_URL": url, "KEHOACH_PORTAL_SECRET": "province-benchmark-secret",
+           "PREFECT_HOME": str(folder / "prefect"), "COLUMNS": "200"}
+    env.pop("KEHOACH_SMTP_HOST", None)
+    run = Runner(env).run
+    out: dict[str, Any] = {"units": args.units, "plans": args.plans}
+
+    out["sync_first_s"], _ = run("sync", "--year", str(YEAR))
+    before = _db_state(data)
+    out["sync_again_s"], said = run("sync", "--year", str(YEAR))
+    out["sync_again_wrote"] = _db_state(data) != before
+    assert not out["sync_again_wrote"], f"the second sync wrote to the database:\n{said}"
+    small = min((p for p in (folder / "config" / "plans").glob("*.yaml")), key=lambda p: p.stat().st_size).stem
+    out["command_startup_s"], _ = run("status", "--plan", small)
+    out["preview_s"], _ = run("preview", "--year", str(YEAR), "--format", "json")
+
+    moment = kickoff_moment(url)
+    mark_earlier_handled(url, moment)
+    port, log = free_port(), str(folder / "sink.log")
+    ready = mp.Event()
+    sink = mp.Process(target=_counter, args=(port, log, ready), daemon=True)
+    sink.start()
+    ready.wait(10)
+    try:
+        smtp = {"KEHOACH_SMTP_HOST": "127.0.0.1", "KEHOACH_SMTP_PORT": str(port)}
+        kick = Runner({**env, **smtp}).run
+        now = moment.replace(tzinfo=None).isoformat() + "+00:00"
+        out["kickoff_s"], said = kick("dispatch", "--now", now, "--json", check=False)
+        out["kickoff_messages"] = len(Path(log).read_text(encoding="utf-8").splitlines())
+    finally:
+        sink.kill()
+
+    period = submit_all(env, made["big_plan"])
+    out["status_500_s"], _ = run("status", "--plan", made["big_plan"], "--period", period)
+    out["rollup_500_s"], _ = run("rollup", "--plan", made["big_plan"], "--period", period,
+                                 "--out", str(folder / "rollup"))
+    out["simulate_year_s"] = None
+    if args.simulate_to != "none":
+        out["simulate_year_s"], _ = run("simulate", "--from", f"{YEAR}-01-01", "--to", args.simulate_to,
+                                        "--data-dir", str(folder / "sim"))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out["peak_rss_mb"] = round(max(children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024, 1)
+    if args.keep is None:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
+
+
+if __name__ == "__main__":
+    main()
