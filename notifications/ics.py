@@ -14,9 +14,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from icalendar import Alarm, Calendar, Event
+from typing import TYPE_CHECKING
 
 from notifications.message import Attachment
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 # The kinds whose message is about a deadline the unit must meet; render attaches an .ics to
 # them when their context has a deadline.
@@ -64,6 +67,8 @@ def build_ics(deadlines: list[Deadline]) -> Attachment:
     Cancelled deadlines make a ``METHOD:CANCEL`` calendar (its content type says so too, as
     RFC 6047 asks); a calendar holds one method, so they must not be mixed with others.
     """
+    from icalendar import Calendar  # only where a calendar is built: the CLI's start-up never pays for it
+
     cancel = {d.cancelled for d in deadlines}
     if len(cancel) > 1:
         raise ValueError("cancelled and current deadlines cannot share one calendar")
@@ -79,6 +84,8 @@ def build_ics(deadlines: list[Deadline]) -> Attachment:
 
 
 def _event(deadline: Deadline) -> Event:
+    from icalendar import Alarm, Event
+
     event = Event()
     event.add("uid", deadline.uid)
     event.add("sequence", deadline.sequence)

@@ -23,7 +23,7 @@ from kehoach.notification import Notification
 from kehoach.plans.config import Config
 from kehoach.plans.directory import Unit
 from kehoach.plans.model import Plan
-from kehoach.store.outbox import UpsertCounts, content_hash, enqueue
+from kehoach.store.outbox import ContentHash, UpsertCounts, enqueue
 from kehoach.store.submission_tables import Submission
 from kehoach.store.tables import Source, Status
 from kehoach.submissions import notices
@@ -116,7 +116,7 @@ def manual_row(n: Notification, by: str, now: datetime, sequence: int) -> dict[s
     return {
         "key": f"{n.key}/tay-{now:%Y%m%dT%H%M%S%f}", "plan": n.plan, "kind": n.kind.value, "unit": n.unit,
         "channel": n.channel, "period": n.period, "send_at": now, "deadline": n.deadline, "subject": n.subject,
-        "context": context, "content_hash": content_hash(n), "source": Source.MANUAL.value,
+        "context": context, "content_hash": ContentHash()(n), "source": Source.MANUAL.value,
         "status": Status.PENDING.value, "attempts": 0, "updated_at": now, "year": None,
     }
 
