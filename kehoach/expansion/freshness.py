@@ -35,15 +35,20 @@ def fingerprints(config: Config) -> dict[str, str]:
 
 
 def record_synced(session: Session, year: int, prints: dict[str, str], now: datetime) -> None:
-    """Remember ``prints`` as what the outbox of ``year`` was built from."""
+    """Remember ``prints`` as what the outbox of ``year`` was built from (a plan synced unchanged writes nothing)."""
+    changed = False
     for plan_id, fingerprint in prints.items():
         row = session.get(PlanSync, (plan_id, year))
         if row is None:
             session.add(PlanSync(plan=plan_id, year=year, fingerprint=fingerprint, synced_at=now))
-        else:
+        elif row.fingerprint != fingerprint:
             row.fingerprint, row.synced_at = fingerprint, now
             session.add(row)
-    session.commit()
+        else:
+            continue  # the same plan synced again: nothing to write
+        changed = True
+    if changed:
+        session.commit()
 
 
 def sync_recorded(config: Config, year: int, session: Session, now: datetime,
