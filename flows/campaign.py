@@ -53,9 +53,8 @@ def campaign_flow(plan_id: str | None = None, year: int | None = None, now: date
     now = vn_now(now, simulation)
     if plan_id is None:
         tag_run("kind:campaign")
-        return fan_out("campaign", campaign_flow, [
-            {"plan_id": p, "year": year or now.year, "now": now if simulation else None, "simulation": simulation}
-            for p in plans_in_campaign(now)], "Năm")
+        return fan_out("campaign", campaign_flow, "year", "Năm",
+                       [(p, year or now.year) for p in plans_in_campaign(now)], now, simulation)
     tag_run(plan_id, "kind:campaign")
     result = timeline(plan_id, year or now.year, now)
     if result["today"] or result["active"]:

@@ -59,9 +59,7 @@ def collection_flow(plan_id: str | None = None, period: str | None = None, now: 
     now = vn_now(now, simulation)
     if plan_id is None:
         tag_run("kind:collection")
-        return fan_out("collection", collection_flow, [
-            {"plan_id": p, "period": per, "now": now if simulation else None, "simulation": simulation}
-            for p, per in plans_to_collect(now)], "Kỳ")
+        return fan_out("collection", collection_flow, "period", "Kỳ", plans_to_collect(now), now, simulation)
     tag_run(plan_id, "kind:collection")
     steps = advance_periods(plan_id, period, now)
     rollups = []

@@ -11,6 +11,7 @@ admin gets the failure alert, and its artifact names each failing plan with its 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from prefect import Flow, task
@@ -40,18 +41,26 @@ def error(future: PrefectFuture[str | None]) -> str | None:
     return future.result() if state.is_completed() else (state.message or state.name)
 
 
-def fan_out(kind: str, child: Flow[..., Any], runs: list[dict[str, Any]], label: str) -> dict[str, Any]:
-    """Run ``child`` once per parameter set, ``KEHOACH_PLAN_CONCURRENCY`` at a time; PlansFailed at the end if any failed."""
+def fan_out(kind: str, child: Flow[..., Any], key: str, heading: str, work: list[tuple[str, Any]],
+            now: datetime, simulation: bool) -> dict[str, Any]:
+    """Run ``child(plan_id=plan, <key>=value)`` per ``(plan, value)``, KEHOACH_PLAN_CONCURRENCY at a time.
+
+    A real run's children read the clock when they start (one waiting for a slot may start
+    minutes later, and a ``now`` that far from the clock is refused); a simulation's share its ``now``.
+    PlansFailed at the end if any failed.
+    """
+    shared = {"now": now if simulation else None, "simulation": simulation}
     with ThreadPoolTaskRunner(max_workers=runtime().settings.plan_concurrency) as pool:
-        futures = [pool.submit(plan_run, {"child": child, "parameters": p}) for p in runs]
+        futures = [pool.submit(plan_run, {"child": child, "parameters": {"plan_id": plan, key: value, **shared}})
+                   for plan, value in work]
         errors = [error(f) for f in futures]
-    rows = [{"Kế hoạch": p["plan_id"], label: p.get("period") or p.get("year"), "Kết quả": error or "xong"}
-            for p, error in zip(runs, errors, strict=True)]
+    rows = [{"Kế hoạch": plan, heading: value, "Kết quả": err or "xong"}
+            for (plan, value), err in zip(work, errors, strict=True)]
     failed = [r for r in rows if r["Kết quả"] != "xong"]
     publish_markdown(f"{kind}-plans", (
-        f"# {kind}: {len(runs)} lượt theo kế hoạch, {len(failed)} lỗi\n\n" + markdown_table(rows)
+        f"# {kind}: {len(work)} lượt theo kế hoạch, {len(failed)} lỗi\n\n" + markdown_table(rows)
     ), "Các kế hoạch có việc hôm nay và kết quả từng lượt")
     if failed:
-        raise PlansFailed(f"{len(failed)}/{len(runs)} lượt lỗi: " + "; ".join(
-            f"{r['Kế hoạch']} {r[label]}: {r['Kết quả']}" for r in failed))
-    return {"runs": [{"plan": p["plan_id"], label: p.get("period") or p.get("year")} for p in runs]}
+        raise PlansFailed(f"{len(failed)}/{len(work)} lượt lỗi: " + "; ".join(
+            f"{r['Kế hoạch']} {r[heading]}: {r['Kết quả']}" for r in failed))
+    return {"runs": [{"plan": plan, key: value} for plan, value in work]}
