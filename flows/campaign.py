@@ -1,5 +1,8 @@
 """campaign_flow: per plan and year, the Action Month (15/11–15/12) and the plan's occasions.
 
+Without a plan (the scheduled deployment) it fans out: one subflow run per active plan with a
+campaign step, an occasion or a campaign window today (``flows.fanout``).
+
 The messages go out through dispatch; this flow shows the campaign's timeline (notice,
 kickoff, weekly reminders, closing, occasions) and how each step was delivered.
 """
@@ -13,8 +16,11 @@ from prefect import flow, task
 
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
+from flows.fanout import fan_out
 from kehoach.delivery.activity import kind_label, kind_status
+from kehoach.plans.lifecycle import plan_states
 from kehoach.runtime.agenda import FLOW_KINDS, agenda, campaign_window
+from kehoach.runtime.work import campaign_work
 from kehoach.store.db import session
 
 
@@ -33,10 +39,22 @@ def timeline(plan_id: str, year: int, now: datetime) -> dict[str, Any]:
             "active": bool(window and window[0] <= now.date() <= window[1])}
 
 
+@task(name="plans-in-campaign")
+def plans_in_campaign(now: datetime) -> list[str]:
+    rt = runtime()
+    config = rt.config
+    return campaign_work(config.plans.values(), plan_states(rt.engine), config.directory,
+                         config.calendar([now.year]), now)
+
+
 @flow(name="campaign", flow_run_name=run_name("campaign", "plan_id", "year"))
-def campaign_flow(plan_id: str, year: int | None = None, now: datetime | None = None,
+def campaign_flow(plan_id: str | None = None, year: int | None = None, now: datetime | None = None,
                   simulation: bool = False) -> dict[str, Any]:
     now = vn_now(now, simulation)
+    if plan_id is None:
+        tag_run("kind:campaign")
+        return fan_out("campaign", campaign_flow, "year", "Năm",
+                       [(p, year or now.year) for p in plans_in_campaign(now)], now, simulation)
     tag_run(plan_id, "kind:campaign")
     result = timeline(plan_id, year or now.year, now)
     if result["today"] or result["active"]:

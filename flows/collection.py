@@ -1,5 +1,8 @@
 """collection_flow: per plan (and optionally one period), where report collection stands today.
 
+Without a plan (the scheduled deployment) it fans out: one subflow run per active plan and
+period with something to collect now (``flows.fanout``).
+
 The reminder ladder itself goes out through dispatch, which skips units that submitted and
 sends escalations naming only the missing ones. This flow follows each period from opening
 to closing, publishes the per-unit status, and starts the roll-up when a period closes.
@@ -14,8 +17,11 @@ from prefect import flow, task
 
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
+from flows.fanout import fan_out
 from flows.rollup import rollup_flow
-from kehoach.submissions.collection import advance
+from kehoach.plans.lifecycle import plan_states
+from kehoach.runtime.work import collection_work
+from kehoach.submissions.collection import advance, rollup_made
 from kehoach.store.db import session
 
 STATUS_LABELS = {"on_time": "đã nộp đúng hạn", "late": "đã nộp trễ hạn", "missing": "chưa nộp"}
@@ -37,10 +43,23 @@ def advance_periods(plan_id: str, period: str | None, now: datetime) -> list[dic
     return out
 
 
+@task(name="plans-to-collect")
+def plans_to_collect(now: datetime) -> list[tuple[str, str]]:
+    rt = runtime()
+    config = rt.config
+    with session(rt.engine) as s:
+        return collection_work(config.plans.values(), plan_states(rt.engine), config.directory,
+                               config.calendar([now.year - 1, now.year]), now,
+                               lambda plan, period: rollup_made(s, rt.settings.data_dir, plan, period))
+
+
 @flow(name="collection", flow_run_name=run_name("collection", "plan_id", "period"))
-def collection_flow(plan_id: str, period: str | None = None, now: datetime | None = None,
+def collection_flow(plan_id: str | None = None, period: str | None = None, now: datetime | None = None,
                     simulation: bool = False) -> dict[str, Any]:
     now = vn_now(now, simulation)
+    if plan_id is None:
+        tag_run("kind:collection")
+        return fan_out("collection", collection_flow, "period", "Kỳ", plans_to_collect(now), now, simulation)
     tag_run(plan_id, "kind:collection")
     steps = advance_periods(plan_id, period, now)
     rollups = []

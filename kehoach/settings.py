@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     bounce_address: str | None = None
 
     db_patience: float = 15.0  # seconds a dispatch waits for an unavailable database before it ends
+    # Per-plan runs at once inside one collection or campaign run: 150 plans due at 16:30
+    # share one process and these few threads, not 150 processes.
+    plan_concurrency: int = Field(4, ge=1)
 
     zalo_api_base: str = "https://business.openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"

@@ -61,7 +61,7 @@ def run(portal: bool = typer.Option(True, help="Phục vụ cổng nộp báo c�
     from kehoach.store.db import make_engine
 
     engine = make_engine(s.resolved_database_url)
-    deployments = scheduled(plan_ids=set(cfg.plans))
+    deployments = scheduled()
     say(f"cơ sở dữ liệu: {engine.url.render_as_string(hide_password=True)}; dữ liệu: {s.data_dir}")
     runner = EmbeddedRunner(engine, deployments, local.runner_calls(say), say=say,
                             clock=lambda: datetime.now(VN_TZ))
@@ -207,7 +207,7 @@ def simulate(
     local.quiet_exit()
     with console.status("Khởi động Prefect (máy chủ tạm thời, 10–15 giây)…"):
         local.warm_up()
-    sim = Simulation(cfg, engine, scheduled(plan_ids=set(plan_ids)), local.simulation_flows(plan),
+    sim = Simulation(cfg, engine, scheduled(), local.simulation_flows(plan),
                      Options(start, end, plan_ids, submit_share=submit_share, data_dir=sim_dir))
     began = time.monotonic()
     runs = 0

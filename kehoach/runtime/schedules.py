@@ -133,20 +133,9 @@ def load_deployments(path: Path = PREFECT_YAML) -> list[Deployment]:
     return out
 
 
-def scheduled(path: Path = PREFECT_YAML, plan_ids: set[str] | None = None) -> list[Deployment]:
-    """The deployments the embedded runner runs: those with an active schedule, for known plans.
-
-    A per-plan deployment whose plan is not configured here (another office's plan) is left out.
-    """
-    out = []
-    for d in load_deployments(path):
-        if not any(s.active for s in d.schedules):
-            continue
-        plan_id = d.parameters.get("plan_id")
-        if plan_ids is not None and plan_id is not None and plan_id not in plan_ids:
-            continue
-        out.append(d)
-    return out
+def scheduled(path: Path = PREFECT_YAML) -> list[Deployment]:
+    """The deployments the embedded runner runs: those with an active schedule."""
+    return [d for d in load_deployments(path) if any(s.active for s in d.schedules)]
 
 
 def by_kind(deployments: list[Deployment], kind: str) -> list[Deployment]:

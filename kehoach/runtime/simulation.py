@@ -162,13 +162,13 @@ class Simulation:
         runs: list[tuple[datetime, str, Callable[..., Any], dict[str, Any]]] = []
         for kind, call in (("collection", self.flows.collection), ("campaign", self.flows.campaign),
                            ("recurring", self.flows.recurring)):
+            busy = [p.id for p in self.plans if day in self.agendas.get((p.id, day.year), {}).get(kind, {})]
+            if not busy:
+                continue
+            # recurring covers every plan in one run; the others run per plan, as their fan-out would
+            params = [{}] if kind == "recurring" else [{"plan_id": p} for p in busy]
             for d in by_kind(self.deployments, kind):
-                plan_id = d.parameters.get("plan_id")
-                plans = [plan_id] if plan_id else [p.id for p in self.plans]
-                if not any(day in self.agendas[(p, day.year)][kind] for p in plans if (p, day.year) in self.agendas):
-                    continue
-                for t in tick_times(d, day):
-                    runs.append((t, kind, call, dict(d.parameters)))
+                runs += [(t, kind, call, {**d.parameters, **p}) for t in tick_times(d, day) for p in params]
         for t in [t for d in by_kind(self.deployments, "dispatch") for t in tick_times(d, day)]:
             runs.append((t, "dispatch", self.flows.dispatch, {}))
         submit_at = at_local(day, SUBMIT_AT)

@@ -116,16 +116,10 @@ def candidate_periods(plan: Plan, day: date, period_id: str | None = None,
     return periods
 
 
-def advance(
-    session: Session, plan: Plan, directory: Directory, cal: WorkingCalendar, data_dir: Path,
-    now: datetime, period_id: str | None = None,
-) -> list[PeriodStep]:
-    """The open, due, overdue or just-closed periods at ``now``; closed ones without a roll-up ask for one.
-
-    A period that closed earlier and already has its roll-up is left out: nothing more to do.
-    """
-    day = now.astimezone(VN_TZ).date()
-    steps: list[PeriodStep] = []
+def periods_in_play(plan: Plan, directory: Directory, cal: WorkingCalendar, day: date,
+                    period_id: str | None = None) -> list[tuple[Period, Milestones, Phase]]:
+    """The named period, or every period of the plan that has opened by ``day``, with its milestones and phase."""
+    out = []
     for period in candidate_periods(plan, day, period_id, cal):
         try:
             m = milestones(plan, period, cal, directory)
@@ -138,6 +132,21 @@ def advance(
         phase = m.phase(day)
         if phase is Phase.NOT_OPEN and period_id is None:
             continue
+        out.append((period, m, phase))
+    return out
+
+
+def advance(
+    session: Session, plan: Plan, directory: Directory, cal: WorkingCalendar, data_dir: Path,
+    now: datetime, period_id: str | None = None,
+) -> list[PeriodStep]:
+    """The open, due, overdue or just-closed periods at ``now``; closed ones without a roll-up ask for one.
+
+    A period that closed earlier and already has its roll-up is left out: nothing more to do.
+    """
+    day = now.astimezone(VN_TZ).date()
+    steps: list[PeriodStep] = []
+    for period, m, phase in periods_in_play(plan, directory, cal, day, period_id):
         made = rollup_made(session, data_dir, plan.id, period.id)
         if phase is Phase.CLOSED and made and period_id is None:
             continue

@@ -68,7 +68,7 @@ def simulate(prefect_harness: None, smtp_server: SMTPServer, tmp_path: Path,
         settings = Settings()
         config = load_config(settings)
         engine = make_engine(settings.resolved_database_url)
-        sim = Simulation(config, engine, scheduled(plan_ids={plan_id}), simulation_flows([plan_id]),
+        sim = Simulation(config, engine, scheduled(), simulation_flows([plan_id]),
                          Options(start, end, [plan_id], submit_share=share, data_dir=tmp_path))
         return World(config, engine, smtp_server, sim.run(), tmp_path)
 

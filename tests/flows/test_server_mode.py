@@ -56,6 +56,9 @@ DUE = "2026-11-19T08:05:00+07:00"  # a working morning on which the seed plans h
 PLAN, PERIOD = "2026-stp-dong-thap-bdg", "bc-nam-2026"
 ONE_MORNING, CLOSED = "2026-11-26T08:05:00+07:00", "2026-11-26T16:30:00+07:00"
 NEXT_MORNING, NEXT_AFTERNOON = "2026-11-27T08:05:00+07:00", "2026-11-27T16:30:00+07:00"
+SEED_CCHC = "2026-2030-skhcn-lang-son-cchc"  # its January report is due on 02/02/2026, no other plan has one
+JANUARY_DUE = "2026-02-02T16:30:00+07:00"
+NEW_PLAN = "2026-2030-skhcn-lang-son-moi"  # a plan nobody named in prefect.yaml
 
 
 def postgres_url() -> str | None:
@@ -128,7 +131,7 @@ class Cluster:
                               cwd=self.root)
 
     def deployment(self, name: str) -> dict[str, Any]:
-        flow = name.split("-", 1)[0]  # collection-dong-thap is a deployment of the collection flow
+        flow = name  # each deployment is named after its flow
         return httpx.get(f"{self.api}/deployments/name/{flow}/{name}").json()  # type: ignore[no-any-return]
 
     def trigger(self, name: str, *, queue: str | None = None, **parameters: Any) -> str:
@@ -270,7 +273,7 @@ def deploy_from_a_clone_elsewhere(c: Cluster) -> None:
 
 def test_deploy_all_registers_every_flow(cluster: Cluster) -> None:
     names = {d["name"] for d in httpx.post(f"{cluster.api}/deployments/filter", json={}).json()}
-    assert {"sync", "dispatch", "collection-dong-thap", "campaign-yet-kieu", "rollup"} <= names
+    assert names == {"sync", "dispatch", "recurring", "rollup", "collection", "campaign"}  # none per plan
     automations = {a["name"] for a in httpx.post(f"{cluster.api}/automations/filter", json={}).json()}
     assert {"kehoach-crash-zombie-runs", "kehoach-run-failed", "kehoach-dispatch-silent"} <= automations
 
@@ -305,6 +308,22 @@ def test_a_scheduled_run_fires_by_itself_on_a_worker_started_outside_the_checkou
 
     with psycopg.connect(cluster.app_db) as conn:
         assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] > 500  # type: ignore[index]
+
+
+def test_a_plan_dropped_into_the_workers_config_after_deploy_is_collected(cluster: Cluster) -> None:
+    # Given the worker's own config folder, to which a new plan is added after `prefect deploy`
+    config = cluster.root / "worker-config"
+    shutil.copytree(REPO_ROOT / "config", config)
+    source = (config / "plans" / f"{SEED_CCHC}.yaml").read_text(encoding="utf-8")
+    (config / "plans" / f"{NEW_PLAN}.yaml").write_text(source.replace(f"id: {SEED_CCHC}", f"id: {NEW_PLAN}", 1),
+                                                       encoding="utf-8")
+    with cluster.worker("worker-new-plan", KEHOACH_CONFIG_DIR=str(config)) as (_, log):
+        # When the one collection deployment runs (no parameter names a plan)
+        run_id = cluster.trigger("collection", now=JANUARY_DUE, simulation=True)
+        assert cluster.wait(run_id, {"COMPLETED", "FAILED", "CRASHED"}, 600, log) == "COMPLETED"
+    # Then the new plan had its own subflow run, named by plan and period, beside the seed plan it copies
+    runs = {r["name"]: r["state"]["type"] for r in cluster.children(run_id, "collection")}
+    assert runs == {f"collection {p} bc-thang-01-2026 @ 2026-02-02 16:30": "COMPLETED" for p in (NEW_PLAN, SEED_CCHC)}
 
 
 def test_a_dispatch_with_smtp_down_ends_failed_and_the_admin_is_emailed(cluster: Cluster) -> None:
@@ -352,7 +371,7 @@ def test_two_machines_share_the_signing_key_the_zalo_token_and_the_rollups(clust
                 # When A dispatches one morning (its first Zalo send refreshes the token) and runs the
                 # afternoon collection that finds the annual report period closed (the roll-up)
                 a_runs = [cluster.trigger("dispatch", queue="may-a", now=ONE_MORNING, simulation=True),
-                          cluster.trigger("collection-dong-thap", queue="may-a", period=PERIOD, now=CLOSED,
+                          cluster.trigger("collection", queue="may-a", plan_id=PLAN, period=PERIOD, now=CLOSED,
                                           simulation=True)]
                 # (while they run: a machine whose environment file left the signing key blank does not start,
                 # since an empty key signs links anyone can forge)
@@ -368,7 +387,7 @@ def test_two_machines_share_the_signing_key_the_zalo_token_and_the_rollups(clust
                 zalo.state.access_tokens.clear()
                 # And B dispatches the next morning and runs the next afternoon's collection
                 b_runs = [cluster.trigger("dispatch", queue="may-b", now=NEXT_MORNING, simulation=True),
-                          cluster.trigger("collection-dong-thap", queue="may-b", period=PERIOD, now=NEXT_AFTERNOON,
+                          cluster.trigger("collection", queue="may-b", plan_id=PLAN, period=PERIOD, now=NEXT_AFTERNOON,
                                           simulation=True)]
                 for run_id in b_runs:
                     assert cluster.wait(run_id, {"COMPLETED", "FAILED", "CRASHED"}, 300, b_log) == "COMPLETED"
