@@ -25,14 +25,18 @@ from kehoach.submissions.links import link_maker
 
 
 @task(name="send-due", retries=2, retry_delay_seconds=[10, 60], retry_jitter_factor=0.5)
-def send_due(now: datetime, dry_run: bool = False) -> dict[str, Any]:
-    """Claim, render, send, record. Retried with backoff when a channel's server is unreachable."""
+def send_due(now: datetime, dry_run: bool = False, simulation: bool = False) -> dict[str, Any]:
+    """Claim, render, send, record. Retried with backoff when a channel's server is unreachable.
+
+    Plans changed since the year's last sync are synced first, except in a dry run (it writes
+    nothing) and a simulation (it syncs the plans it simulates on its own mornings).
+    """
     rt = runtime()
     cal = rt.config.calendar([now.year])
     if not cal.is_working_day(now.date()):
         return {"now": now.isoformat(), "day_off": True, "dry_run": dry_run, "sent": 0, "skipped": 0, "failed": 0,
                 "retried": 0}
-    resynced = [] if dry_run else sync_changed(rt.config, rt.engine, now)
+    resynced = [] if dry_run or simulation else sync_changed(rt.config, rt.engine, now)
     summary = dispatch(rt.engine, rt.config, channels_from_settings(rt.settings, rt.engine, cal), now,
                        calendar=cal, dry_run=dry_run, options=options_from_settings(rt.settings),
                        links=link_maker(rt.settings, now))
@@ -61,7 +65,7 @@ def dispatch_flow(now: datetime | None = None, dry_run: bool = False,
     or due rows older than an hour remain, so Prefect's retries and the admin's alerts act."""
     now = vn_now(now, simulation or dry_run)
     tag_run("kind:dispatch")
-    summary = send_due(now, dry_run)
+    summary = send_due(now, dry_run, simulation)
     if summary["day_off"]:
         publish_markdown("dispatch", f"# Gửi thông báo {now:%d/%m/%Y %H:%M}\n\nNgày nghỉ: không gửi gì.\n",
                          "Ngày nghỉ")
