@@ -198,6 +198,15 @@ def mark_earlier_handled(url: str, before: datetime) -> int:
     return int(n)
 
 
+def practice_environ() -> dict[str, str]:
+    """The shell's environment without its kehoach and Prefect API settings.
+
+    The fictional province's units have phone numbers of real shape (09xxxxxxxx): a shell's
+    Zalo credentials, SMTP relay or Prefect server must never reach the commands it runs.
+    """
+    return {k: v for k, v in os.environ.items() if not k.startswith(("KEHOACH_", "PREFECT_API_", "PREFECT_PROFILE"))}
+
+
 def submit_all(env: dict[str, str], plan_id: str) -> str:
     """Every unit of the plan's annual period submits (figures of 1 to 50); the period's id."""
     os.environ.update(env)
@@ -238,10 +247,9 @@ def main() -> None:
     made = province(folder, args.units, args.plans, args.big, random.Random(args.seed))
     data = folder / "data"
     url = f"sqlite:///{data / 'kehoach.db'}"
-    env = {**os.environ, "KEHOACH_CONFIG_DIR": str(folder / "config"), "KEHOACH_DATA_DIR": str(data),
+    env = {**practice_environ(), "KEHOACH_CONFIG_DIR": str(folder / "config"), "KEHOACH_DATA_DIR": str(data),
            "KEHOACH_DATABASE_URL": url, "KEHOACH_PORTAL_SECRET": "province-benchmark-secret",
            "PREFECT_HOME": str(folder / "prefect"), "COLUMNS": "200"}
-    env.pop("KEHOACH_SMTP_HOST", None)
     run = Runner(env).run
     out: dict[str, Any] = {"units": args.units, "plans": args.plans}
 

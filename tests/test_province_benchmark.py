@@ -27,3 +27,17 @@ def test_a_tiny_province_prints_every_figure(tmp_path):
     assert all(figures[k] > 0 for k in KEYS - {"kickoff_messages", "simulate_year_s"})
     assert figures["simulate_year_s"] is None  # skipped: a simulation starts a Prefect server
     assert (tmp_path / "province" / "rollup").is_dir()  # the roll-up wrote its files
+
+
+def test_the_province_runs_its_commands_without_the_shells_real_settings(monkeypatch):
+    # Given a shell set up for real work: Zalo credentials, a relay, a Prefect server
+    monkeypatch.setenv("KEHOACH_ZALO_REFRESH_TOKEN", "real-token")
+    monkeypatch.setenv("KEHOACH_SMTP_USERNAME", "real-user")
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.that-must-not-be-used.vn/api")
+    monkeypatch.setenv("LANG", "vi_VN.UTF-8")
+    from benchmarks.province import practice_environ
+
+    # Then the environment its commands get holds none of them, and the rest of the shell
+    env = practice_environ()
+    assert not [k for k in env if k.startswith(("KEHOACH_", "PREFECT_API_"))]
+    assert env["LANG"] == "vi_VN.UTF-8"
