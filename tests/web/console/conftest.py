@@ -7,6 +7,7 @@ Yết Kiêu, and an admin. The clock is a value the test moves.
 from __future__ import annotations
 
 import re
+import shutil
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,10 +51,20 @@ class Clock:
         self.now += by
 
 
+def settings_at(tmp_path: Path, config_dir: Path = REPO_ROOT / "config") -> Settings:
+    return Settings(config_dir=config_dir, data_dir=tmp_path / "data",
+                    portal_secret=SecretStr("test-secret"), portal_base_url="http://testserver")
+
+
+def settings_with_own_config(tmp_path: Path) -> Settings:
+    """Settings over a copy of config/, for tests whose uploads write plan files."""
+    shutil.copytree(REPO_ROOT / "config", tmp_path / "config")
+    return settings_at(tmp_path, tmp_path / "config")
+
+
 @pytest.fixture
 def console_settings(tmp_path: Path) -> Settings:
-    return Settings(config_dir=REPO_ROOT / "config", data_dir=tmp_path / "data",
-                    portal_secret=SecretStr("test-secret"), portal_base_url="http://testserver")
+    return settings_at(tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from datetime import timedelta
 from io import BytesIO
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 from docx import Document
 from msoffcrypto.format.ooxml import OOXMLFile
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from kehoach.plans.config import Config
@@ -22,7 +20,7 @@ from kehoach.settings import REPO_ROOT, Settings
 from kehoach.store.db import session
 from kehoach.web.console.accounts import add_user
 from tests.importer.make_documents import write_documents
-from tests.web.console.conftest import NOW, PASSWORD, csrf_of, log_in
+from tests.web.console.conftest import NOW, PASSWORD, csrf_of, log_in, settings_with_own_config
 
 PAGE = "/quan-ly/nhap-ke-hoach"
 
@@ -30,9 +28,7 @@ PAGE = "/quan-ly/nhap-ke-hoach"
 @pytest.fixture
 def console_settings(tmp_path: Path) -> Settings:
     """A copy of config/, so a saved plan lands in the test's own plans folder."""
-    shutil.copytree(REPO_ROOT / "config", tmp_path / "config")
-    return Settings(config_dir=tmp_path / "config", data_dir=tmp_path / "data",
-                    portal_secret=SecretStr("test-secret"), portal_base_url="http://testserver")
+    return settings_with_own_config(tmp_path)
 
 
 def upload(client, name: str, data: bytes):  # type: ignore[no-untyped-def]

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from kehoach.expansion.freshness import sync_recorded
 from kehoach.expansion.preview import preview_events, preview_notifications
 from kehoach.plans.lifecycle import PlanState, plan_states
-from kehoach.settings import REPO_ROOT, Settings
+from kehoach.settings import Settings
 from kehoach.store.db import session
 from kehoach.store.outbox import listing
-from tests.web.console.conftest import DT_PLAN, YK_PLAN, csrf_of, log_in
+from tests.web.console.conftest import DT_PLAN, YK_PLAN, csrf_of, log_in, settings_with_own_config
 
 PAGE = "/quan-ly/cac-ke-hoach"
 BROKEN = "id: 2026-stp-dt-moi\ntitle: Kế hoạch thử\ntasks:\n  - id: bao-cao\n    due: 31/02/2026\n    khong_co: 1\n"
@@ -23,9 +21,7 @@ BROKEN = "id: 2026-stp-dt-moi\ntitle: Kế hoạch thử\ntasks:\n  - id: bao-ca
 @pytest.fixture
 def console_settings(tmp_path: Path) -> Settings:
     """A copy of config/, so an upload lands in the test's own plans folder."""
-    shutil.copytree(REPO_ROOT / "config", tmp_path / "config")
-    return Settings(config_dir=tmp_path / "config", data_dir=tmp_path / "data",
-                    portal_secret=SecretStr("test-secret"), portal_base_url="http://testserver")
+    return settings_with_own_config(tmp_path)
 
 
 def post(client, path: str, **files: tuple[str, bytes]):  # type: ignore[no-untyped-def]
