@@ -305,6 +305,19 @@ def calendar_of(msg: EmailMessage) -> Calendar:
     return Calendar.from_ical(part.get_content())
 
 
+def the_cancellation(server: SMTPServer, to: str, sent_event: Any) -> tuple[EmailMessage, Any]:
+    """The one message received: a "[Hủy lịch]" email to ``to`` whose .ics cancels ``sent_event``
+    (METHOD:CANCEL, STATUS:CANCELLED, the same UID); the message and its event."""
+    (cancel,) = received(server)
+    assert cancel["To"].addresses[0].addr_spec == to
+    assert str(cancel["Subject"]).startswith("[Hủy lịch]") and "Không cần gửi báo cáo" in text(cancel)
+    ics = calendar_of(cancel)
+    event = next(iter(ics.walk("VEVENT")))
+    assert str(ics["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
+    assert str(event["uid"]) == str(sent_event["uid"])
+    return cancel, event
+
+
 async def test_a_unit_taken_off_a_deadline_gets_its_calendar_event_cancelled(
         engine: Engine, config: Config, smtp_server: SMTPServer) -> None:
     # Given the Yết Kiêu plan synced, and Công an xã sent its first reminder of the annual report
@@ -330,13 +343,7 @@ async def test_a_unit_taken_off_a_deadline_gets_its_calendar_event_cancelled(
     assert counts.retired > 0 and again.retired == 0
     await dispatch(engine, config, smtp_server, later + timedelta(minutes=5))
     # Then Công an xã alone receives one cancellation of the same event, one version higher
-    (cancel,) = received(smtp_server)
-    assert cancel["To"].addresses[0].addr_spec == "congan@yetkieu.example"
-    assert str(cancel["Subject"]).startswith("[Hủy lịch]") and "Không cần gửi báo cáo" in text(cancel)
-    ics = calendar_of(cancel)
-    event = next(iter(ics.walk("VEVENT")))
-    assert str(ics["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
-    assert str(event["uid"]) == str(sent_event["uid"])
+    cancel, event = the_cancellation(smtp_server, "congan@yetkieu.example", sent_event)
     assert event.decoded("sequence") > sent_event.decoded("sequence")
     assert event.decoded("dtstart") == sent_event.decoded("dtstart")
     # and the office's contact still closes it
