@@ -31,6 +31,7 @@ class Kind(StrEnum):
     SUBMISSION_RECEIVED = "submission_received"
     REPORT_UPWARD = "report_upward"  # the approved báo cáo, to the body above (Sở Nội vụ)
     CALENDAR_CANCEL = "calendar_cancel"  # a deadline the unit was sent no longer concerns it
+    EXTENSION_DECISION = "extension_decision"  # the office granted or refused a unit's extension request
 
 
 KIND_LABELS = {
@@ -49,6 +50,7 @@ KIND_LABELS = {
     Kind.SUBMISSION_RECEIVED: "Xác nhận đã nhận báo cáo",
     Kind.REPORT_UPWARD: "Gửi báo cáo lên cấp trên",
     Kind.CALENDAR_CANCEL: "Hủy lịch hạn đã gửi",
+    Kind.EXTENSION_DECISION: "Trả lời đề nghị gia hạn",
 }
 
 # Kinds that concern one report period: a unit that submitted for the period gets no more of them.

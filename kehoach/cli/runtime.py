@@ -36,10 +36,11 @@ KIND_COLUMNS = {  # short headers: the table must fit an 80-column terminal
     "Đợt CĐ": ("campaign_notice", "campaign_kickoff", "campaign_weekly", "campaign_closing"),
     "Kỷ niệm": ("occasion",),
     "Nhiệm vụ": ("task_reminder",),
-    "Khác": ("office_compile", "rollup_ready", "submission_received"),
+    "Khác": ("office_compile", "rollup_ready", "submission_received", "extension_decision"),
 }
 CAPTION = ("Nhắc hạn BC: nhắc và báo đến hạn nộp báo cáo · Báo VP: báo văn phòng các đơn vị chưa nộp · "
-           "Đợt CĐ: đợt cao điểm (Tháng hành động…) · Khác: tổng hợp gửi cấp trên, dự thảo tổng hợp, xác nhận đã nhận")
+           "Đợt CĐ: đợt cao điểm (Tháng hành động…) · Khác: tổng hợp gửi cấp trên, dự thảo tổng hợp, xác nhận đã nhận, "
+           "trả lời đề nghị gia hạn")
 
 
 def say(message: str) -> None:

@@ -18,7 +18,8 @@ from kehoach.notification import Kind
 BEFORE_DEADLINE_KINDS = frozenset({Kind.REPORT_REMINDER, Kind.REPORT_DUE, Kind.TASK_REMINDER, Kind.OFFICE_COMPILE})
 
 # Messages that answer something that happened, not a date: late is better than never.
-SEND_LATE_KINDS = frozenset({Kind.SUBMISSION_RECEIVED, Kind.ROLLUP_READY, Kind.REPORT_UPWARD, Kind.CALENDAR_CANCEL})
+SEND_LATE_KINDS = frozenset({Kind.SUBMISSION_RECEIVED, Kind.ROLLUP_READY, Kind.REPORT_UPWARD, Kind.CALENDAR_CANCEL,
+                             Kind.EXTENSION_DECISION})
 
 DEFAULT_LATE_WINDOW = 2  # working days
 

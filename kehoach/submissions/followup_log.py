@@ -22,6 +22,7 @@ class Action(StrEnum):
     UNEXEMPT = "unexempt"
     REMIND = "remind"
     RECORD = "record"
+    REFUSE_EXTENSION = "refuse_extension"  # a unit's extension request, refused with a note
 
 
 ACTION_LABELS = {
@@ -30,6 +31,7 @@ ACTION_LABELS = {
     Action.UNEXEMPT: "Bỏ miễn",
     Action.REMIND: "Gửi nhắc ngay",
     Action.RECORD: "Ghi nhận báo cáo thay đơn vị",
+    Action.REFUSE_EXTENSION: "Từ chối gia hạn",
 }
 
 

@@ -1,4 +1,5 @@
-"""Messages that report collection puts in the outbox: a unit's confirmation, the office's draft.
+"""Messages that report collection puts in the outbox: a unit's confirmation, the answer to its
+extension request, the office's draft.
 
 They go through the same outbox and dispatcher as reminders, so a confirmation is never sent
 twice and survives an SMTP outage. Their keys name the version (a second submission gets a
@@ -7,7 +8,7 @@ second confirmation) and carry no expansion year, so a plan re-sync never retire
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from kehoach.expansion.reference import plan_context
 from kehoach.notification import Kind, Notification, event_key
 from kehoach.plans.model import Plan
 from kehoach.store.documents import store_files
+from kehoach.store.followup_tables import ExtensionRequest
 from kehoach.store.outbox import upsert_by_key
 from kehoach.submissions.periods import Period
 from notifications.render import render_subject
@@ -55,6 +57,17 @@ def confirmation(plan: Plan, directory: Directory, period: Period, unit_id: str,
     ctx = _context(plan, directory, period, Kind.SUBMISSION_RECEIVED, link, version=version,
                    submitted_at=now.isoformat(), unit={"id": unit_id, "name": directory.unit(unit_id).name})
     return _notifications(plan, directory, period, Kind.SUBMISSION_RECEIVED, f"{unit_id}-v{version}", unit_id, now, ctx)
+
+
+def extension_decision(plan: Plan, directory: Directory, period: Period, request: ExtensionRequest, deadline: date,
+                       now: datetime, link: str | None) -> list[Notification]:
+    """The unit's answer to its extension request: ``deadline`` is its new one when granted, its
+    unchanged one when refused (then the office's note says why)."""
+    ctx = _context(plan, directory, period, Kind.EXTENSION_DECISION, link, deadline=deadline.isoformat(),
+                   decision=request.state, note=request.note, requested=request.requested.isoformat(),
+                   unit={"id": request.unit, "name": directory.unit(request.unit).name})
+    return _notifications(plan, directory, period, Kind.EXTENSION_DECISION, f"{request.unit}-r{request.id}",
+                          request.unit, now, ctx)
 
 
 def rollup_ready(plan: Plan, directory: Directory, period: Period, now: datetime, files: list[Path],

@@ -11,7 +11,7 @@ from notifications.render import render_digest, render_message
 KINDS = (
     "task_reminder report_reminder report_due report_overdue escalation office_compile "
     "campaign_notice campaign_kickoff campaign_weekly campaign_closing occasion rollup_ready "
-    "submission_received"
+    "submission_received extension_decision"
 ).split()
 
 

@@ -1,5 +1,5 @@
-"""What needs the office's attention today: deadlines soon, overdue units, drafts to approve,
-failed deliveries.
+"""What needs the office's attention today: deadlines soon, overdue units, units' extension
+requests, drafts to approve, failed deliveries.
 
 Built from the same functions the command line uses: ``status_of`` (``kehoach status``) for
 who reported, ``outbox.listing`` (``kehoach outbox --status failed``) for failed deliveries,
@@ -19,8 +19,10 @@ from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
 from kehoach.rollup.review import awaiting_approval
 from kehoach.store import outbox
+from kehoach.store.followup_tables import ExtensionRequest
 from kehoach.store.report_tables import ReportDraft
 from kehoach.store.tables import Outbox, Status
+from kehoach.submissions import extension_requests
 from kehoach.submissions.periods import Period, periods_of_year
 from kehoach.submissions.tracking import PeriodStatus, UnitRef, status_of
 
@@ -50,6 +52,7 @@ class Attention:
     overdue: list[Overdue] = field(default_factory=list)
     failed: list[tuple[Plan, Outbox]] = field(default_factory=list)
     awaiting: list[tuple[Plan, ReportDraft]] = field(default_factory=list)  # drafts the leader has not approved
+    requests: list[tuple[Plan, ExtensionRequest]] = field(default_factory=list)  # units' waiting extension requests
 
 
 def plan_periods(plan: Plan, today: date) -> list[Period]:
@@ -77,6 +80,7 @@ def attention(session: Session, plans: Iterable[Plan], directory: Directory, cal
         found.failed += [(plan, row) for row in failed[-FAILED_SHOWN:][::-1]]
     by_id = {p.id: p for p in found_plans}
     found.awaiting = [(by_id[d.plan], d) for d in awaiting_approval(session, list(by_id))]
+    found.requests = [(by_id[r.plan], r) for r in extension_requests.pending(session, list(by_id))]
     found.due_soon.sort(key=lambda d: d.period.due)
     found.overdue.sort(key=lambda o: o.deadline)
     return found

@@ -1,7 +1,8 @@
 """The follow-up board's unit page and its actions: exempt (and undo), remind now, record a
-report on the unit's behalf, download the unit's files.
+report on the unit's behalf, grant or refuse the unit's extension request, download its files.
 
-Every action is ``submissions.followup`` (the code behind ``kehoach exempt|submit``) with the
+Every action is ``submissions.followup`` (the code behind ``kehoach exempt|submit``; an answer to
+an extension request, ``submissions.extension_requests`` over ``followup.extend``) with the
 logged-in account as who; only a clerk or an admin may act (``FOLLOWERS``, else 403), any
 member of the office may read. A plan of another office, or a unit its report does not name,
 is 404; a file is served only if it belongs to a version of that unit for that period.
@@ -21,14 +22,16 @@ from kehoach.plans.model import Plan
 from kehoach.store.account_tables import ConsoleUser
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Attachment, Submission
+from kehoach.submissions import extension_requests as asks
 from kehoach.submissions import followup
 from kehoach.submissions.exemption import exemptions
 from kehoach.submissions.followup_log import ACTION_LABELS, Action, actions_of
+from kehoach.submissions.links import link_maker
 from kehoach.submissions.periods import Period
 from kehoach.submissions.record import StorageFailed, attachments_of
 from kehoach.web.console import auth
 from kehoach.web.console.accounts import FOLLOWERS
-from kehoach.web.console.routes import _page, _period, _plan
+from kehoach.web.console.routes import _board_page, _page, _period, _plan
 from kehoach.web.portal.uploads import read_form
 from kehoach.web.report_form import FILE_FIELD, form_rows, read_report, shown_values
 
@@ -125,6 +128,43 @@ async def unexempt(request: Request, plan_id: str, period_id: str, unit_id: str,
 async def remind(request: Request, plan_id: str, period_id: str, unit_id: str,
                  user: ConsoleUser = Depends(auth.require(*FOLLOWERS))) -> Response:
     return await _act(request, user, plan_id, period_id, unit_id, Action.REMIND)
+
+
+async def _answer(request: Request, user: ConsoleUser, plan_id: str, period_id: str, unit_id: str,
+                  action: Action) -> Response:
+    """Grant (``Action.EXTEND``) or refuse the unit's waiting extension request, then back to the
+    board; the unit's email carries its signed link."""
+    form = await auth.checked_form(request)
+    state = auth.portal_state(request)
+    plan, period, unit = _target(request, user, plan_id, period_id, unit_id)
+    now = state.clock()
+    link = link_maker(state.settings, now)(plan.id, unit.id, period.id)
+    with session(state.engine) as s:
+        try:
+            if action is Action.EXTEND:
+                until = asks.parse_date(str(form.get(asks.DATE_FIELD) or ""))
+                asks.grant(state.config, s, plan, period, unit.id, until, by=user.username, now=now, link=link)
+            else:
+                asks.refuse(state.config, s, plan, period, unit.id, str(form.get("ghi_chu") or ""),
+                            by=user.username, now=now, link=link)
+        except asks.RequestInvalid as exc:
+            return _board_page(request, user, plan, period, error=str(exc), status=400)
+        except followup.FollowupRefused as exc:
+            return _board_page(request, user, plan, period, error=str(exc), status=400)
+    flag = "da_gia_han" if action is Action.EXTEND else "da_tu_choi"
+    return RedirectResponse(f"{auth.PREFIX}/ke-hoach/{plan.id}/{period.id}?{flag}={quote(unit.id)}", status_code=303)
+
+
+@router.post(UNIT_PAGE + "/de-nghi-gia-han/dong-y", response_model=None)
+async def grant_request(request: Request, plan_id: str, period_id: str, unit_id: str,
+                        user: ConsoleUser = Depends(auth.require(*FOLLOWERS))) -> Response:
+    return await _answer(request, user, plan_id, period_id, unit_id, Action.EXTEND)
+
+
+@router.post(UNIT_PAGE + "/de-nghi-gia-han/tu-choi", response_model=None)
+async def refuse_request(request: Request, plan_id: str, period_id: str, unit_id: str,
+                         user: ConsoleUser = Depends(auth.require(*FOLLOWERS))) -> Response:
+    return await _answer(request, user, plan_id, period_id, unit_id, Action.REFUSE_EXTENSION)
 
 
 @router.post(UNIT_PAGE + "/ghi-nhan", response_model=None)

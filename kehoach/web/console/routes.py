@@ -23,6 +23,7 @@ from kehoach.store.db import session
 from kehoach.store.outbox import Delivery
 from kehoach.store.tables import Outbox, Status
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
+from kehoach.submissions import extension_requests as asks
 from kehoach.submissions import followup
 from kehoach.submissions.followup_log import ACTION_LABELS
 from kehoach.submissions.tracking import status_of
@@ -172,14 +173,21 @@ async def plan_page(request: Request, plan_id: str, user: ConsoleUser = Depends(
 
 
 def _board_page(request: Request, user: ConsoleUser, plan: Plan, period: Period, *, error: str | None = None,
-                extended: str | None = None, status: int = 200) -> HTMLResponse:
-    """The board; ``extended``: the unit just granted an extension, confirmed from what is stored."""
+                extended: str | None = None, refused: str | None = None, status: int = 200) -> HTMLResponse:
+    """The board with the units' waiting extension requests; ``extended``/``refused``: the unit
+    just granted an extension or refused one, confirmed from what is stored."""
     state = auth.portal_state(request)
     with session(state.engine) as s:
         b = board(s, plan, state.config.directory, period, state.config.calendar([period.year]), state.clock())
+        requests = asks.pending(s, [plan.id], period.id)
+        answered = asks.latest(s, plan.id, period.id, refused) if refused else None
+    names = {r.unit.id: r.unit.name for r in b.rows}
     notice = next((f"Đã gia hạn cho {r.unit.name} đến {r.deadline:%d/%m/%Y}." for r in b.rows
                    if r.unit.id == extended and r.deadline != period.due), None)
-    return _page(request, user, "board.html", {"b": b, "error": error, "notice": notice, "action_labels": ACTION_LABELS},
+    if answered is not None and answered.state == asks.RequestState.REFUSED:
+        notice = f"Đã từ chối đề nghị gia hạn của {names.get(answered.unit, answered.unit)}; đơn vị nhận thư báo lý do."
+    return _page(request, user, "board.html", {"b": b, "error": error, "notice": notice, "action_labels": ACTION_LABELS,
+                                                "requests": [(names.get(r.unit, r.unit), r) for r in requests]},
                  status=status)
 
 
@@ -187,7 +195,8 @@ def _board_page(request: Request, user: ConsoleUser, plan: Plan, period: Period,
 async def board_page(request: Request, plan_id: str, period_id: str,
                      user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
     plan = _plan(request, user, plan_id)
-    return _board_page(request, user, plan, _period(plan, period_id), extended=request.query_params.get("da_gia_han"))
+    return _board_page(request, user, plan, _period(plan, period_id), extended=request.query_params.get("da_gia_han"),
+                       refused=request.query_params.get("da_tu_choi"))
 
 
 @router.post("/ke-hoach/{plan_id}/{period_id}/gia-han", response_model=None)

@@ -1,10 +1,13 @@
-"""The unit's pages: the report form behind a signed link, its submission, the confirmation.
+"""The unit's pages: the report form behind a signed link, its submission, the confirmation,
+and the unit's request for an extension (``submissions.extension_requests``).
 
 Checks run in the order a person can fix them: an unknown plan or period is 404, a link
 that is tampered, expired or for another period is 403, a unit the report does not expect
 is 404, a forged post is 403; then an oversized file is 413, a wrong file type 415, and a
 bad figure shows the form again with the message beside the field. Nothing is stored unless
-everything passes.
+everything passes. An extension request passes the same link, limit and CSRF checks; a bad date
+or reason is 422 beside its field, a request the unit may not make now (one already waiting,
+reported on time, exempt, the period closed) is 409.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from kehoach.plans.model import Plan
 from kehoach.web.app import PortalError, PortalState
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Submission
+from kehoach.submissions import extension_requests as asks
 from kehoach.submissions import notices
 from kehoach.submissions.links import LINK_PREFIX, link_path, verify
 from kehoach.submissions.periods import Period, UnknownPeriod, resolve_period
@@ -85,11 +89,20 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tar
 
 
 def _form_page(request: Request, t: Target, *, raw: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-               status: int = 200, cookie: str | None = None) -> HTMLResponse:
+               status: int = 200, cookie: str | None = None, ask_raw: dict[str, str] | None = None,
+               ask_errors: dict[str, str] | None = None, ask_refused: str | None = None) -> HTMLResponse:
+    """The report form, and below it the unit's extension request: its state, and the form to
+    ask while the unit may (``ask_*``: what a refused request typed and why it was refused)."""
     state = _state(request)
     rows = form_rows(t.plan, state.config.directory, t.period.report, t.unit.id)
-    return signed_page(request, state, "form.html", t, {"rows": rows, "raw": raw or {}, "errors": errors or {}},
-                       status=status, cookie=cookie)
+    with session(state.engine) as s:
+        last = asks.latest(s, t.plan.id, t.period.id, t.unit.id)
+        closed = asks.not_offered(s, t.plan.id, t.period.id, t.unit.id, t.deadline)
+    ask = {"last": last, "closed": closed, "raw": ask_raw or {}, "errors": ask_errors or {}, "refused": ask_refused,
+           "action": f"{t.path}/gia-han?{t.query}", "date_field": asks.DATE_FIELD, "reason_field": asks.REASON_FIELD,
+           "max_reason": asks.MAX_REASON, "sent": request.query_params.get("gia_han") == "da-gui"}
+    return signed_page(request, state, "form.html", t, {"rows": rows, "raw": raw or {}, "errors": errors or {},
+                                                        "ask": ask}, status=status, cookie=cookie)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -133,6 +146,26 @@ async def submit(request: Request, plan_id: str, period_id: str, unit_id: str) -
         link = f"{state.settings.portal_base_url.rstrip('/')}{t.path}?{t.query}"
         notices.enqueue(s, notices.confirmation(t.plan, state.config.directory, t.period, t.unit.id, row.version, now, link), now)
     return RedirectResponse(f"{t.path}/da-nhan?{t.query}&v={row.version}", status_code=303)
+
+
+@router.post(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}/gia-han", response_model=None)
+async def ask_extension(request: Request, plan_id: str, period_id: str, unit_id: str) -> Response:
+    """The unit asks for a later deadline; the office answers on its board, the unit by email."""
+    if task_pages.is_task_link(request, plan_id, period_id):
+        raise PortalError(404, "Nhiệm vụ không nhận đề nghị gia hạn qua đường dẫn này.")
+    state = _state(request)
+    t, form, cookie = await admitted_post(request, state, plan_id, period_id, unit_id,
+                                          lambda: _target(request, plan_id, period_id, unit_id))
+    raw = {f: str(form.get(f) or "") for f in (asks.DATE_FIELD, asks.REASON_FIELD)}
+    with session(state.engine) as s:
+        try:
+            asks.request(s, t.plan.id, t.period.id, t.unit.id, raw[asks.DATE_FIELD], raw[asks.REASON_FIELD],
+                         deadline=t.deadline, now=state.clock())
+        except asks.RequestInvalid as exc:
+            return _form_page(request, t, ask_raw=raw, ask_errors=exc.errors, status=422, cookie=cookie)
+        except asks.RequestNotOffered as exc:
+            return _form_page(request, t, ask_raw=raw, ask_refused=str(exc), status=409, cookie=cookie)
+    return RedirectResponse(f"{t.path}?{t.query}&gia_han=da-gui#gia-han", status_code=303)
 
 
 @router.get(LINK_PREFIX + "/{plan_id}/{period_id}/{unit_id}/da-nhan", response_class=HTMLResponse)
