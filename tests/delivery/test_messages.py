@@ -27,7 +27,8 @@ from kehoach.notification import Kind, Notification
 from kehoach.plans.config import Config
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import upsert_by_key
-from kehoach.submissions.notices import confirmation, report_upward, rollup_ready
+from kehoach.store.followup_tables import ExtensionRequest
+from kehoach.submissions.notices import confirmation, extension_decision, report_upward, rollup_ready
 from kehoach.submissions.periods import resolve_period
 from kehoach.submissions.task_done import task_of
 from notifications.channels import EmailChannel
@@ -97,7 +98,11 @@ def one_per_kind(config: Config, tmp_path: Path, now: datetime) -> list[Notifica
     period = resolve_period(plan, "bc-nam-2026")
     draft = tmp_path / "bao-cao.docx"
     draft.write_bytes(b"PK\x03\x04 draft")
+    asked = ExtensionRequest(id=1, plan=DT, period=period.id, unit="stp-dt-nv1", requested=date(2026, 12, 28),
+                             reason="Chờ số liệu", created_at=now, state="granted", granted=date(2026, 12, 31))
     extra = [*confirmation(plan, config.directory, period, "stp-dt-nv1", 1, now, link(DT, "stp-dt-nv1", period.id)),
+             *extension_decision(plan, config.directory, period, asked, date(2026, 12, 31), now,
+                                 link(DT, "stp-dt-nv1", period.id)),
              *rollup_ready(plan, config.directory, period, now, [draft], [], "send-1"),
              *report_upward(plan, config.directory, period, now, [draft], "up-1")]
     reminder = picked[Kind.REPORT_REMINDER.value]  # and the cancellation of a reminder's calendar event
