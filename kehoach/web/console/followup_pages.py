@@ -130,10 +130,17 @@ async def remind(request: Request, plan_id: str, period_id: str, unit_id: str,
     return await _act(request, user, plan_id, period_id, unit_id, Action.REMIND)
 
 
-async def _answer(request: Request, user: ConsoleUser, plan_id: str, period_id: str, unit_id: str,
-                  action: Action) -> Response:
-    """Grant (``Action.EXTEND``) or refuse the unit's waiting extension request, then back to the
-    board; the unit's email carries its signed link."""
+ANSWERS = {"dong-y": Action.EXTEND, "tu-choi": Action.REFUSE_EXTENSION}  # to a unit's extension request
+
+
+@router.post(UNIT_PAGE + "/de-nghi-gia-han/{answer}", response_model=None)
+async def answer_request(request: Request, plan_id: str, period_id: str, unit_id: str, answer: str,
+                         user: ConsoleUser = Depends(auth.require(*FOLLOWERS))) -> Response:
+    """Grant ("dong-y", to the date the clerk chose) or refuse ("tu-choi", with a note) the unit's
+    waiting extension request, then back to the board; the unit's email carries its signed link."""
+    action = ANSWERS.get(answer)
+    if action is None:
+        raise HTTPException(404)
     form = await auth.checked_form(request)
     state = auth.portal_state(request)
     plan, period, unit = _target(request, user, plan_id, period_id, unit_id)
@@ -147,24 +154,10 @@ async def _answer(request: Request, user: ConsoleUser, plan_id: str, period_id: 
             else:
                 asks.refuse(state.config, s, plan, period, unit.id, str(form.get("ghi_chu") or ""),
                             by=user.username, now=now, link=link)
-        except asks.RequestInvalid as exc:
-            return _board_page(request, user, plan, period, error=str(exc), status=400)
-        except followup.FollowupRefused as exc:
+        except (asks.RequestInvalid, followup.FollowupRefused) as exc:
             return _board_page(request, user, plan, period, error=str(exc), status=400)
     flag = "da_gia_han" if action is Action.EXTEND else "da_tu_choi"
     return RedirectResponse(f"{auth.PREFIX}/ke-hoach/{plan.id}/{period.id}?{flag}={quote(unit.id)}", status_code=303)
-
-
-@router.post(UNIT_PAGE + "/de-nghi-gia-han/dong-y", response_model=None)
-async def grant_request(request: Request, plan_id: str, period_id: str, unit_id: str,
-                        user: ConsoleUser = Depends(auth.require(*FOLLOWERS))) -> Response:
-    return await _answer(request, user, plan_id, period_id, unit_id, Action.EXTEND)
-
-
-@router.post(UNIT_PAGE + "/de-nghi-gia-han/tu-choi", response_model=None)
-async def refuse_request(request: Request, plan_id: str, period_id: str, unit_id: str,
-                         user: ConsoleUser = Depends(auth.require(*FOLLOWERS))) -> Response:
-    return await _answer(request, user, plan_id, period_id, unit_id, Action.REFUSE_EXTENSION)
 
 
 @router.post(UNIT_PAGE + "/ghi-nhan", response_model=None)

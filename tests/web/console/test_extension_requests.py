@@ -97,9 +97,17 @@ def test_the_office_grants_another_date_than_asked_through_kehoach_extend_s_path
         client: TestClient, engine: Engine, console_settings: Settings) -> None:
     ask(client, unit_link(console_settings), "2026-12-28")
     log_in(client, "vt-dongthap")
-    board = client.get(BOARD).text
+    token = csrf_of(client.get(BOARD).text)
+    # A date not after the period's due date, or none, is refused, and the request still waits
+    early = client.post(f"{ANSWER}/dong-y", data={"csrf_token": token, "den_ngay": "2026-11-15"})
+    assert early.status_code == 400 and "Ngày gia hạn phải sau hạn nộp của kỳ (20/11/2026)." in early.text
+    empty = client.post(f"{ANSWER}/dong-y", data={"csrf_token": token, "den_ngay": ""})
+    assert empty.status_code == 400 and "Vui lòng chọn ngày (ngày/tháng/năm)." in empty.text
+    assert client.post(f"{ANSWER}/xoa", data={"csrf_token": token}).status_code == 404
+    [req] = stored(engine)
+    assert req.state == "pending" and req.granted is None and decisions(engine) == []
     # When the clerk grants until 31/12/2026 instead of 28/12
-    answer = client.post(f"{ANSWER}/dong-y", data={"csrf_token": csrf_of(board), "den_ngay": "2026-12-31"})
+    answer = client.post(f"{ANSWER}/dong-y", data={"csrf_token": token, "den_ngay": "2026-12-31"})
     assert answer.status_code == 303
     board = client.get(answer.headers["location"]).text
     # Then the unit is extended to that date, as `kehoach extend` records it, with who and when
