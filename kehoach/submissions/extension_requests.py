@@ -32,8 +32,8 @@ from kehoach.submissions.timeliness import UnitDeadline
 
 MAX_REASON = followup.MAX_REASON
 DATE_FIELD, REASON_FIELD = "den_ngay", "ly_do"
-_VI_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_VI_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")  # ASCII digits only
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 class RequestState(StrEnum):

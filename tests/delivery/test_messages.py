@@ -26,8 +26,8 @@ from kehoach.expansion.sync import sync_notifications
 from kehoach.notification import Kind, Notification
 from kehoach.plans.config import Config
 from kehoach.store.db import make_engine, session
-from kehoach.store.outbox import upsert_by_key
 from kehoach.store.followup_tables import ExtensionRequest
+from kehoach.store.outbox import upsert_by_key
 from kehoach.submissions.notices import confirmation, extension_decision, report_upward, rollup_ready
 from kehoach.submissions.periods import resolve_period
 from kehoach.submissions.task_done import task_of
