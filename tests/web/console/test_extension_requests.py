@@ -7,7 +7,7 @@ reason, a tampered link, no CSRF token, a second request while one waits) and on
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,15 +15,18 @@ from httpx import Response
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from kehoach.calendar import VN_TZ
 from kehoach.plans.config import Config
 from kehoach.settings import Settings
 from kehoach.store.db import session
 from kehoach.store.followup_tables import ExtensionRequest, FollowupAction
+from kehoach.store.report_tables import ReportApproval, ReportDraft
 from kehoach.store.submission_tables import Extension
 from kehoach.store.tables import Outbox
 from kehoach.submissions import followup
 from kehoach.submissions.links import make_link
 from kehoach.submissions.periods import resolve_period
+from kehoach.submissions.record import record_submission
 from tests.web.console.conftest import DT_PLAN, NOW, csrf_of, log_in
 
 PERIOD = "bc-nam-2026"  # due 20/11/2026; the clock reads 10/12/2026
@@ -187,16 +190,31 @@ def test_a_tampered_link_or_a_post_without_csrf_stores_nothing(
     assert stored(engine) == []
 
 
-def test_an_exempt_unit_is_not_offered_the_form_and_its_post_is_refused(
-        client: TestClient, engine: Engine, config: Config, console_settings: Settings) -> None:
+@pytest.mark.parametrize("why", ["Đơn vị được miễn báo cáo kỳ này.",
+                                 "Đơn vị đã nộp báo cáo kỳ này đúng hạn; không cần gia hạn.",
+                                 "Kỳ báo cáo đã khép lại: văn phòng đã gửi báo cáo tổng hợp lên cấp trên."])
+def test_an_exempt_unit_one_that_reported_on_time_or_a_closed_period_offers_no_form_and_refuses_a_post(
+        client: TestClient, engine: Engine, config: Config, console_settings: Settings, why: str) -> None:
     plan = config.plans[DT_PLAN]
     with session(engine) as s:
-        followup.exempt(config, s, plan, resolve_period(plan, PERIOD), UNIT, "Đang sáp nhập", by="vt", now=NOW)
+        if "miễn" in why:
+            followup.exempt(config, s, plan, resolve_period(plan, PERIOD), UNIT, "Đang sáp nhập", by="vt", now=NOW)
+        elif "đúng hạn" in why:
+            record_submission(s, console_settings.data_dir, plan_id=DT_PLAN, period=PERIOD, unit_id=UNIT, values={},
+                              now=datetime(2026, 11, 18, 9, tzinfo=VN_TZ), source="portal")
+        else:  # the báo cáo was approved and sent upward
+            draft = ReportDraft(plan=DT_PLAN, period=PERIOD, version=1, saved_at=NOW, saved_by="vt")
+            s.add(draft)
+            s.flush()
+            s.add(ReportApproval(plan=DT_PLAN, period=PERIOD, draft_id=draft.id, version=1, approved_at=NOW,
+                                 approved_by="ld", filename="bao-cao.docx", docx=b"PK", csv="", sent_at=NOW,
+                                 sent_by="ld"))
+            s.commit()
     link = unit_link(console_settings)
     page = client.get(link).text
-    assert "Đơn vị được miễn báo cáo kỳ này." in page and 'id="gh-den_ngay"' not in page
+    assert why in page and 'id="gh-den_ngay"' not in page
     answer = ask(client, link, "2026-12-28")
-    assert answer.status_code == 409 and "Đơn vị được miễn báo cáo kỳ này." in answer.text
+    assert answer.status_code == 409 and why in answer.text
     assert stored(engine) == []
 
 
