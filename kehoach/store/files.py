@@ -27,9 +27,18 @@ def private_dir(path: Path) -> Path:
 
 
 def private_file(path: Path) -> Path:
-    """Create ``path`` empty and 0600 if it does not exist (before SQLite opens it, say)."""
+    """Create ``path`` empty and 0600 if it does not exist (before SQLite opens it, say).
+
+    An existing file is never opened here: closing any descriptor of an SQLite database drops
+    every POSIX lock this process holds on it, and another process closing the database would
+    then delete the write-ahead log under this process's open connections (their writes lost).
+    """
     private_dir(path.parent)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+        except FileExistsError:
+            pass  # another process made it first
     return path
 
 

@@ -54,3 +54,30 @@ def test_a_failed_write_leaves_no_file_at_all(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         write_private(target, b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+def test_a_second_engine_in_a_process_keeps_what_the_first_writes_when_another_process_closes(tmp_path: Path) -> None:
+    """`kehoach run` opens the database more than once while `kehoach user add` (another process)
+    opens and closes it. Closing any descriptor of the file drops every POSIX lock the process holds
+    on it, so the other process's close took itself for the last user and deleted the write-ahead
+    log under the first engine: its next writes were lost ("disk I/O error" at the console's login)."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "data" / "kehoach.db"
+    url = f"sqlite:///{db}"
+    # Given a process with an open connection that has written, and a second engine made after it
+    first = make_engine(url)
+    with first.begin() as conn:
+        conn.execute(text("CREATE TABLE note (body TEXT)"))
+        conn.execute(text("INSERT INTO note VALUES ('trước')"))
+    make_engine(url)
+    # When another process opens the database, reads and closes it
+    peek = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute('SELECT count(*) FROM note').fetchone()[0]); c.close()"
+    assert subprocess.run([sys.executable, "-c", peek, str(db)], capture_output=True, text=True, check=True).stdout == "1\n"
+    # Then what the first engine writes next is in the database for everyone
+    with first.begin() as conn:
+        conn.execute(text("INSERT INTO note VALUES ('sau')"))
+    seen = subprocess.run([sys.executable, "-c", peek, str(db)], capture_output=True, text=True, check=True)
+    assert seen.stdout == "2\n"
+    first.dispose()

@@ -63,7 +63,7 @@ def test_run_prints_the_login_address_and_the_first_account_command_that_works(t
                     time.sleep(0.5)
             home = web.post("dang-nhap", data={"csrf_token": csrf_of(page.text), "tiep": "/quan-ly/",
                                                "ten_dang_nhap": "quantri", "mat_khau": "mat-khau-quan-tri"})
-        assert home.status_code == 200 and "Việc cần làm hôm nay" in home.text
+        assert home.status_code == 200 and "Việc cần làm hôm nay" in home.text, _output_after_stop(run)
         for plan in (DT_PLAN, LS_PLAN, YK_PLAN):
             assert f'href="/quan-ly/ke-hoach/{plan}"' in home.text
     finally:
@@ -74,3 +74,14 @@ def test_run_prints_the_login_address_and_the_first_account_command_that_works(t
             except subprocess.TimeoutExpired:
                 os.killpg(run.pid, signal.SIGKILL)
                 run.wait(timeout=10)
+
+
+def _output_after_stop(run: subprocess.Popen[str]) -> str:
+    """What `run` printed after the first-account line (its traceback when a page failed)."""
+    os.killpg(run.pid, signal.SIGTERM)
+    try:
+        out, _ = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        out, _ = run.communicate(timeout=10)
+    return out[-6000:]
