@@ -35,6 +35,16 @@ class Recorder:
     disconnect_data: int = 0  # drop the connection during the next N DATA commands
     mail_reply: str | None = None  # a reply to every MAIL FROM (e.g. "530 5.7.0 Authentication required")
     delay: float = 0.0  # seconds before answering each DATA: a slow relay
+    pipelining: bool = True  # advertise PIPELINING (RFC 2920), as real relays do
+    pipelined: int = 0  # transactions whose MAIL FROM, RCPT TO and DATA arrived in one packet
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     def fail_next(self, reply: str, times: int = 1) -> None:
         self.fail_data.extend([reply] * times)
@@ -75,6 +85,11 @@ class CountingSMTP(SMTP):
     def connection_made(self, transport: Any) -> None:
         self.event_handler.connections += 1
         super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if b"MAIL FROM:" in data and b"RCPT TO:" in data and b"DATA\r\n" in data:
+            self.event_handler.pipelined += 1
+        super().data_received(data)
 
 
 def authenticate(
