@@ -21,6 +21,7 @@ from notifications.channels.smtp_session import (AuthenticationFailed, ProtocolE
                                                  ReplyError, Session)
 from notifications.message import Delivery, OutgoingMessage
 
+CLOSING = 421  # "service not available, closing transmission channel": what a relay says to an idle session
 
 class EmailChannel:
     name = "email"
@@ -75,10 +76,10 @@ class EmailChannel:
                     smtp = await self._open()
                 try:
                     await smtp.send(email.sender, email.recipients, email.data)
-                except ConnectionError:
-                    if not reused:
+                except (ConnectionError, ReplyError) as exc:
+                    if not reused or (isinstance(exc, ReplyError) and exc.code != CLOSING):
                         raise
-                    # The server closed an idle pooled session: one fresh try.
+                    # The server closed an idle pooled session (silently, or saying 421): one fresh try.
                     smtp.close()
                     smtp = await self._open()
                     await smtp.send(email.sender, email.recipients, email.data)

@@ -105,11 +105,12 @@ def authenticate(
 class SMTPServer(Controller):
     """``SMTPServer(tls=context)`` offers STARTTLS and requires AUTH (LOGIN/PLAIN) after it."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, **smtp: Any) -> None:
+        """``smtp``: aiosmtpd's SMTP options (``timeout=0.3`` drops a session idle that long)."""
         self.recorder = Recorder()
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(smtp)
         if tls is not None:
-            extra = dict(
+            extra.update(
                 tls_context=tls, require_starttls=True, authenticator=authenticate, auth_required=True
             )
         super().__init__(self.recorder, hostname="127.0.0.1", port=free_port(), **extra)

@@ -125,6 +125,23 @@ async def test_one_refused_recipient_among_several_is_sent(smtp_server: SMTPServ
     assert envelope.rcpt_tos == ["b@x.vn"]
 
 
+async def test_a_pooled_session_the_server_dropped_while_idle_is_replaced_without_an_error() -> None:
+    # Given a relay that drops a session idle for 0.3 s
+    server = SMTPServer(timeout=0.3)
+    server.start()
+    try:
+        sender = channel(server)
+        await sender.send(message(key="k1"))
+        # When the next message comes after the relay dropped the pooled session
+        await asyncio.sleep(0.8)
+        await sender.send(message(key="k2"))
+        await sender.aclose()
+    finally:
+        server.stop()
+    # Then it went out on a new session, with no error
+    assert len(server.recorder.messages) == 2 and server.recorder.connections == 2
+
+
 async def test_disconnect_mid_data_is_a_retry(smtp_server: SMTPServer) -> None:
     smtp_server.recorder.disconnect_data = 1
     sender = channel(smtp_server)
