@@ -112,21 +112,22 @@ class Session:
         rcpts = [f"RCPT TO:<{r}>\r\n".encode() for r in recipients]
         if "PIPELINING" in self.extensions:
             self.writer.write(mail + b"".join(rcpts) + b"DATA\r\n")
-            mail_reply = await self._reply()
-            try:
-                replies = [await self._reply() for _ in range(len(rcpts) + 1)]
-            except (ConnectionError, ProtocolError):
-                if mail_reply.code != 250:  # a server may hang up after refusing the sender
-                    raise ReplyError("MAIL FROM", mail_reply) from None
-                raise
+            async with asyncio.timeout(self.timeout):
+                mail_reply = await self._reply()
+                try:
+                    replies = [await self._reply() for _ in range(len(rcpts) + 1)]
+                except (ConnectionError, ProtocolError):
+                    if mail_reply.code != 250:  # a server may hang up after refusing the sender
+                        raise ReplyError("MAIL FROM", mail_reply) from None
+                    raise
             rcpt_replies, data_reply = replies[:-1], replies[-1]
         else:
             self.writer.write(mail)
-            mail_reply, rcpt_replies, data_reply = await self._reply(), [], None
+            mail_reply, rcpt_replies, data_reply = await self._timed_reply(), [], None
             if mail_reply.code == 250:
                 for line in rcpts:
                     self.writer.write(line)
-                    rcpt_replies.append(await self._reply())
+                    rcpt_replies.append(await self._timed_reply())
         if mail_reply.code != 250:
             raise ReplyError("MAIL FROM", mail_reply)
         refused = {r: reply for r, reply in zip(recipients, rcpt_replies) if reply.code not in (250, 251)}
@@ -136,14 +137,14 @@ class Session:
             raise RecipientsRefused(list(refused.items()))
         if data_reply is None:
             self.writer.write(b"DATA\r\n")
-            data_reply = await self._reply()
+            data_reply = await self._timed_reply()
         if data_reply.code != 354:
             raise ReplyError("DATA", data_reply)
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
         body = data.replace(b"\r\n.", b"\r\n..")
         self.writer.write((b"." if body.startswith(b".") else b"") + body + b".\r\n")
-        if (done := await self._reply()).code != 250:
+        if (done := await self._timed_reply()).code != 250:
             raise ReplyError("DATA", done)
         return refused
 
@@ -152,7 +153,7 @@ class Session:
         try:
             if self.is_connected:
                 self.writer.write(b"QUIT\r\n")
-                await self._reply()
+                await self._timed_reply()
         except (TimeoutError, OSError, ProtocolError):
             pass
         finally:
@@ -186,29 +187,35 @@ class Session:
 
     async def _ask(self, line: bytes) -> Reply:
         self.writer.write(line)
-        return await self._reply()
+        return await self._timed_reply()
 
     async def _command(self, stage: str, line: bytes, expected: int) -> Reply:
         self.writer.write(line)
         return await self._expect(stage, expected)
 
     async def _expect(self, stage: str, expected: int) -> Reply:
-        if (reply := await self._reply()).code != expected:
+        if (reply := await self._timed_reply()).code != expected:
             raise ReplyError(stage, reply)
         return reply
 
-    async def _reply(self) -> Reply:
-        """The next reply, its lines joined by newlines (``250-a`` ``250 b`` → ``a\\nb``)."""
-        lines = []
+    async def _timed_reply(self) -> Reply:
         async with asyncio.timeout(self.timeout):
-            await self.writer.drain()
-            while len(lines) < MAX_REPLY_LINES:
-                line = await self.reader.readline()
-                if not line.endswith(b"\n"):
-                    raise ConnectionResetError("the SMTP server closed the connection")
-                if len(line) < 4 or not line[:3].isdigit() or line[3:4] not in (b" ", b"-", b"\r", b"\n"):
-                    raise ProtocolError(f"not an SMTP reply: {line[:80]!r}")
-                lines.append(line[4:].strip().decode("utf-8", "replace"))
-                if line[3:4] != b"-":
-                    return Reply(int(line[:3]), "\n".join(lines))
+            return await self._reply()
+
+    async def _reply(self) -> Reply:
+        """The next reply, its lines joined by newlines (``250-a`` ``250 b`` → ``a\\nb``).
+
+        Not timed: the caller times the replies it awaits together (one timer, not one a reply).
+        """
+        lines = []
+        await self.writer.drain()
+        while len(lines) < MAX_REPLY_LINES:
+            line = await self.reader.readline()
+            if not line.endswith(b"\n"):
+                raise ConnectionResetError("the SMTP server closed the connection")
+            if len(line) < 4 or not line[:3].isdigit() or line[3:4] not in (b" ", b"-", b"\r", b"\n"):
+                raise ProtocolError(f"not an SMTP reply: {line[:80]!r}")
+            lines.append(line[4:].strip().decode("utf-8", "replace"))
+            if line[3:4] != b"-":
+                return Reply(int(line[:3]), "\n".join(lines))
         raise ProtocolError(f"an SMTP reply of more than {MAX_REPLY_LINES} lines")
