@@ -11,6 +11,7 @@ import pytest
 
 from notifications.channels.base import DeliveryError
 from notifications.channels.email import EmailChannel
+from notifications.channels.smtp_session import Session
 from notifications.message import OutgoingMessage
 from notifications.render import render_message
 from tests.notifications.test_render import context
@@ -176,3 +177,17 @@ async def test_wrong_password_is_a_retry_that_does_not_show_the_password(smtp_tl
     await sender.aclose()
     assert not caught.value.permanent and "sai-mat-khau" not in caught.value.reason
     assert caught.value.channel_down  # no message can pass with these settings: the channel rests
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+async def test_lines_that_begin_with_a_dot_arrive_unchanged(smtp_server: SMTPServer, pipelining: bool) -> None:
+    # Given a message whose first line and two others begin with a dot (one is a lone dot)
+    smtp_server.recorder.pipelining = pipelining
+    data = b".first\r\nSubject: x\r\n\r\n.\r\n..two dots\r\nend\r\n"
+    session = await Session.open("127.0.0.1", smtp_server.port, timeout=5)
+    # When it is sent as it is
+    refused = await session.send("vp@stp.gov.vn", ("a@x.vn",), data)
+    await session.quit()
+    # Then the relay received exactly those bytes: the message did not end at the lone dot
+    (envelope,) = smtp_server.recorder.messages
+    assert refused == {} and envelope.original_content == data
