@@ -17,8 +17,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from notifications.channels.base import DeliveryError, build_or_refuse, system_now
-from notifications.channels.smtp_session import (AuthenticationFailed, ProtocolError, RecipientsRefused,
-                                                 ReplyError, Session)
+from notifications.channels.smtp_session import (
+    AuthenticationFailed,
+    ProtocolError,
+    RecipientsRefused,
+    ReplyError,
+    Session,
+)
 from notifications.message import Delivery, OutgoingMessage
 
 CLOSING = 421  # "service not available, closing transmission channel": what a relay says to an idle session

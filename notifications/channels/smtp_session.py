@@ -130,7 +130,7 @@ class Session:
                     rcpt_replies.append(await self._timed_reply())
         if mail_reply.code != 250:
             raise ReplyError("MAIL FROM", mail_reply)
-        refused = {r: reply for r, reply in zip(recipients, rcpt_replies) if reply.code not in (250, 251)}
+        refused = {r: reply for r, reply in zip(recipients, rcpt_replies, strict=True) if reply.code not in (250, 251)}
         if len(refused) == len(recipients):
             if data_reply is not None and data_reply.code == 354:
                 self.writer.write(b".\r\n")  # a server that opened DATA anyway gets an empty end
