@@ -106,6 +106,13 @@ def parse_address(value: str) -> Address:
     return Address(name, addr)
 
 
+@lru_cache(maxsize=16384)  # a province's units: each unit's addresses are parsed and encoded once a run
+def addressed(to: tuple[str, ...], to_name: str) -> tuple[tuple[str, ...], str]:
+    """The envelope recipients and the ``To:`` header of a unit's addresses under its name."""
+    recipients = tuple(parse_address(a).addr_spec for a in to)
+    return recipients, "To: " + ("," + CRLF + " ").join(Address(to_name, a).header() for a in recipients)
+
+
 def new_message_id(domain: str) -> str:
     """Unique for every message ever built, across installations and simulations."""
     return f"<{uuid.uuid4().hex}@{domain or 'kehoach'}>"
@@ -174,7 +181,7 @@ def build_email(msg: OutgoingMessage, mail_from: str, *, date: datetime | None =
     envelope = parse_address(bounce_to).addr_spec if bounce_to else sender.addr_spec
     reply_to = [parse_address(a) for a in msg.reply_to]
     references = [r for r in msg.references if _MSG_ID.match(r)]
-    recipients = tuple(parse_address(a).addr_spec for a in msg.to)
+    recipients, to_header = addressed(tuple(msg.to), msg.to_name)
     tag = hashlib.sha256(msg.key.encode()).hexdigest()[:20]
     body = _part("text/plain; charset=utf-8", msg.text.encode())
     if msg.html is not None:
@@ -186,7 +193,7 @@ def build_email(msg: OutgoingMessage, mail_from: str, *, date: datetime | None =
     if reply_to:
         headers.append("Reply-To: " + ("," + CRLF + " ").join(a.header() for a in reply_to))
     headers += [
-        "To: " + ("," + CRLF + " ").join(Address(msg.to_name, a).header() for a in recipients),
+        to_header,
         encode_header("Subject", msg.subject),
         "Date: " + format_datetime((date or datetime.now().astimezone()).astimezone(VN_TZ)),
         "Message-ID: " + mid,

@@ -48,8 +48,9 @@ TRIES = 3  # tries of one message within a run before it waits for the next disp
 BACKOFF = (0.2, 1.0)
 RELEASED = "Lần gửi bị dừng trước khi gửi thông báo này; sẽ gửi ở lần sau"
 # Once a run stops, its tasks get this long to end; a task still running is cancelled again
-# every STOP_AGAIN seconds (Python 3.11's wait_for, which aiosmtplib awaits each reply with,
-# drops a cancellation that meets a reply already arrived: python/cpython#86296).
+# every STOP_AGAIN seconds (Python 3.11's wait_for, which a channel's client library may await
+# with, drops a cancellation that meets a reply already arrived: python/cpython#86296; aiosmtplib
+# did, the SMTP session of notifications.channels.smtp_session waits with asyncio.timeout).
 STOP_GRACE = 10.0
 STOP_AGAIN = 0.5
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The channels a notification can go out on, by the name stored on each outbox row.
 
     base.py         the Channel protocol and DeliveryError
-    email.py        SMTP (aiosmtplib), pooled connections
+    email.py        SMTP over pooled sessions (smtp_session.py: pipelined transactions)
     zalo.py         Zalo ZNS template messages, with zalo_tokens.py for OAuth token rotation
     maildir.py      local outbox when SMTP is not configured
 """

@@ -1,6 +1,6 @@
-"""SMTP delivery with aiosmtplib over a small pool of reused connections.
+"""SMTP delivery over a small pool of reused sessions (``smtp_session``: pipelined transactions).
 
-aiosmtplib's errors are translated here, at the seam (as httpx's ``map_httpcore_exceptions``
+The session's errors are translated here, at the seam (as httpx's ``map_httpcore_exceptions``
 does): a 4xx reply, a dropped connection or a timeout is a retry; a 5xx reply to RCPT TO or
 DATA is permanent for that message and carries the server's words; a 5xx that concerns the
 session or the sender (greeting, EHLO, STARTTLS, AUTH, MAIL FROM) and a failed login say the
@@ -16,11 +16,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-import aiosmtplib
-
 from notifications.channels.base import DeliveryError, build_or_refuse, system_now
+from notifications.channels.smtp_session import (
+    AuthenticationFailed,
+    ProtocolError,
+    RecipientsRefused,
+    ReplyError,
+    Session,
+)
 from notifications.message import Delivery, OutgoingMessage
 
+CLOSING = 421  # "service not available, closing transmission channel": what a relay says to an idle session
 
 class EmailChannel:
     name = "email"
@@ -47,13 +53,12 @@ class EmailChannel:
         (port 465). At most ``concurrency`` connections are open at once. ``bounce_to`` is
         the envelope sender: where servers return undeliverable mail (default: ``mail_from``).
         """
+        self._host, self._port = host, port
         self._options = dict(
-            hostname=host,
-            port=port,
             username=username,
             password=password,
             use_tls=use_tls,
-            start_tls=starttls and not use_tls,
+            starttls=starttls and not use_tls,
             timeout=timeout,
             tls_context=tls_context,
         )
@@ -61,75 +66,69 @@ class EmailChannel:
         self._bounce_to = bounce_to
         self._clock = clock
         self._slots = asyncio.Semaphore(concurrency)
-        self._idle: list[aiosmtplib.SMTP] = []
+        self._idle: list[Session] = []
 
     def __repr__(self) -> str:
-        return f"EmailChannel({self._options['hostname']}:{self._options['port']})"
+        return f"EmailChannel({self._host}:{self._port})"
 
     async def send(self, msg: OutgoingMessage) -> Delivery:
         email = build_or_refuse(msg, self._mail_from, self._clock(), self._bounce_to)
         async with self._slots, self._mapped_errors(msg):
-            async with self._connection() as (smtp, reused):
+            smtp = self._pooled()
+            reused = smtp is not None
+            try:
+                if smtp is None:
+                    smtp = await self._open()
                 try:
-                    await smtp.sendmail(email.sender, email.recipients, email.data)
-                except aiosmtplib.SMTPServerDisconnected:
-                    if not reused:
+                    await smtp.send(email.sender, email.recipients, email.data)
+                except (ConnectionError, ReplyError) as exc:
+                    if not reused or (isinstance(exc, ReplyError) and exc.code != CLOSING):
                         raise
-                    # The server closed an idle pooled connection: one fresh try.
-                    await smtp.connect()
-                    await smtp.sendmail(email.sender, email.recipients, email.data)
+                    # The server closed an idle pooled session (silently, or saying 421): one fresh try.
+                    smtp.close()
+                    smtp = await self._open()
+                    await smtp.send(email.sender, email.recipients, email.data)
+            except BaseException:
+                if smtp is not None:
+                    smtp.close()  # an error mid-transaction leaves the session unusable
+                raise
+            self._idle.append(smtp)
         return Delivery(provider_id=email.message_id, sent_at=self._clock())
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []
         for smtp in idle:
-            await _close(smtp)
+            await smtp.quit()
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[tuple[aiosmtplib.SMTP, bool]]:
-        """A connected client; back to the pool on success, closed on any error."""
-        smtp = None
-        while self._idle and smtp is None:
-            candidate = self._idle.pop()
-            smtp = candidate if candidate.is_connected else None
-        reused = smtp is not None
-        if smtp is None:
-            smtp = aiosmtplib.SMTP(**self._options)  # type: ignore[arg-type]
-            await smtp.connect()
-        try:
-            yield smtp, reused
-        except BaseException:
-            await _close(smtp)
-            raise
-        self._idle.append(smtp)
+    async def _open(self) -> Session:
+        return await Session.open(self._host, self._port, **self._options)  # type: ignore[arg-type]
+
+    def _pooled(self) -> Session | None:
+        """An idle session still connected, if any (the others are dropped)."""
+        while self._idle:
+            if (smtp := self._idle.pop()).is_connected:
+                return smtp
+            smtp.close()
+        return None
 
     @asynccontextmanager
     async def _mapped_errors(self, msg: OutgoingMessage) -> AsyncIterator[None]:
-        where = f"SMTP {self._options['hostname']}:{self._options['port']}"
+        where = f"SMTP {self._host}:{self._port}"
         try:
             yield
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            replies = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
-            permanent = all(r.code >= 500 for r in exc.recipients)
+        except RecipientsRefused as exc:
+            replies = "; ".join(f"{a}: {r.code} {r.message}" for a, r in exc.refused)
+            permanent = all(r.code >= 500 for _, r in exc.refused)
             raise DeliveryError(f"{where}: recipients refused: {replies}", permanent=permanent) from exc
-        except aiosmtplib.SMTPAuthenticationError as exc:
+        except AuthenticationFailed as exc:
             # Wrong credentials are a settings problem, not this message's: retry once fixed.
             raise DeliveryError(f"{where}: authentication failed: {exc.code} {exc.message}",
                                 channel_down=True) from exc
-        except aiosmtplib.SMTPDataError as exc:
-            raise DeliveryError(f"{where}: {exc.code} {exc.message}", permanent=exc.code >= 500) from exc
-        except aiosmtplib.SMTPResponseException as exc:  # the session or the sender was refused
+        except ReplyError as exc:
+            if exc.stage == "DATA":
+                raise DeliveryError(f"{where}: {exc.code} {exc.message}", permanent=exc.code >= 500) from exc
+            # the session or the sender was refused
             raise DeliveryError(f"{where}: {exc.code} {exc.message}", channel_down=exc.code >= 500) from exc
-        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+        except (TimeoutError, ProtocolError, OSError) as exc:
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
 
-
-async def _close(smtp: aiosmtplib.SMTP) -> None:
-    """QUIT politely when the connection still works; drop it otherwise."""
-    try:
-        if smtp.is_connected:
-            await smtp.quit()
-    except (TimeoutError, aiosmtplib.SMTPException, OSError):
-        pass
-    finally:
-        smtp.close()  # nothing left to do after a QUIT that worked; a failed or cancelled one drops it

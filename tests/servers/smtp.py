@@ -35,6 +35,16 @@ class Recorder:
     disconnect_data: int = 0  # drop the connection during the next N DATA commands
     mail_reply: str | None = None  # a reply to every MAIL FROM (e.g. "530 5.7.0 Authentication required")
     delay: float = 0.0  # seconds before answering each DATA: a slow relay
+    pipelining: bool = True  # advertise PIPELINING (RFC 2920), as real relays do
+    pipelined: int = 0  # transactions whose MAIL FROM, RCPT TO and DATA arrived in one packet
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     def fail_next(self, reply: str, times: int = 1) -> None:
         self.fail_data.extend([reply] * times)
@@ -76,6 +86,11 @@ class CountingSMTP(SMTP):
         self.event_handler.connections += 1
         super().connection_made(transport)
 
+    def data_received(self, data: bytes) -> None:
+        if b"MAIL FROM:" in data and b"RCPT TO:" in data and b"DATA\r\n" in data:
+            self.event_handler.pipelined += 1
+        super().data_received(data)
+
 
 def authenticate(
     server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
@@ -90,11 +105,12 @@ def authenticate(
 class SMTPServer(Controller):
     """``SMTPServer(tls=context)`` offers STARTTLS and requires AUTH (LOGIN/PLAIN) after it."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, **smtp: Any) -> None:
+        """``smtp``: aiosmtpd's SMTP options (``timeout=0.3`` drops a session idle that long)."""
         self.recorder = Recorder()
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(smtp)
         if tls is not None:
-            extra = dict(
+            extra.update(
                 tls_context=tls, require_starttls=True, authenticator=authenticate, auth_required=True
             )
         super().__init__(self.recorder, hostname="127.0.0.1", port=free_port(), **extra)
