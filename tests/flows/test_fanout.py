@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,19 @@ def runs_of(parent_name: str) -> tuple[Any, dict[str, Any]]:
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
     return parent, {c.name: c for c in children}
+
+
+def finished_children(parent_name: str, wait_s: float = 60) -> dict[str, Any]:
+    """The subflow runs once Prefect has recorded each one's end: on a loaded machine the API may
+    answer before a child's final state is written (its end time still empty)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        _, children = runs_of(parent_name)
+        if all(c.end_time for c in children.values()) or time.monotonic() > deadline:
+            assert all(c.state and c.state.is_completed() and c.start_time and c.end_time for c in children.values()), \
+                {name: (c.state_type, c.start_time, c.end_time) for name, c in children.items()}
+            return children
+        time.sleep(0.5)
 
 
 def artifact(key: str) -> str:
@@ -158,7 +172,7 @@ def test_plans_due_together_run_under_the_concurrency_limit(office: Path, monkey
     now = datetime(2026, 2, 2, 16, 30, tzinfo=VN_TZ)  # each has its January report due
     assert collection_flow(now=now, simulation=True, return_state=True).is_completed()
     # Then each plan had its run, and never more than 3 ran at once (as Prefect recorded their times)
-    _, children = runs_of("collection @ 2026-02-02 16:30")
+    children = finished_children("collection @ 2026-02-02 16:30")
     assert {c.parameters["plan_id"] for c in children.values()} == set(ids)
     edges = sorted([(c.start_time, 1) for c in children.values()] + [(c.end_time, -1) for c in children.values()],
                    key=lambda e: (e[0], e[1]))
