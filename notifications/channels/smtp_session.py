@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -56,8 +57,22 @@ class ProtocolError(Exception):
 
 @lru_cache(maxsize=1)
 def local_hostname() -> str:
-    """What EHLO names us: the machine's fully qualified name (looked up once)."""
+    """The machine's fully qualified name, looked up once (a DNS query)."""
     return socket.getfqdn()
+
+
+def ehlo_name(fqdn: str, local_address: str) -> str:
+    """What EHLO names us: ``fqdn``, or our address literal when ``fqdn`` has no dot.
+
+    A machine often knows itself only as ``localhost`` or a bare host name; strict relays
+    (Postfix's ``reject_non_fqdn_helo_hostname``) then refuse every recipient of the session.
+    RFC 5321 §4.1.4 says to send the address literal when no meaningful name is at hand
+    (as ``smtplib`` does): ``[10.0.0.5]``, ``[IPv6:fe80::1]``.
+    """
+    if "." in fqdn.strip("."):
+        return fqdn
+    address = ipaddress.ip_address(local_address.partition("%")[0])
+    return f"[IPv6:{address}]" if address.version == 6 else f"[{address}]"
 
 
 @dataclass
@@ -74,10 +89,11 @@ class Session:
                    tls_context: ssl.SSLContext | None = None, username: str | None = None,
                    password: str | None = None) -> Session:
         context = (tls_context or ssl.create_default_context()) if (use_tls or starttls) else None
-        hostname = await asyncio.to_thread(local_hostname)
+        fqdn = await asyncio.to_thread(local_hostname)
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(
                 host, port, ssl=context if use_tls else None, server_hostname=host if use_tls else None)
+        hostname = ehlo_name(fqdn, writer.get_extra_info("sockname")[0])
         smtp = cls(reader, writer, timeout)
         try:
             await smtp._expect("greeting", 220)

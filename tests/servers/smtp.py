@@ -37,11 +37,16 @@ class Recorder:
     delay: float = 0.0  # seconds before answering each DATA: a slow relay
     pipelining: bool = True  # advertise PIPELINING (RFC 2920), as real relays do
     pipelined: int = 0  # transactions whose MAIL FROM, RCPT TO and DATA arrived in one packet
+    helo_names: list[str] = field(default_factory=list)  # the name each EHLO gave
+    # Refuse every recipient after an EHLO name without a dot, as Postfix's
+    # reject_non_fqdn_helo_hostname does (it answers at RCPT TO; address literals pass).
+    require_fqdn_helo: bool = False
 
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
     ) -> list[str]:
         session.host_name = hostname
+        self.helo_names.append(hostname)
         if self.pipelining:
             responses.insert(1, "250-PIPELINING")
         return responses
@@ -63,6 +68,8 @@ class Recorder:
     ) -> str:
         if address in self.refuse:
             return self.refuse[address]
+        if self.require_fqdn_helo and not session.host_name.startswith("[") and "." not in session.host_name:
+            return f"504 5.5.2 <{session.host_name}>: Helo command rejected: need fully-qualified hostname"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import socket
 from email import policy
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from notifications.channels.base import DeliveryError
 from notifications.channels.email import EmailChannel
-from notifications.channels.smtp_session import Session
+from notifications.channels.smtp_session import Session, local_hostname
 from notifications.message import OutgoingMessage
 from notifications.render import render_message
 from tests.notifications.test_render import context
@@ -124,6 +125,28 @@ async def test_one_refused_recipient_among_several_is_sent(smtp_server: SMTPServ
     await sender.aclose()
     (envelope,) = smtp_server.recorder.messages
     assert envelope.rcpt_tos == ["b@x.vn"]
+
+
+@pytest.mark.parametrize(("machine_name", "ehlo"), [("localhost", "[127.0.0.1]"), ("vm", "[127.0.0.1]"),
+                                                    ("mail.stp.gov.vn", "mail.stp.gov.vn")])
+async def test_a_relay_requiring_a_qualified_ehlo_name_accepts_the_message_on_a_machine_without_one(
+    smtp_server: SMTPServer, monkeypatch: pytest.MonkeyPatch, machine_name: str, ehlo: str,
+) -> None:
+    # Given a machine that knows itself only by a bare name, and a relay that refuses every
+    # recipient after an EHLO name without a dot (Postfix's reject_non_fqdn_helo_hostname)
+    monkeypatch.setattr(socket, "getfqdn", lambda *_: machine_name)
+    local_hostname.cache_clear()
+    smtp_server.recorder.require_fqdn_helo = True
+    sender = channel(smtp_server)
+    # When a message is sent
+    try:
+        await sender.send(message())
+    finally:
+        await sender.aclose()
+        local_hostname.cache_clear()
+    # Then EHLO gave our address literal (RFC 5321 §4.1.4), or the qualified name, and it arrived
+    assert smtp_server.recorder.helo_names == [ehlo]
+    assert [e.rcpt_tos for e in smtp_server.recorder.messages] == [["a@x.vn"]]
 
 
 async def test_a_pooled_session_the_server_dropped_while_idle_is_replaced_without_an_error() -> None:
