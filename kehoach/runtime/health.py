@@ -11,7 +11,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-import aiosmtplib
 import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -23,6 +22,8 @@ from kehoach.settings import Settings
 from kehoach.store import leases
 from kehoach.store.beats import last_beat
 from kehoach.store.tables import Outbox, Status
+from notifications.channels.smtp_session import ProtocolError, ReplyError
+from notifications.channels.smtp_session import Session as SmtpSession
 
 DISPATCH_BEAT = "dispatch"
 STALE_DUE = timedelta(hours=1)  # a due row older than this means dispatch is not keeping up
@@ -85,17 +86,13 @@ def late_window_check(engine: Engine, now: datetime, cal: WorkingCalendar,
 
 
 async def _smtp_probe(settings: Settings) -> None:
+    """Connect, greet, encrypt and log in exactly as a dispatch does (the same session code)."""
     assert settings.smtp_host
-    client = aiosmtplib.SMTP(hostname=settings.smtp_host, port=settings.smtp_port, use_tls=settings.smtp_tls,
-                             start_tls=settings.smtp_starttls and not settings.smtp_tls, timeout=10)
-    await client.connect()
-    try:
-        if settings.smtp_username and settings.smtp_password:
-            await client.login(settings.smtp_username, settings.smtp_password.get_secret_value())
-        else:
-            await client.ehlo()
-    finally:
-        await client.quit()
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    smtp = await SmtpSession.open(settings.smtp_host, settings.smtp_port, timeout=10, use_tls=settings.smtp_tls,
+                              starttls=settings.smtp_starttls and not settings.smtp_tls,
+                              username=settings.smtp_username or None, password=password)
+    await smtp.quit()
 
 
 def smtp_check(settings: Settings) -> Check:
@@ -104,7 +101,7 @@ def smtp_check(settings: Settings) -> Check:
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         asyncio.run(_smtp_probe(settings))
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+    except (ReplyError, ProtocolError, OSError, TimeoutError) as exc:
         return Check("Máy chủ thư (SMTP)", False, f"{where} không kết nối được: {type(exc).__name__}: {exc}")
     return Check("Máy chủ thư (SMTP)", True, f"{where} sẵn sàng")
 
