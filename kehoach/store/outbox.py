@@ -84,12 +84,22 @@ class UpsertCounts:
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert, ignoring keys another writer inserted meanwhile (the key is unique)."""
+    """Insert, ignoring keys another writer inserted meanwhile (the key is unique).
+
+    A Core executemany on the table, rows of the same columns together: the ORM's bulk insert
+    did the same statement with per-row bookkeeping that was most of a province's first sync.
+    """
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox)
-    session.execute(ins.on_conflict_do_nothing(index_elements=["key"]), rows)
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox.__table__)
+    stmt = ins.on_conflict_do_nothing(index_elements=["key"])
+    same: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        same.setdefault(tuple(row), []).append(row)
+    conn = session.connection()
+    for group in same.values():
+        conn.execute(stmt, group)
 
 
 def upsert_by_key(
