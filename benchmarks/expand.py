@@ -10,25 +10,35 @@ With ``--memory`` it measures instead what sync holds while expanding the plan's
 child process for each way: ``materialised`` keeps the year's notifications and keys in lists
 and sets (as sync did), ``streamed`` feeds them one by one to what sync keeps of them
 (``expansion.produced``), as sync does now. Prints one JSON line with both peak RSS figures.
+With ``--write`` (alone or as well), a child runs the real ``sync`` of that plan's year into a fresh
+database (SQLite in a temporary folder, or with ``--database postgresql://…`` a new database on
+that server, dropped after) and the JSON gains ``written``: rows, seconds and peak RSS.
 
-    python benchmarks/expand.py [--units 5000] [--memory]
+    python benchmarks/expand.py [--units 5000] [--memory] [--write [--database URL]]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
 from kehoach.calendar import build_calendar
 from kehoach.plans.directory import Directory
 from kehoach.expansion.expand import expand, stream
 from kehoach.expansion.produced import Produced
 from kehoach.plans.model import Plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.province import drop_database, fresh_database  # noqa: E402
 
 TASK = {"section": "II", "content": ["Nội dung"], "lead": ["all"], "coordinating": [], "cadence": "thuong_xuyen"}
 
@@ -107,13 +117,51 @@ def hold(units: int, way: str) -> None:
     print(json.dumps({"notifications": count, "peak_rss_mb": peak_mb(), "before_expanding_mb": base}))
 
 
-def memory(units: int) -> None:
+def write(units: int, url: str) -> None:
+    """Sync the plan's year into the database at ``url`` and print rows, seconds and peak RSS (a child's part)."""
+    from sqlalchemy import func, select
+
+    from kehoach.calendar import VN_TZ
+    from kehoach.expansion.sync import sync
+    from kehoach.plans.config import Config
+    from kehoach.store.db import make_engine, session
+    from kehoach.store.tables import Outbox
+
+    plan, directory = build(units)
+    config = Config(directory, {plan.id: plan})
+    engine = make_engine(url)
+    base = peak_mb()
+    started = time.perf_counter()
+    with session(engine) as db:
+        counts = sync(config, 2026, db, datetime(2026, 1, 1, tzinfo=VN_TZ))
+        seconds = time.perf_counter() - started
+        rows = db.scalar(select(func.count()).select_from(Outbox))
+    engine.dispose()
+    print(json.dumps({"rows": rows, "inserted": counts.inserted, "seconds": round(seconds, 1),
+                      "peak_rss_mb": peak_mb(), "before_syncing_mb": base}))
+
+
+def memory(units: int, holding: bool, writing: bool, database: str | None) -> None:
     result: dict[str, object] = {"units": units}
-    for way in ("materialised", "streamed"):
+    for way in ("materialised", "streamed") if holding else ():
         out = subprocess.run([sys.executable, __file__, "--units", str(units), "--hold", way],
                              check=True, capture_output=True, text=True).stdout
         result[way] = json.loads(out.splitlines()[-1])
         print(f"{way}: {result[way]}", file=sys.stderr, flush=True)
+    if writing:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'kehoach.db'}"
+            if database:
+                own = f"kehoach_expand_{os.getpid()}"
+                url = fresh_database(database, own)
+            try:
+                out = subprocess.run([sys.executable, __file__, "--units", str(units), "--write-into", url],
+                                     check=True, capture_output=True, text=True).stdout
+            finally:
+                if database:
+                    drop_database(database, own)
+        result["written"] = {"database": url.split(":", 1)[0], **json.loads(out.splitlines()[-1])}
+        print(f"written: {result['written']}", file=sys.stderr, flush=True)
     print(json.dumps(result))
 
 
@@ -121,12 +169,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=5000)
     parser.add_argument("--memory", action="store_true", help="peak RSS of sync's expansion, held or streamed")
+    parser.add_argument("--write", action="store_true", help="sync the year into a database: rows, seconds, peak RSS")
+    parser.add_argument("--database", help="with --write: a PostgreSQL server (a new database is made there)")
     parser.add_argument("--hold", choices=["materialised", "streamed"], help=argparse.SUPPRESS)
+    parser.add_argument("--write-into", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hold:
         return hold(args.units, args.hold)
-    if args.memory:
-        return memory(args.units)
+    if args.write_into:
+        return write(args.units, args.write_into)
+    if args.memory or args.write:
+        return memory(args.units, args.memory, args.write, args.database)
     plan, directory = build(args.units)
     cal = build_calendar(range(2026, 2031))
     best, count = timed(lambda: expand(plan, 2026, directory, cal))

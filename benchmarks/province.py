@@ -1,17 +1,20 @@
 """A fictional province on one installation: what each command costs at 3,000 units and 150 plans.
 
     python benchmarks/province.py [--units 3000] [--plans 150] [--big 500] [--seed 1]
-                                  [--simulate-to 2026-12-31] [--keep DIR]
+                                  [--simulate-to 2026-12-31] [--keep DIR] [--database URL]
 
 Writes a unit directory of ``--units`` units and ``--plans`` plans into a temporary config folder:
 each plan is one of the seed plans (config/plans/*.yaml: annual, 6-month, Action Month, quarterly,
 dated tasks, the 5-year plan) with every unit it names replaced by 20–500 units of the province,
 and every sixth one gains a monthly report. The first plan names ``--big`` units. Then it runs the
-real ``kehoach`` commands in subprocesses against that config and a fresh SQLite data folder:
+real ``kehoach`` commands in subprocesses against that config and a fresh SQLite data folder, or
+with ``--database postgresql://…`` a fresh database on that server (``kehoach_prov_<pid>``,
+dropped at the end unless ``--keep``):
 
 - ``command_startup_s``: ``kehoach status`` of a small plan (loading the config is most of it);
 - ``sync_first_s`` and ``sync_again_s``: ``kehoach sync --year 2026`` twice; the second must write
-  nothing (the database files are compared byte for byte, and the command says 0 new, 0 changed);
+  nothing (SQLite's files are compared byte for byte, PostgreSQL's rows inserted, updated and
+  deleted are counted);
 - ``preview_s``: ``kehoach preview --year 2026 --format json``;
 - ``kickoff_messages`` and ``kickoff_s``: earlier notifications marked handled, ``kehoach dispatch``
   at the Action Month's kickoff moment, to a local aiosmtpd sink (its own process) that counts mail;
@@ -29,6 +32,7 @@ under 2 s, the year simulated in under 5 minutes, peak RSS under 1 GB.
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import json
 import multiprocessing as mp
@@ -147,13 +151,51 @@ class Runner:
         return seconds, done.stdout
 
 
-def _db_state(data: Path) -> str:
-    """A digest of the SQLite database and its WAL: equal digests, nothing written."""
+def _db_state(data: Path, url: str) -> str:
+    """Equal between two moments, nothing written: a digest of the SQLite database and its WAL,
+    or PostgreSQL's count of the rows inserted, updated and deleted in the database's tables
+    (a command's server process reports them as it ends: read until two readings agree)."""
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        readings = ["", "-"]
+        while readings[-1] != readings[-2] and len(readings) < 12:
+            time.sleep(0.5)
+            with engine.connect() as conn:
+                readings.append(str(conn.execute(text(
+                    "SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables")).scalar()))
+        engine.dispose()
+        return readings[-1]
     h = hashlib.sha256()
     for name in ("kehoach.db", "kehoach.db-wal"):
         path = data / name
         h.update(path.read_bytes() if path.exists() else b"-")
     return h.hexdigest()
+
+
+def _admin(server: str, statement: str) -> None:
+    """``statement`` (CREATE or DROP DATABASE) on ``server``'s maintenance database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+def fresh_database(server: str, name: str) -> str:
+    """A new, empty database ``name`` on the PostgreSQL server of ``server``; its URL."""
+    from sqlalchemy.engine import make_url
+
+    drop_database(server, name)
+    _admin(server, f'CREATE DATABASE "{name}"')
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server: str, name: str) -> None:
+    """Drop ``name`` on the server of ``server``, even with connections left open."""
+    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _counter(port: int, log: str, ready: Any) -> None:
@@ -177,7 +219,7 @@ def kickoff_moment(url: str) -> datetime:
     """The first Action Month kickoff notification's time."""
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
         first = conn.execute(text("SELECT min(send_at) FROM outbox WHERE kind = 'campaign_kickoff'")).scalar()
     engine.dispose()
@@ -190,7 +232,7 @@ def mark_earlier_handled(url: str, before: datetime) -> int:
     """Rows due before the kickoff are what earlier dispatches sent: mark them skipped."""
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         n = conn.execute(text("UPDATE outbox SET status = 'skipped' WHERE send_at < :t AND status = 'pending'"),
                          {"t": before}).rowcount
@@ -240,23 +282,31 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=500, help="units of the plan whose period is tracked and rolled up")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--simulate-to", default=f"{YEAR}-12-31", help="last simulated day, or 'none'")
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (and the PostgreSQL database)")
+    parser.add_argument("--database", help="a PostgreSQL server (postgresql://user:pw@host:port/db): "
+                                           "the province gets its own new database there; default SQLite")
     args = parser.parse_args()
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="kehoach-province-"))
     made = province(folder, args.units, args.plans, args.big, random.Random(args.seed))
     data = folder / "data"
     url = f"sqlite:///{data / 'kehoach.db'}"
+    if args.database:
+        own = f"kehoach_prov_{os.getpid()}"
+        url = fresh_database(args.database, own)
+        print(f"PostgreSQL database {own}", file=sys.stderr, flush=True)
+        if args.keep is None:
+            atexit.register(drop_database, args.database, own)
     env = {**practice_environ(), "KEHOACH_CONFIG_DIR": str(folder / "config"), "KEHOACH_DATA_DIR": str(data),
            "KEHOACH_DATABASE_URL": url, "KEHOACH_PORTAL_SECRET": "province-benchmark-secret",
            "PREFECT_HOME": str(folder / "prefect"), "COLUMNS": "200"}
     run = Runner(env).run
-    out: dict[str, Any] = {"units": args.units, "plans": args.plans}
+    out: dict[str, Any] = {"units": args.units, "plans": args.plans, "database": url.split(":", 1)[0]}
 
     out["sync_first_s"], _ = run("sync", "--year", str(YEAR))
-    before = _db_state(data)
+    before = _db_state(data, url)
     out["sync_again_s"], said = run("sync", "--year", str(YEAR))
-    out["sync_again_wrote"] = _db_state(data) != before
+    out["sync_again_wrote"] = _db_state(data, url) != before
     assert not out["sync_again_wrote"], f"the second sync wrote to the database:\n{said}"
     small = min((p for p in (folder / "config" / "plans").glob("*.yaml")), key=lambda p: p.stat().st_size).stem
     out["command_startup_s"], _ = run("status", "--plan", small)

@@ -5,28 +5,64 @@ A test of what the benchmark does, not of timings: the JSON keys are there, the 
 """
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"command_startup_s", "sync_first_s", "sync_again_s", "preview_s", "kickoff_messages", "kickoff_s",
         "status_500_s", "rollup_500_s", "simulate_year_s", "peak_rss_mb"}
 
 
-def test_a_tiny_province_prints_every_figure(tmp_path):
-    done = subprocess.run(
+def tiny_province(*extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "benchmarks/province.py", "--units", "40", "--plans", "4", "--big", "12",
-         "--simulate-to", "none", "--keep", str(tmp_path / "province")],
-        cwd=ROOT, capture_output=True, text=True, timeout=1800)
+         "--simulate-to", "none", *extra], cwd=ROOT, capture_output=True, text=True, timeout=1800)
+
+
+def test_a_tiny_province_prints_every_figure(tmp_path):
+    done = tiny_province("--keep", str(tmp_path / "province"))
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["database"] == "sqlite"
     assert KEYS <= set(figures)
     assert figures["sync_again_wrote"] is False
     assert figures["kickoff_messages"] > 0
     assert all(figures[k] > 0 for k in KEYS - {"kickoff_messages", "simulate_year_s"})
     assert figures["simulate_year_s"] is None  # skipped: a simulation starts a Prefect server
     assert (tmp_path / "province" / "rollup").is_dir()  # the roll-up wrote its files
+
+
+@pytest.mark.postgres
+def test_a_tiny_province_on_postgresql_in_its_own_database_dropped_after():
+    server = os.environ.get("KEHOACH_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("PostgreSQL not configured (set KEHOACH_TEST_POSTGRES_URL)")
+
+    # When the tiny province runs against the test server
+    done = tiny_province("--database", server)
+
+    # Then every figure is there, measured on PostgreSQL: the second sync wrote nothing,
+    # the kickoff reached the sink
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["database"] == "postgresql"
+    assert KEYS <= set(figures)
+    assert figures["sync_again_wrote"] is False
+    assert figures["kickoff_messages"] > 0
+    assert all(figures[k] > 0 for k in KEYS - {"kickoff_messages", "simulate_year_s"})
+    # And the database it made for itself is gone
+    own = re.search(r"PostgreSQL database (kehoach_prov_\d+)", done.stderr).group(1)
+    engine = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": own}).scalar()
+    engine.dispose()
+    assert left == 0
 
 
 def test_the_province_runs_its_commands_without_the_shells_real_settings(monkeypatch):

@@ -89,14 +89,17 @@ def csv_text(r: Rollup) -> str:
 
 def figures_xlsx(table: str, path: Path) -> Path:
     """The CSV's rows as an Excel sheet, figures as numbers: what emails attach (offices open
-    .xlsx directly, and a CSV attachment scores as spam at SpamAssassin)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Số liệu"
-    for row in csv.reader(io.StringIO(table)):
-        ws.append([int(v) if v.lstrip("-").isdigit() and len(v) < 16 else v for v in row])
+    .xlsx directly, and a CSV attachment scores as spam at SpamAssassin).
+
+    Written in openpyxl's write-only mode, row by row: a 500-unit period is tens of thousands
+    of rows, and building every cell as an object first was half of a roll-up's time.
+    """
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Số liệu")
     for column, width in zip("ABCDEFGHIJK", (24, 16, 22, 48, 14, 8, 22, 30, 12, 10, 10), strict=True):
         ws.column_dimensions[column].width = width
+    for row in csv.reader(io.StringIO(table)):
+        ws.append([int(v) if v.lstrip("-").isdigit() and len(v) < 16 else v for v in row])
     wb.save(path)
     return path
 

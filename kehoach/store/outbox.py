@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from json.encoder import encode_basestring
 from itertools import islice
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,9 +62,15 @@ class ContentHash:
         held = self._contexts.get(id(n.context))
         if held is None:
             held = self._contexts[id(n.context)] = (n.context, _json(n.context))
-        head = _json([n.plan, n.kind.value, n.unit, n.channel, n.period, n.send_at.timestamp(),
-                      n.deadline.isoformat() if n.deadline else None, n.subject])
-        return hashlib.sha256(f"{head[:-1]}, {held[1]}]".encode()).hexdigest()
+        head = ", ".join((_string(n.plan), _string(n.kind.value), _string(n.unit), _string(n.channel),
+                          _string(n.period), repr(n.send_at.timestamp()),
+                          _string(n.deadline.isoformat() if n.deadline else None), _string(n.subject)))
+        return hashlib.sha256(f"[{head}, {held[1]}]".encode()).hexdigest()
+
+
+def _string(value: str | None) -> str:
+    """``_json`` of one string or None, without building an encoder per row (a province-year is millions)."""
+    return "null" if value is None else encode_basestring(value)
 
 
 def _content(n: Notification, digest: str) -> dict[str, Any]:
@@ -84,12 +91,22 @@ class UpsertCounts:
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert, ignoring keys another writer inserted meanwhile (the key is unique)."""
+    """Insert, ignoring keys another writer inserted meanwhile (the key is unique).
+
+    A Core executemany on the table, rows of the same columns together: the ORM's bulk insert
+    did the same statement with per-row bookkeeping that was most of a province's first sync.
+    """
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox)
-    session.execute(ins.on_conflict_do_nothing(index_elements=["key"]), rows)
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox.__table__)
+    stmt = ins.on_conflict_do_nothing(index_elements=["key"])
+    same: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        same.setdefault(tuple(row), []).append(row)
+    conn = session.connection()
+    for group in same.values():
+        conn.execute(stmt, group)
 
 
 def upsert_by_key(
