@@ -26,6 +26,9 @@ def configure(log_level: str = "WARNING") -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # Prefect gives its temporary server 20 s to answer; on a loaded 2-core machine it needed more
+    # (the province benchmark's runs and a simulated year timed out there), as the test harness does.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def warm_up() -> str:
