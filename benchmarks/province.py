@@ -243,7 +243,8 @@ def submit_all(env: dict[str, str], plan_id: str) -> str:
 
 def busiest_tick(env: dict[str, str]) -> datetime:
     """The collection deployment's tick (16:30) on the 2026 working day when the most plans have a period
-    open, due or overdue."""
+    open, due or overdue, and of those the one with the fewest closed periods to roll up (a fresh
+    database has no roll-up: an installation running since January would have made them)."""
     os.environ.update(env)
     from datetime import date, timedelta
 
@@ -258,9 +259,10 @@ def busiest_tick(env: dict[str, str]) -> datetime:
     ticks = [t for d in (date(YEAR, 1, 1) + timedelta(n) for n in range(365)) if cal.is_working_day(d)
              for t in tick_times(deployment, d)]
 
-    def busy(tick: datetime) -> int:
-        work = collection_work(cfg.plans.values(), {}, cfg.directory, cal, tick, lambda _plan, _period: True)
-        return len({plan for plan, _ in work})
+    def busy(tick: datetime) -> tuple[int, int]:
+        open_ = collection_work(cfg.plans.values(), {}, cfg.directory, cal, tick, lambda _plan, _period: True)
+        every = collection_work(cfg.plans.values(), {}, cfg.directory, cal, tick, lambda _plan, _period: False)
+        return len({plan for plan, _ in open_}), -len(every)
 
     return max(ticks, key=busy)
 
