@@ -294,9 +294,11 @@ def fanout(env: dict[str, str], limit: int) -> dict[str, Any]:
     with fast_runs():
         state = collection_flow(now=now, simulation=True, return_state=True)
     seconds = time.perf_counter() - started
+    wanted = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[state.state_details.flow_run_id]))
+    runs: list[Any] = []
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[state.state_details.flow_run_id])))
+        while page := client.read_flow_runs(flow_run_filter=wanted, offset=len(runs), limit=200):
+            runs += page  # the API answers 200 at most per call
     return {"fanout_at": now.isoformat(), "fanout_state": state.name, "fanout_runs": len(runs),
             "fanout_plans": len({r.parameters["plan_id"] for r in runs}), "fanout_limit": limit,
             "fanout_max_concurrent": most_at_once(runs), "fanout_s": seconds,
