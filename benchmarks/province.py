@@ -2,6 +2,7 @@
 
     python benchmarks/province.py [--units 3000] [--plans 150] [--big 500] [--seed 1]
                                   [--simulate-to 2026-12-31] [--keep DIR] [--database URL]
+                                  [--fanout [--limit 4]]
 
 Writes a unit directory of ``--units`` units and ``--plans`` plans into a temporary config folder:
 each plan is one of the seed plans (config/plans/*.yaml: annual, 6-month, Action Month, quarterly,
@@ -23,6 +24,14 @@ dropped at the end unless ``--keep``):
 - ``simulate_year_s``: ``kehoach simulate`` of the whole province from 01/01 to ``--simulate-to``
   (``--simulate-to none`` skips it, and the key is null);
 - ``peak_rss_mb``: the largest resident set of any command (and of this process).
+
+With ``--fanout`` it measures only the scheduled collection run at 16:30 of the working day on
+which the most plans have a period open, due or overdue: the real ``collection`` flow in this
+one process (a temporary Prefect server, PREFECT_HOME in the province folder), fanned out to one
+subflow run per plan and period under ``--limit`` (KEHOACH_PLAN_CONCURRENCY). Keys:
+``fanout_at``, ``fanout_runs`` (subflow runs), ``fanout_plans``, ``fanout_limit``,
+``fanout_max_concurrent`` (from the start and end times Prefect recorded; never above the
+limit), ``fanout_s`` and ``fanout_peak_rss_mb`` (this process: the runs are threads, not forks).
 
 The last line of stdout is one JSON object with those keys. Goals on a 2-core machine: start-up
 under 2 s, sync under 10 s, a kickoff of about 6,000 messages under 30 s, status and roll-up
@@ -275,6 +284,70 @@ def submit_all(env: dict[str, str], plan_id: str) -> str:
     return period.id
 
 
+def busiest_tick(env: dict[str, str]) -> datetime:
+    """The collection deployment's tick (16:30) on the 2026 working day when the most plans have a period
+    open, due or overdue, and of those the one with the fewest closed periods to roll up (a fresh
+    database has no roll-up: an installation running since January would have made them)."""
+    os.environ.update(env)
+    from datetime import date, timedelta
+
+    from kehoach.cli.common import config
+    from kehoach.runtime.schedules import by_kind, scheduled
+    from kehoach.runtime.simulation import tick_times
+    from kehoach.runtime.work import collection_work
+
+    cfg = config()
+    cal = cfg.calendar([YEAR - 1, YEAR])
+    [deployment] = by_kind(scheduled(), "collection")
+    days = [d for d in (date(YEAR, 1, 1) + timedelta(n) for n in range(365)) if cal.is_working_day(d)]
+    ticks = [t for d in days[::5] for t in tick_times(deployment, d)]  # a working day a week: cheap enough
+
+    def plans_with_work(tick: datetime, rolled_up: bool) -> list[tuple[str, str]]:
+        return collection_work(cfg.plans.values(), {}, cfg.directory, cal, tick, lambda _plan, _period: rolled_up)
+
+    busy = {t: len({plan for plan, _ in plans_with_work(t, True)}) for t in ticks}
+    most = max(busy.values())
+    return min((t for t in ticks if busy[t] == most), key=lambda t: len(plans_with_work(t, False)))
+
+
+def most_at_once(runs: list[Any]) -> int:
+    """The most runs between their start and end at one moment, as Prefect recorded them."""
+    edges = sorted([(r.start_time, 1) for r in runs] + [(r.end_time, -1) for r in runs], key=lambda e: (e[0], e[1]))
+    running = most = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def fanout(env: dict[str, str], limit: int) -> dict[str, Any]:
+    """The scheduled collection run over the whole province, in this process; its figures."""
+    now = busiest_tick(env)
+    os.environ.update({"KEHOACH_PLAN_CONCURRENCY": str(limit), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    from flows.local import configure, fast_runs, warm_up
+
+    configure()
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    from flows.collection import collection_flow
+
+    warm_up()
+    started = time.perf_counter()
+    with fast_runs():
+        state = collection_flow(now=now, simulation=True, return_state=True)
+    seconds = time.perf_counter() - started
+    wanted = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[state.state_details.flow_run_id]))
+    runs: list[Any] = []
+    with get_client(sync_client=True) as client:
+        while page := client.read_flow_runs(flow_run_filter=wanted, offset=len(runs), limit=200):
+            runs += page  # the API answers 200 at most per call
+    return {"fanout_at": now.isoformat(), "fanout_state": state.name, "fanout_runs": len(runs),
+            "fanout_plans": len({r.parameters["plan_id"] for r in runs}), "fanout_limit": limit,
+            "fanout_max_concurrent": most_at_once(runs), "fanout_s": seconds,
+            "fanout_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=3000)
@@ -285,6 +358,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (and the PostgreSQL database)")
     parser.add_argument("--database", help="a PostgreSQL server (postgresql://user:pw@host:port/db): "
                                            "the province gets its own new database there; default SQLite")
+    parser.add_argument("--fanout", action="store_true", help="measure only the 16:30 collection fan-out")
+    parser.add_argument("--limit", type=int, default=4, help="KEHOACH_PLAN_CONCURRENCY of --fanout")
     args = parser.parse_args()
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="kehoach-province-"))
@@ -300,8 +375,21 @@ def main() -> None:
     env = {**practice_environ(), "KEHOACH_CONFIG_DIR": str(folder / "config"), "KEHOACH_DATA_DIR": str(data),
            "KEHOACH_DATABASE_URL": url, "KEHOACH_PORTAL_SECRET": "province-benchmark-secret",
            "PREFECT_HOME": str(folder / "prefect"), "COLUMNS": "200"}
-    run = Runner(env).run
     out: dict[str, Any] = {"units": args.units, "plans": args.plans, "database": url.split(":", 1)[0]}
+    if args.fanout:
+        out |= fanout(env, args.limit)
+    else:
+        measure(out, env, folder, made["big_plan"], args.simulate_to)
+    if args.keep is None:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
+
+
+def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: str, simulate_to: str) -> None:
+    """The commands' figures into ``out``."""
+    data = folder / "data"
+    url = env["KEHOACH_DATABASE_URL"]
+    run = Runner(env).run
 
     out["sync_first_s"], _ = run("sync", "--year", str(YEAR))
     before = _db_state(data, url)
@@ -328,19 +416,16 @@ def main() -> None:
     finally:
         sink.kill()
 
-    period = submit_all(env, made["big_plan"])
-    out["status_500_s"], _ = run("status", "--plan", made["big_plan"], "--period", period)
-    out["rollup_500_s"], _ = run("rollup", "--plan", made["big_plan"], "--period", period,
+    period = submit_all(env, big_plan)
+    out["status_500_s"], _ = run("status", "--plan", big_plan, "--period", period)
+    out["rollup_500_s"], _ = run("rollup", "--plan", big_plan, "--period", period,
                                  "--out", str(folder / "rollup"))
     out["simulate_year_s"] = None
-    if args.simulate_to != "none":
-        out["simulate_year_s"], _ = run("simulate", "--from", f"{YEAR}-01-01", "--to", args.simulate_to,
+    if simulate_to != "none":
+        out["simulate_year_s"], _ = run("simulate", "--from", f"{YEAR}-01-01", "--to", simulate_to,
                                         "--data-dir", str(folder / "sim"))
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out["peak_rss_mb"] = round(max(children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024, 1)
-    if args.keep is None:
-        shutil.rmtree(folder, ignore_errors=True)
-    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
 
 
 if __name__ == "__main__":

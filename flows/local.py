@@ -26,6 +26,13 @@ def configure(log_level: str = "WARNING") -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # Prefect gives its temporary server 20 s to answer; on a loaded 2-core machine it needed more
+    # (the province benchmark's runs and a simulated year timed out there), as the test harness does.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # Its SQLite answers 503 "database is locked" under many concurrent writers; the client retries
+    # those, 5 times by default, which was too few for 150 plans at 16:30 on that machine (one plan's
+    # run failed creating a task run): twice as many, with Prefect's own backoff.
+    os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "10")
 
 
 def warm_up() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 CONTACTS = """\
 groups:
@@ -74,3 +75,20 @@ def write_config(root: Path, plan: str = PLAN, contacts: str = CONTACTS, calenda
     if calendar:
         (cfg / "calendar.yaml").write_text(calendar, encoding="utf-8")
     return cfg
+
+
+def config_at(cfg: Path):  # type: ignore[no-untyped-def]
+    """The config in ``cfg`` as every command loads it."""
+    from kehoach.plans.config import load_config
+    from kehoach.settings import Settings
+
+    return load_config(Settings(config_dir=cfg, data_dir=cfg.parent / "data"))
+
+
+def pending_dates(engine, plan: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The plan's pending outbox rows: key to send time."""
+    from kehoach.store.db import session
+    from kehoach.store.outbox import listing
+
+    with session(engine) as s:
+        return {r.key: r.send_at for r in listing(s) if r.plan == plan and r.status == "pending"}

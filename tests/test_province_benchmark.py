@@ -77,3 +77,17 @@ def test_the_province_runs_its_commands_without_the_shells_real_settings(monkeyp
     env = practice_environ()
     assert not [k for k in env if k.startswith(("KEHOACH_", "PREFECT_API_"))]
     assert env["LANG"] == "vi_VN.UTF-8"
+
+
+def test_a_tiny_province_fans_its_collection_out_under_the_limit(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "benchmarks/province.py", "--units", "40", "--plans", "4", "--big", "12",
+         "--fanout", "--limit", "2", "--keep", str(tmp_path / "province")],
+        cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    # Every plan had its run, in this one process, never more than 2 at once
+    assert figures["fanout_plans"] == 4 and figures["fanout_runs"] >= 4
+    assert 1 <= figures["fanout_max_concurrent"] <= 2
+    assert figures["fanout_s"] > 0 and figures["fanout_peak_rss_mb"] > 0
+    assert figures["fanout_at"].endswith("16:30:00+07:00")

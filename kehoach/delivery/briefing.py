@@ -63,14 +63,10 @@ def sender(plan: Plan, directory: Directory, kind: str) -> tuple[str, tuple[str,
     return name, tuple(office.emails)
 
 
-def _members(directory: Directory, refs: list[str]) -> set[str]:
-    return {u.id for u in directory.resolve(refs)}
-
-
 def role(directory: Directory, task: Task, unit_id: str) -> str | None:
-    if unit_id in _members(directory, task.lead):
+    if directory.includes(task.lead, unit_id):
         return LEAD
-    if unit_id in _members(directory, task.coordinating):
+    if directory.includes(task.coordinating, unit_id):
         return COORDINATING
     return None
 
@@ -100,7 +96,7 @@ def next_period(plan: Plan, directory: Directory, unit_id: str, today: date,
     found = []
     for year in (today.year, today.year + 1):
         for p in periods_of_year(plan, year):
-            if p.due < today or unit_id not in _members(directory, p.report.units):
+            if p.due < today or not directory.includes(p.report.units, unit_id):
                 continue
             if task is not None and not any(i.task == task.id for i in form_indicators(plan, directory, p.report, unit_id)):
                 continue

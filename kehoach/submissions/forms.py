@@ -85,7 +85,7 @@ def form_indicators(plan: Plan, directory: Directory, report: Report, unit_id: s
     for ind in report_indicators(plan, report):
         if report.id not in ind.reports:
             continue
-        if ind.submitted_by and unit_id not in {u.id for u in directory.resolve(ind.submitted_by)}:
+        if ind.submitted_by and not directory.includes(ind.submitted_by, unit_id):
             continue
         chosen.append(ind)
     return chosen

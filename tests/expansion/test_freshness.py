@@ -10,24 +10,14 @@ from datetime import date
 from pathlib import Path
 
 from kehoach.expansion.freshness import sync_changed, sync_recorded
-from kehoach.plans.config import load_config
-from kehoach.settings import REPO_ROOT, Settings
+from kehoach.settings import REPO_ROOT
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import listing
 from tests.delivery_factories import at
-from tests.factories import PLAN, write_config
+from tests.factories import PLAN, config_at, pending_dates, write_config
 
 NOW = at(date(2026, 11, 2), 9)
 OTHER = PLAN.replace("id: 2026-thu-nghiem", "id: 2026-thu-nghiem-2")
-
-
-def config_at(cfg: Path):  # type: ignore[no-untyped-def]
-    return load_config(Settings(config_dir=cfg, data_dir=cfg.parent / "data"))
-
-
-def pending_dates(engine, plan: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    with session(engine) as s:
-        return {r.key: r.send_at for r in listing(s) if r.plan == plan and r.status == "pending"}
 
 
 def test_a_moved_due_date_moves_the_pending_rows_at_the_next_check_and_only_that_plans(tmp_path: Path) -> None:
