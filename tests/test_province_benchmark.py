@@ -25,15 +25,22 @@ def tiny_province(*extra: str) -> subprocess.CompletedProcess[str]:
          "--simulate-to", "none", *extra], cwd=ROOT, capture_output=True, text=True, timeout=1800)
 
 
-def test_a_tiny_province_prints_every_figure(tmp_path):
-    done = tiny_province("--keep", str(tmp_path / "province"))
+def every_figure(done: subprocess.CompletedProcess[str], database: str) -> dict:
+    """The last line's figures, after checking the run measured every key on ``database``, its
+    second sync wrote nothing and its kickoff reached the sink."""
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.splitlines()[-1])
-    assert figures["database"] == "sqlite"
+    assert figures["database"] == database
     assert KEYS <= set(figures)
     assert figures["sync_again_wrote"] is False
     assert figures["kickoff_messages"] > 0
     assert all(figures[k] > 0 for k in KEYS - {"kickoff_messages", "simulate_year_s"})
+    return figures
+
+
+def test_a_tiny_province_prints_every_figure(tmp_path):
+    done = tiny_province("--keep", str(tmp_path / "province"))
+    figures = every_figure(done, "sqlite")
     assert figures["simulate_year_s"] is None  # skipped: a simulation starts a Prefect server
     assert (tmp_path / "province" / "rollup").is_dir()  # the roll-up wrote its files
 
@@ -49,13 +56,7 @@ def test_a_tiny_province_on_postgresql_in_its_own_database_dropped_after():
 
     # Then every figure is there, measured on PostgreSQL: the second sync wrote nothing,
     # the kickoff reached the sink
-    assert done.returncode == 0, done.stderr
-    figures = json.loads(done.stdout.splitlines()[-1])
-    assert figures["database"] == "postgresql"
-    assert KEYS <= set(figures)
-    assert figures["sync_again_wrote"] is False
-    assert figures["kickoff_messages"] > 0
-    assert all(figures[k] > 0 for k in KEYS - {"kickoff_messages", "simulate_year_s"})
+    figures = every_figure(done, "postgresql")
     # And the database it made for itself is gone
     own = re.search(r"PostgreSQL database (kehoach_prov_\d+)", done.stderr).group(1)
     engine = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1))
