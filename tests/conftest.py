@@ -25,6 +25,13 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     for name in [n for n in os.environ if n.startswith(HOST_SETTINGS) and not n.startswith("KEHOACH_TEST_")]:
         del os.environ[name]
+    # The command line's rich consoles are made once per process, and one made while COLUMNS is
+    # set keeps that width for good: made here without it, they follow each test's COLUMNS
+    # whichever test in this worker happens to import the command line first.
+    columns = os.environ.pop("COLUMNS", None)
+    import kehoach.cli.common  # noqa: F401
+    if columns is not None:
+        os.environ["COLUMNS"] = columns
 
 # --- Local servers for the notification channels (tests/servers/) ---------------------------
 from tests.servers.smtp import SMTPServer, self_signed

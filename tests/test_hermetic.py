@@ -30,7 +30,7 @@ def test_a_shells_real_settings_never_reach_a_test_or_its_children(tmp_path: Pat
             assert os.environ["KEHOACH_TEST_POSTGRES_URL"] == "postgresql://kept"
     """), encoding="utf-8")
     # When pytest runs a test with this project's tests/conftest.py
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
-                           str(probe)], cwd=REPO_ROOT, env=shell, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+                           "-p", "tests.conftest", str(probe)], cwd=REPO_ROOT, env=shell, capture_output=True, text=True, timeout=120)
     # Then the test and its child process see none of them; the test database is kept
     assert done.returncode == 0, done.stdout + done.stderr
