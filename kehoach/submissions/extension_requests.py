@@ -170,11 +170,8 @@ def refuse(config: Config, session: Session, plan: Plan, period: Period, unit_id
            by: str, now: datetime, link: str | None) -> ExtensionRequest:
     """Refuse the waiting request with the office's note, logged, and queue the unit's email quoting it."""
     unit = followup.named_unit(config, period, unit_id)
-    why = clean_line(note)
-    if not why:
-        raise followup.FollowupRefused("Vui lòng ghi lý do từ chối gia hạn; đơn vị sẽ nhận được lý do này.")
-    if len(why) > MAX_REASON:
-        raise followup.FollowupRefused(f"Lý do từ chối quá dài (tối đa {MAX_REASON} ký tự).")
+    why = followup.required_reason(note, "Vui lòng ghi lý do từ chối gia hạn; đơn vị sẽ nhận được lý do này.",
+                                   "Lý do từ chối")
     row = _waiting(session, plan, period, unit.id)
     row.state, row.decided_by, row.decided_at, row.note = RequestState.REFUSED.value, by, now, why
     session.add(row)

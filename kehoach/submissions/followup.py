@@ -60,6 +60,17 @@ def _refuse_exempt(session: Session, plan: Plan, period: Period, unit: Unit) -> 
         raise FollowupRefused(f"{unit.name} đang được miễn báo cáo kỳ {period.label}; bỏ miễn trước.")
 
 
+def required_reason(text: str, missing: str, label: str) -> str:
+    """``text`` as one stored line, or FollowupRefused: ``missing`` when empty, too long beyond
+    ``MAX_REASON`` (``label``: what the reason is for, as the message names it)."""
+    why = clean_line(text)
+    if not why:
+        raise FollowupRefused(missing)
+    if len(why) > MAX_REASON:
+        raise FollowupRefused(f"{label} quá dài (tối đa {MAX_REASON} ký tự).")
+    return why
+
+
 def extend(config: Config, session: Session, plan: Plan, period: Period, unit_id: str, until: date, *,
            by: str, now: datetime) -> UpsertCounts:
     """A later deadline for the unit; its pending reminders move to it at once."""
@@ -76,11 +87,7 @@ def exempt(config: Config, session: Session, plan: Plan, period: Period, unit_id
            by: str, now: datetime) -> Withdrawn:
     """Excuse the unit from the period: its chasing stops and its calendar event is cancelled."""
     unit = named_unit(config, period, unit_id)
-    why = clean_line(reason).strip()
-    if not why:
-        raise FollowupRefused("Vui lòng ghi lý do miễn báo cáo.")
-    if len(why) > MAX_REASON:
-        raise FollowupRefused(f"Lý do miễn quá dài (tối đa {MAX_REASON} ký tự).")
+    why = required_reason(reason, "Vui lòng ghi lý do miễn báo cáo.", "Lý do miễn")
     _refuse_exempt(session, plan, period, unit)
     if unit.id in first_submitted_at(session, plan.id, period.id):
         raise FollowupRefused(f"{unit.name} đã nộp báo cáo kỳ {period.label}; không thể miễn.")
