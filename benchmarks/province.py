@@ -258,9 +258,16 @@ def practice_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("KEHOACH_", "PREFECT_API_", "PREFECT_PROFILE"))}
 
 
+def adopt(env: dict[str, str]) -> None:
+    """Make this process's environment exactly ``env`` before working in it (submissions, the
+    fan-out's flows): updating it would keep the shell's relay, Zalo token or Prefect server."""
+    os.environ.clear()
+    os.environ.update(env)
+
+
 def submit_all(env: dict[str, str], plan_id: str) -> str:
     """Every unit of the plan's annual period submits (figures of 1 to 50); the period's id."""
-    os.environ.update(env)
+    adopt(env)
     from kehoach.calendar import VN_TZ
     from kehoach.cli.common import config
     from kehoach.settings import Settings
@@ -288,7 +295,7 @@ def busiest_tick(env: dict[str, str]) -> datetime:
     """The collection deployment's tick (16:30) on the 2026 working day when the most plans have a period
     open, due or overdue, and of those the one with the fewest closed periods to roll up (a fresh
     database has no roll-up: an installation running since January would have made them)."""
-    os.environ.update(env)
+    adopt(env)
     from datetime import date, timedelta
 
     from kehoach.cli.common import config

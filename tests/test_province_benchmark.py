@@ -80,6 +80,24 @@ def test_the_province_runs_its_commands_without_the_shells_real_settings(monkeyp
     assert env["LANG"] == "vi_VN.UTF-8"
 
 
+def test_the_province_works_in_process_without_the_shells_real_settings(monkeypatch):
+    # Given a shell with a Zalo token and a Prefect server, and the province's own settings
+    monkeypatch.setenv("KEHOACH_ZALO_REFRESH_TOKEN", "real-token")
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.that-must-not-be-used.vn/api")
+    from benchmarks.province import adopt, practice_environ
+
+    saved = dict(os.environ)
+    try:
+        # When the benchmark takes them for its in-process work (submissions, the fan-out's flows)
+        adopt({**practice_environ(), "KEHOACH_CONFIG_DIR": "/tmp/province/config"})
+        # Then the process holds the province's settings and none of the shell's real ones
+        assert os.environ["KEHOACH_CONFIG_DIR"] == "/tmp/province/config"
+        assert "KEHOACH_ZALO_REFRESH_TOKEN" not in os.environ and "PREFECT_API_URL" not in os.environ
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def test_a_tiny_province_fans_its_collection_out_under_the_limit(tmp_path):
     done = subprocess.run(
         [sys.executable, "benchmarks/province.py", "--units", "40", "--plans", "4", "--big", "12",
