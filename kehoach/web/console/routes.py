@@ -7,7 +7,7 @@ exist. Every post checks the session's CSRF token before it reads anything else.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -212,12 +212,10 @@ async def extend(request: Request, plan_id: str, period_id: str,
         followup.named_unit(state.config, period, unit_id)
     except followup.NotNamed:
         raise HTTPException(404) from None
-    raw = str(form.get("den_ngay") or "")
     try:
-        until = date.fromisoformat(raw)
-    except ValueError:
-        return _board_page(request, user, plan, period, status=400,
-                           error=f"Ngày gia hạn “{raw[:20]}” không hợp lệ; chọn một ngày (ngày/tháng/năm).")
+        until = asks.parse_date(str(form.get(asks.DATE_FIELD) or ""))  # dd/mm/yyyy typed, or a date field's ISO
+    except asks.RequestInvalid as exc:
+        return _board_page(request, user, plan, period, status=400, error=f"Gia hạn chưa được ghi: {exc}")
     with session(state.engine) as s:
         try:
             followup.extend(state.config, s, plan, period, unit_id, until, by=user.username, now=state.clock())

@@ -101,10 +101,23 @@ def test_an_extension_before_the_due_date_or_without_a_date_is_refused_on_the_bo
     early = client.post(f"{board}/gia-han", data={"csrf_token": token, "don_vi": "stp-dt-tgpl", "den_ngay": "2026-11-01"})
     assert early.status_code == 400 and "Ngày gia hạn phải sau hạn nộp của kỳ (20/11/2026)." in early.text
     blank = client.post(f"{board}/gia-han", data={"csrf_token": token, "don_vi": "stp-dt-tgpl", "den_ngay": ""})
-    assert blank.status_code == 400 and "không hợp lệ" in blank.text
+    assert blank.status_code == 400 and "Gia hạn chưa được ghi: Vui lòng chọn ngày (ngày/tháng/năm)." in blank.text
+    impossible = client.post(f"{board}/gia-han", data={"csrf_token": token, "don_vi": "stp-dt-tgpl",
+                                                       "den_ngay": "31/02/2027"})
+    assert impossible.status_code == 400 and "Ngày “31/02/2027” không có trên lịch." in impossible.text
     stranger = client.post(f"{board}/gia-han", data={"csrf_token": token, "don_vi": "xa-yk-thon-1",
                                                      "den_ngay": "2026-12-31"})
     assert stranger.status_code == 404
+
+
+def test_the_board_grants_an_extension_typed_as_day_month_year(client: TestClient) -> None:
+    log_in(client, "vt-dongthap")
+    board = f"/quan-ly/ke-hoach/{DT_PLAN}/bc-nam-2026"
+    token = csrf_of(client.get(board).text)
+    typed = client.post(f"{board}/gia-han", data={"csrf_token": token, "don_vi": "stp-dt-tgpl", "den_ngay": "28/12/2026"},
+                        follow_redirects=False)
+    assert typed.status_code == 303
+    assert "28/12/2026" in client.get(typed.headers["location"]).text
 
 
 def test_the_board_shows_each_unit_s_latest_version_and_its_reminders(
