@@ -81,18 +81,27 @@ def preview(
 
 
 def _write_json(found: YearPreview) -> None:
-    """The notifications as one JSON list, exactly as ``json.dump(..., indent=1)`` writes it, one
-    at a time: each event's fields are encoded once, then only the key, unit and channel."""
+    """The notifications as one JSON list, exactly as ``json.dump(..., indent=1)`` writes it, an
+    event at a time: each event's fields are written once into a pattern, then only the key, unit
+    and channel of each notification go into it."""
+    from json.encoder import encode_basestring  # what json.dump uses for strings without ensure_ascii
+
     encode = json.JSONEncoder(ensure_ascii=False).encode
     out = sys.stdout
+    out.write("[")
     shown: Notification | None = None
-    fields: dict[str, str] = {}
-    for i, (first, key, unit, channel) in enumerate(found.recipients()):
+    pattern, items, comma = "", [], ""
+    for first, key, unit, channel in found.recipients():
         if first is not shown:
-            shown, fields = first, {encode(k): encode(v) for k, v in first.as_dict().items()}
-        fields[_KEY], fields[_UNIT], fields[_CHANNEL] = encode(key), encode(unit), encode(channel)
-        out.write(("[\n {\n  " if i == 0 else ",\n {\n  ") + ",\n  ".join(f"{k}: {v}" for k, v in fields.items()) + "\n }")
-    out.write("\n]\n" if shown is not None else "[]\n")
+            if items:
+                out.write(comma + ",".join(items))
+                comma, items = ",", []
+            shown = first
+            fields = {encode(k): encode(v).replace("{", "{{").replace("}", "}}") for k, v in first.as_dict().items()}
+            fields |= {_KEY: "{0}", _UNIT: "{1}", _CHANNEL: "{2}"}
+            pattern = "\n {{\n  " + ",\n  ".join(f"{k}: {v}" for k, v in fields.items()) + "\n }}"
+        items.append(pattern.format(encode_basestring(key), encode_basestring(unit), encode_basestring(channel)))
+    out.write(comma + ",".join(items) + ("\n]\n" if shown is not None else "]\n"))
 
 
 _KEY, _UNIT, _CHANNEL = (json.dumps(k) for k in ("key", "unit", "channel"))
