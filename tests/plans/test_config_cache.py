@@ -107,6 +107,9 @@ def test_the_cached_plans_are_the_loaded_ones_in_their_order_and_can_change(sett
     loaded = load(settings, engine)
     cached = load(settings, engine)  # from the cache: each plan rebuilt as it is read
     assert list(cached.plans) == list(loaded.plans) == ["2026-thu-nghiem-2", "2026-thu-nghiem"]  # by file name
+    assert cached.plans["2026-thu-nghiem"] == loaded.plans["2026-thu-nghiem"]
+    kept = vars(cached.plans)["_plans"]  # the one plan read is rebuilt, the other still pickled
+    assert not isinstance(kept["2026-thu-nghiem"], bytes) and isinstance(kept["2026-thu-nghiem-2"], bytes)
     assert list(cached.plans.values()) == list(loaded.plans.values())
     # an upload in the console replaces a plan in the running config
     cached.plans["2026-thu-nghiem"] = cached.plans["2026-thu-nghiem"].model_copy(update={"title": "Mới"})
