@@ -17,10 +17,10 @@ from rich.console import Console
 
 from kehoach.calendar import VN_TZ
 from kehoach.errors import PlanError, SettingsError
-from kehoach.settings import Settings
 
 if TYPE_CHECKING:
     from kehoach.plans.config import Config
+    from kehoach.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,6 +32,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def settings() -> Settings:
+    from kehoach.settings import Settings  # pydantic-settings: a tenth of a second ``--help`` does without
+
     return Settings()
 
 

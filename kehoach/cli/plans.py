@@ -17,6 +17,7 @@ from kehoach.cli.app import app
 from kehoach.cli.common import config, console, fail, settings
 
 if TYPE_CHECKING:
+    from kehoach.expansion.preview import YearPreview
     from kehoach.notification import Notification
 
 class Format(StrEnum):
@@ -56,33 +57,61 @@ def preview(
     plan: Annotated[str | None, typer.Option(help="chỉ kế hoạch có mã này")] = None,
     format: Annotated[Format, typer.Option("--format", help="table, json hoặc csv")] = Format.TABLE,
 ) -> None:
-    """Every notification the plans will send in a year, on its working day."""
-    from kehoach.expansion.preview import preview_notifications
+    """Every notification the plans will send in a year, on its working day, written as it is read."""
+    from kehoach.expansion.preview import YearPreview
 
     cfg = config()
     try:
         plans = [cfg.plan(plan)] if plan else list(cfg.plans.values())
     except KeyError as exc:
         fail(str(exc.args[0]))
-    notes = preview_notifications(plans, year, cfg.directory, cfg.calendar([year]))
+    found = YearPreview(plans, year, cfg.directory, cfg.calendar([year]))
     if format is Format.JSON:
-        json.dump([n.as_dict() for n in notes], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        _write_json(found)
     elif format is Format.CSV:
-        rows = [n.as_dict() for n in notes]
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["key"])
+        rows = (n.as_dict() for n in found.notifications())
+        first = next(rows, None)
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(first) if first else ["key"])
         writer.writeheader()
-        writer.writerows(rows)
+        if first is not None:
+            writer.writerow(first)
+            writer.writerows(rows)
     else:
-        _print_table(notes, {u.id: u.name for u in cfg.directory.units}, year)
+        _print_table(found, {u.id: u.name for u in cfg.directory.units}, year)
 
 
-def _print_table(notes: list[Notification], names: dict[str, str], year: int) -> None:
+def _write_json(found: YearPreview) -> None:
+    """The notifications as one JSON list, exactly as ``json.dump(..., indent=1)`` writes it, an
+    event at a time: each event's fields are written once into a pattern, then only the key, unit
+    and channel of each notification go into it."""
+    from json.encoder import encode_basestring  # what json.dump uses for strings without ensure_ascii
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    out = sys.stdout
+    out.write("[")
+    shown: Notification | None = None
+    pattern, items, comma = "", [], ""
+    for first, key, unit, channel in found.recipients():
+        if first is not shown:
+            if items:
+                out.write(comma + ",".join(items))
+                comma, items = ",", []
+            shown = first
+            fields = {encode(k): encode(v).replace("{", "{{").replace("}", "}}") for k, v in first.as_dict().items()}
+            fields |= {_KEY: "{0}", _UNIT: "{1}", _CHANNEL: "{2}"}
+            pattern = "\n {{\n  " + ",\n  ".join(f"{k}: {v}" for k, v in fields.items()) + "\n }}"
+        items.append(pattern.format(encode_basestring(key), encode_basestring(unit), encode_basestring(channel)))
+    out.write(comma + ",".join(items) + ("\n]\n" if shown is not None else "]\n"))
+
+
+_KEY, _UNIT, _CHANNEL = (json.dumps(k) for k in ("key", "unit", "channel"))
+
+
+def _print_table(found: YearPreview, names: dict[str, str], year: int) -> None:
     """One table per month; one row per event, its recipients summarised."""
-    from kehoach.expansion.preview import preview_events
     from notifications.vietnamese import vi_date
 
-    for month, events in groupby(preview_events(notes), key=lambda e: e.day.month):
+    for month, events in groupby(found.events(), key=lambda e: e.day.month):
         table = Table(title=f"Tháng {month}/{year}", title_justify="left", show_lines=False, expand=True)
         table.add_column("Ngày gửi", style="cyan", no_wrap=True)
         for col, style in (("Kế hoạch", "magenta"), ("Loại", ""), ("Nội dung", ""), ("Gửi đến", "green")):
@@ -91,4 +120,4 @@ def _print_table(notes: list[Notification], names: dict[str, str], year: int) ->
             table.add_row(vi_date(e.day), e.plan, e.kind_label, e.subject,
                           f"{e.recipients(names)} ({', '.join(e.channels)})")
         console.print(table)
-    console.print(f"Tổng cộng {len(notes)} thông báo.")
+    console.print(f"Tổng cộng {found.total} thông báo.")

@@ -7,7 +7,7 @@ the same units; without one, from the file (``kehoach validate`` checks the file
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from kehoach.settings import Settings
 @dataclass
 class Config:
     directory: Directory
-    plans: dict[str, Plan]
+    plans: MutableMapping[str, Plan]  # a dict, or the cache's CachedPlans
     overrides: CalendarOverrides = field(default_factory=CalendarOverrides)
     _calendars: dict[tuple[int, int], WorkingCalendar] = field(default_factory=dict, repr=False)
 

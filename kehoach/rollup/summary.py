@@ -5,9 +5,14 @@ from __future__ import annotations
 import csv
 import html
 import io
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from kehoach.rollup.build import Rollup
 from kehoach.rollup.report_docx import write_docx
@@ -87,21 +92,51 @@ def csv_text(r: Rollup) -> str:
     return buf.getvalue()
 
 
+SHEET = "xl/worksheets/sheet1.xml"
+
+
 def figures_xlsx(table: str, path: Path) -> Path:
     """The CSV's rows as an Excel sheet, figures as numbers: what emails attach (offices open
     .xlsx directly, and a CSV attachment scores as spam at SpamAssassin).
 
-    Written in openpyxl's write-only mode, row by row: a 500-unit period is tens of thousands
-    of rows, and building every cell as an object first was half of a roll-up's time.
+    openpyxl writes the package around an empty sheet (workbook, styles, column widths); the rows
+    go in as its write-only sheet writes them, at a tenth of its per-cell cost: a 500-unit period
+    is 12,000 rows of 11 cells. Text is always text: a name starting with "=" is no formula.
     """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Số liệu")
     for column, width in zip("ABCDEFGHIJK", (24, 16, 22, 48, 14, 8, 22, 30, 12, 10, 10), strict=True):
         ws.column_dimensions[column].width = width
-    for row in csv.reader(io.StringIO(table)):
-        ws.append([int(v) if v.lstrip("-").isdigit() and len(v) < 16 else v for v in row])
-    wb.save(path)
+    package = io.BytesIO()
+    wb.save(package)
+    rows = _sheet_rows(table)
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, data.replace(b"<sheetData></sheetData>", rows) if item.filename == SHEET else data)
     return path
+
+
+def _sheet_rows(table: str) -> bytes:
+    """``<sheetData>`` of the CSV's rows: whole numbers as numbers, the rest as inline text."""
+    out = ["<sheetData>"]
+    for r, row in enumerate(csv.reader(io.StringIO(table)), 1):
+        out.append(f'<row r="{r}">')
+        for c, v in enumerate(row, 1):
+            ref = f"{get_column_letter(c)}{r}"
+            if v.lstrip("-").isdecimal() and len(v) < 16:
+                out.append(f'<c r="{ref}" t="n"><v>{int(v)}</v></c>')
+            elif not v:
+                out.append(f'<c r="{ref}" t="inlineStr"></c>')
+            else:
+                v = v[:32767]  # Excel's longest cell
+                if ILLEGAL_CHARACTERS_RE.search(v):
+                    raise IllegalCharacterError(f"{v} cannot be used in worksheets.")
+                space = ' xml:space="preserve"' if v != v.strip() else ""
+                out.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(v).replace(chr(13), "&#13;")}</t></is></c>')
+        out.append("</row>")
+    out.append("</sheetData>")
+    return "".join(out).encode("ascii", "xmlcharrefreplace")
 
 
 def write_outputs(r: Rollup, out_dir: Path) -> dict[str, Path]:

@@ -1,5 +1,7 @@
 """``kehoach validate`` and ``kehoach preview`` as a user runs them."""
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -8,6 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from kehoach.calendar import build_calendar
+from kehoach.expansion.expand import expand
+from kehoach.plans.config import load_config
+from kehoach.settings import Settings
 from tests.factories import PLAN, write_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +54,27 @@ def test_preview_json_lists_each_plans_reminders_on_working_days():
         sent = datetime.fromisoformat(r["send_at"])
         assert r["send_at"].endswith("+07:00")
         assert cal.is_working_day(sent.date()), r
+
+
+def test_preview_json_and_csv_are_every_notification_by_time_then_key_as_before_streaming():
+    """Written as the events are read, byte for byte what ``json.dump(indent=1)`` and ``csv.DictWriter``
+    of the sorted expansions wrote."""
+    cfg = load_config(Settings(config_dir=REPO / "config"))
+    cal = cfg.calendar([2026])
+    notes = sorted((n for p in cfg.plans.values() for n in expand(p, 2026, cfg.directory, cal)),
+                   key=lambda n: (n.send_at, n.key))
+    result = kehoach("preview", "--year", "2026", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == json.dumps([n.as_dict() for n in notes], ensure_ascii=False, indent=1) + "\n"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(notes[0].as_dict()))
+    writer.writeheader()
+    writer.writerows(n.as_dict() for n in notes)
+    result = kehoach("preview", "--year", "2026", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.replace("\r\n", "\n") == buf.getvalue().replace("\r\n", "\n")
+    empty = kehoach("preview", "--year", "2040", "--format", "json")
+    assert empty.returncode == 0 and empty.stdout == "[]\n"
 
 
 def test_preview_table_groups_by_month_in_vietnamese():

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ["sqlalchemy", "sqlmodel", "jinja2", "docx", "icalendar", "openpyxl", "holidays", "prefect", "argon2"]
+HEAVY = ["sqlalchemy", "sqlmodel", "jinja2", "docx", "icalendar", "openpyxl", "holidays", "prefect", "argon2",
+         "pydantic", "pydantic_settings"]
 
 PROBE = f"""
 import json, sys

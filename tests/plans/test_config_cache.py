@@ -98,3 +98,21 @@ def test_a_backup_leaves_the_cache_out(settings: Settings, tmp_path: Path) -> No
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert "data/kehoach.db" in names and f"data/{CACHE_NAME}" not in names
+
+
+def test_the_cached_plans_are_the_loaded_ones_in_their_order_and_can_change(settings: Settings, engine: Engine) -> None:
+    second = PLAN.replace("id: 2026-thu-nghiem", "id: 2026-thu-nghiem-2")
+    (settings.plans_dir / "plan-2.yaml").write_text(second, encoding="utf-8")
+    load(settings, engine)
+    loaded = load(settings, engine)
+    cached = load(settings, engine)  # from the cache: each plan rebuilt as it is read
+    assert list(cached.plans) == list(loaded.plans) == ["2026-thu-nghiem-2", "2026-thu-nghiem"]  # by file name
+    assert cached.plans["2026-thu-nghiem"] == loaded.plans["2026-thu-nghiem"]
+    kept = vars(cached.plans)["_plans"]  # the one plan read is rebuilt, the other still pickled
+    assert not isinstance(kept["2026-thu-nghiem"], bytes) and isinstance(kept["2026-thu-nghiem-2"], bytes)
+    assert list(cached.plans.values()) == list(loaded.plans.values())
+    # an upload in the console replaces a plan in the running config
+    cached.plans["2026-thu-nghiem"] = cached.plans["2026-thu-nghiem"].model_copy(update={"title": "Mới"})
+    assert cached.plans["2026-thu-nghiem"].title == "Mới" and len(cached.plans) == 2
+    del cached.plans["2026-thu-nghiem-2"]
+    assert list(cached.plans) == ["2026-thu-nghiem"] and "2026-thu-nghiem-2" not in cached.plans

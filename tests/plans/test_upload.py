@@ -9,7 +9,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from kehoach.errors import PlanError
-from kehoach.expansion.preview import month_weeks, preview_events, preview_notifications
+from kehoach.expansion.preview import YearPreview, month_weeks
 from kehoach.plans.upload import check_upload, write_plan
 from kehoach.settings import REPO_ROOT
 from tests import reporting_world as world
@@ -68,8 +68,8 @@ def test_syntax_error_schema_error_and_foreign_office_are_refused(tmp_path: Path
 def test_the_calendar_groups_the_preview_by_day_and_event() -> None:
     from kehoach.calendar import build_calendar
 
-    notes = preview_notifications([world.plan()], 2026, world.directory(), build_calendar([2026]))
-    events = preview_events(notes)
+    found = YearPreview([world.plan()], 2026, world.directory(), build_calendar([2026]))
+    notes, events = list(found.notifications()), found.events()
     # the due date 05/12/2026 is a Saturday: the "due today" event is on Friday 04/12, to all five units
     (due,) = [e for e in events if e.kind == "report_due" and e.day.month == 12 and "bình đẳng giới" in e.subject]
     assert str(due.day) == "2026-12-04" and due.kind_label == "Hạn báo cáo"

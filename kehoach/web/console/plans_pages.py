@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from kehoach.calendar import VN_TZ
 from kehoach.errors import PlanError, PlanIssue
 from kehoach.expansion.freshness import sync_changed
-from kehoach.expansion.preview import PreviewEvent, month_weeks, preview_events, preview_notifications
+from kehoach.expansion.preview import PreviewEvent, YearPreview, month_weeks
 from kehoach.plans.lifecycle import STATE_VI, PlanState, PlanStateError, plan_states, set_plan_state
 from kehoach.plans.upload import check_upload, write_plan
 from kehoach.store.account_tables import ConsoleUser
@@ -57,14 +57,14 @@ async def year_calendar(request: Request, plan_id: str, user: ConsoleUser = Depe
         raise HTTPException(404)
     raw = request.query_params.get("nam", "")
     year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else state.clock().astimezone(VN_TZ).year
-    notes = preview_notifications([plan], year, state.config.directory, state.config.calendar([year]))
+    found = YearPreview([plan], year, state.config.directory, state.config.calendar([year]))
     by_day: dict[date, list[PreviewEvent]] = {}
-    for event in preview_events(notes):
+    for event in found.events():
         by_day.setdefault(event.day, []).append(event)
     names = {u.id: u.name for u in state.config.directory.units}
     return _page(request, user, "plan_calendar.html", {
         "plan": plan, "year": year, "months": [(m, month_weeks(year, m)) for m in range(1, 13)],
-        "by_day": by_day, "names": names, "total": len(notes), "page": PAGE,
+        "by_day": by_day, "names": names, "total": found.total, "page": PAGE,
     })
 
 

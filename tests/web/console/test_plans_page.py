@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kehoach.expansion.freshness import sync_recorded
-from kehoach.expansion.preview import preview_events, preview_notifications
+from kehoach.expansion.preview import YearPreview
 from kehoach.plans.lifecycle import PlanState, plan_states
 from kehoach.settings import Settings
 from kehoach.store.db import session
@@ -77,10 +77,9 @@ def test_the_year_calendar_shows_what_kehoach_preview_lists(client, config) -> N
     log_in(client, "vt-dongthap")
     page = client.get(f"{PAGE}/{DT_PLAN}/lich", params={"nam": "2026"})
     assert page.status_code == 200
-    events = preview_events(preview_notifications([config.plans[DT_PLAN]], 2026, config.directory,
-                                                  config.calendar([2026])))
-    notes = preview_notifications([config.plans[DT_PLAN]], 2026, config.directory, config.calendar([2026]))
-    assert events and f"Tổng cộng {len(notes)} thông báo." in page.text
+    found = YearPreview([config.plans[DT_PLAN]], 2026, config.directory, config.calendar([2026]))
+    events = found.events()
+    assert events and f"Tổng cộng {found.total} thông báo." in page.text
     first = events[0]
     month = page.text.split(f'id="thang-{first.day.month}"')[1].split("</table>")[0]
     assert first.subject in month
