@@ -18,7 +18,10 @@ dropped at the end unless ``--keep``):
   deleted are counted);
 - ``preview_s``: ``kehoach preview --year 2026 --format json``;
 - ``kickoff_messages`` and ``kickoff_s``: earlier notifications marked handled, ``kehoach dispatch``
-  at the Action Month's kickoff moment, to a local aiosmtpd sink (its own process) that counts mail;
+  at the Action Month's kickoff moment, email to a local aiosmtpd sink and Zalo to the local Zalo
+  contract server (``tests/servers/zalo.py``, its Zalo rate limit off), each in its own process and
+  counting what it accepted: ``kickoff_messages`` is ``kickoff_emails`` (a digest counts once) plus
+  ``kickoff_zalo``; ``kickoff_due`` the notifications claimed, ``kickoff_skipped`` those skipped;
 - ``status_500_s`` and ``rollup_500_s``: every unit of the big plan's annual period submitted, then
   ``kehoach status`` and ``kehoach rollup`` of that period;
 - ``simulate_year_s``: ``kehoach simulate`` of the whole province from 01/01 to ``--simulate-to``
@@ -63,6 +66,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.crash import free_port  # noqa: E402
+from tests.servers.zalo import APP_ID as ZALO_APP_ID  # noqa: E402
+from tests.servers.zalo import SECRET_KEY as ZALO_SECRET_KEY  # noqa: E402
 
 YEAR = 2026
 # Every sixth plan gains a monthly report (no seed has one).
@@ -224,6 +229,18 @@ def _counter(port: int, log: str, ready: Any) -> None:
         time.sleep(3600)
 
 
+def _zalo(ready: Any, sent: Any) -> None:
+    """The Zalo contract server (tests.servers.zalo): sends ``ready`` its URL and a refresh token,
+    then keeps ``sent`` at the number of ZNS messages it accepted."""
+    from tests.servers.zalo import ZaloServer
+
+    with ZaloServer() as server:
+        ready.put((server.url, server.state.new_refresh_token()))
+        while True:
+            sent.value = server.state.accepted
+            time.sleep(0.1)
+
+
 def kickoff_moment(url: str) -> datetime:
     """The first Action Month kickoff notification's time."""
     from sqlalchemy import create_engine, text
@@ -247,6 +264,35 @@ def mark_earlier_handled(url: str, before: datetime) -> int:
                          {"t": before}).rowcount
     engine.dispose()
     return int(n)
+
+
+def kickoff(env: dict[str, str], folder: Path, moment: datetime) -> dict[str, Any]:
+    """``kehoach dispatch`` at ``moment``: email to the counting SMTP sink, Zalo to the contract
+    server (both local, in their own processes; the Zalo rate limit off, it is the server's)."""
+    port, log = free_port(), str(folder / "sink.log")
+    ready, zalo_ready, zalo_sent = mp.Event(), mp.Queue(), mp.Value("l", 0)
+    sink = mp.Process(target=_counter, args=(port, log, ready), daemon=True)
+    zalo = mp.Process(target=_zalo, args=(zalo_ready, zalo_sent), daemon=True)
+    sink.start()
+    zalo.start()
+    try:
+        ready.wait(10)
+        zalo_url, refresh_token = zalo_ready.get(timeout=30)
+        local = {"KEHOACH_SMTP_HOST": "127.0.0.1", "KEHOACH_SMTP_PORT": str(port),
+                 "KEHOACH_ZALO_APP_ID": ZALO_APP_ID, "KEHOACH_ZALO_SECRET_KEY": ZALO_SECRET_KEY,
+                 "KEHOACH_ZALO_REFRESH_TOKEN": refresh_token, "KEHOACH_ZALO_API_BASE": zalo_url,
+                 "KEHOACH_ZALO_OAUTH_BASE": zalo_url, "KEHOACH_ZALO_RATE_PER_SECOND": "0"}
+        now = moment.replace(tzinfo=None).isoformat() + "+00:00"
+        seconds, said = Runner({**env, **local}).run("dispatch", "--now", now, "--json", check=False)
+        time.sleep(0.3)  # the Zalo server's count is refreshed every 0.1 s
+        emails, zalo_messages = len(Path(log).read_text(encoding="utf-8").splitlines()), int(zalo_sent.value)
+    finally:
+        sink.kill()
+        zalo.kill()
+    summary = json.loads(said.splitlines()[-1]) if said.strip() else {}
+    return {"kickoff_s": seconds, "kickoff_messages": emails + zalo_messages, "kickoff_emails": emails,
+            "kickoff_zalo": zalo_messages, "kickoff_due": summary.get("claimed"),
+            "kickoff_skipped": summary.get("skipped")}
 
 
 def practice_environ() -> dict[str, str]:
@@ -409,19 +455,7 @@ def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: st
 
     moment = kickoff_moment(url)
     mark_earlier_handled(url, moment)
-    port, log = free_port(), str(folder / "sink.log")
-    ready = mp.Event()
-    sink = mp.Process(target=_counter, args=(port, log, ready), daemon=True)
-    sink.start()
-    ready.wait(10)
-    try:
-        smtp = {"KEHOACH_SMTP_HOST": "127.0.0.1", "KEHOACH_SMTP_PORT": str(port)}
-        kick = Runner({**env, **smtp}).run
-        now = moment.replace(tzinfo=None).isoformat() + "+00:00"
-        out["kickoff_s"], said = kick("dispatch", "--now", now, "--json", check=False)
-        out["kickoff_messages"] = len(Path(log).read_text(encoding="utf-8").splitlines())
-    finally:
-        sink.kill()
+    out |= kickoff(env, folder, moment)
 
     period = submit_all(env, big_plan)
     out["status_500_s"], _ = run("status", "--plan", big_plan, "--period", period)

@@ -11,7 +11,8 @@ same UID at a higher ``SEQUENCE`` with ``STATUS:CANCELLED``, and the event leave
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 
 from typing import TYPE_CHECKING
@@ -65,22 +66,44 @@ def build_ics(deadlines: list[Deadline]) -> Attachment:
     """A VCALENDAR with one VEVENT (and one VALARM) per deadline; the same input gives the same bytes.
 
     Cancelled deadlines make a ``METHOD:CANCEL`` calendar (its content type says so too, as
-    RFC 6047 asks); a calendar holds one method, so they must not be mixed with others.
+    RFC 6047 asks); a calendar holds one method, so they must not be mixed with others. The
+    calendar is the bytes icalendar writes for it: its head, each event's lines, its end. An
+    event's lines are made once for every unit it is sent to (``_event_lines``) and given each
+    unit's UID by replacing the placeholder's, of the same length, so folded lines stay as folded.
     """
-    from icalendar import Calendar  # only where a calendar is built: the CLI's start-up never pays for it
-
     cancel = {d.cancelled for d in deadlines}
     if len(cancel) > 1:
         raise ValueError("cancelled and current deadlines cannot share one calendar")
+    cancelled = cancel == {True}
+    head, end = _frame(cancelled)
+    events = b"".join(_event_lines(replace(d, uid=_UID)).replace(_UID.encode(), d.uid.encode()) for d in deadlines)
+    if cancelled:
+        return Attachment(filename=CANCEL_FILENAME, content_type="text/calendar; method=CANCEL", data=head + events + end)
+    return Attachment(filename=ICS_FILENAME, content_type="text/calendar", data=head + events + end)
+
+
+# Stands for a unit's UID in a cached event: the same length as every UID, and never met in a text.
+_UID = event_uid("\x1f", "\x1f")
+
+
+@lru_cache(maxsize=2)
+def _frame(cancelled: bool) -> tuple[bytes, bytes]:
+    """The calendar's lines before its events and after them."""
+    from icalendar import Calendar  # only where a calendar is built: the CLI's start-up never pays for it
+
     cal = Calendar()
     cal.add("prodid", "-//kehoach//Nhắc việc//VI")
     cal.add("version", "2.0")
-    cal.add("method", "CANCEL" if cancel == {True} else "PUBLISH")
-    for deadline in deadlines:
-        cal.add_component(_event(deadline))
-    if cancel == {True}:
-        return Attachment(filename=CANCEL_FILENAME, content_type="text/calendar; method=CANCEL", data=cal.to_ical())
-    return Attachment(filename=ICS_FILENAME, content_type="text/calendar", data=cal.to_ical())
+    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
+    whole = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert whole.endswith(end)
+    return whole[: -len(end)], end
+
+
+@lru_cache(maxsize=4096)
+def _event_lines(deadline: Deadline) -> bytes:
+    return _event(deadline).to_ical()
 
 
 def _event(deadline: Deadline) -> Event:

@@ -7,11 +7,10 @@ JSON-safe dict the domain produced, plus ``unit`` and ``link`` added per recipie
 
 from __future__ import annotations
 
-import html
 import json
 import mimetypes
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from markupsafe import escape as escape_html
 
 from notifications.ics import DEADLINE_KINDS, Deadline, build_ics, event_uid
 from notifications.message import Attachment, OutgoingMessage
@@ -38,6 +39,8 @@ _MARK = "\x1f"
 _PER_RECIPIENT = frozenset({"unit", "link", "references"})
 _RENDERED: OrderedDict[tuple[str, str, bool, str], OutgoingMessage] = OrderedDict()
 _RENDERED_MAX = 512
+_ENTRIES: OrderedDict[tuple[str, int, bool, str], str] = OrderedDict()  # a digest's entries (DigestEntries)
+_SUBJECTS: OrderedDict[tuple[str, str], str] = OrderedDict()
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +77,7 @@ def render_subject(kind: str, context: Context) -> str:
 
 
 def render_message(
-    kind: str, context: Context, *, key: str, channel: str, to: Sequence[str], to_name: str
+    kind: str, context: Context, *, key: str, channel: str, to: Sequence[str], to_name: str, shortcut: bool = True,
 ) -> OutgoingMessage:
     """One notification for one recipient on one channel.
 
@@ -82,8 +85,11 @@ def render_message(
     templates are the costly part of a dispatch. So the message is rendered once per event
     and channel with markers in place of the unit and the link, kept, and personalised by
     substitution (HTML-escaped in the HTML part). A template that transforms those values
-    would leave a marker behind: such a message is rendered in full instead.
+    would leave a marker behind: such a message is rendered in full instead, and so is every
+    message with ``shortcut`` off (to the same bytes).
     """
+    if not shortcut:
+        return _message(kind, context, [(kind, context)], key=key, channel=channel, to=to, to_name=to_name)
     unit = context.get("unit")
     link = context.get("link")
     shared = {k: v for k, v in context.items() if k not in _PER_RECIPIENT}
@@ -113,9 +119,7 @@ def _personalise(generic: OutgoingMessage, values: Mapping[str, str], uids: Mapp
     """The generic message for one recipient; ``uids`` maps the calendar event's UID for the
     marker unit to the recipient's (both the same length, so the .ics lines stay folded)."""
     def sub(text: str, escape: bool = False) -> str:
-        for marker, value in values.items():
-            text = text.replace(marker, html.escape(value) if escape else value)
-        return text
+        return _fill(text, values, escape)
 
     def sub_bytes(data: bytes) -> bytes:
         for old, new in uids.items():
@@ -133,6 +137,78 @@ def _personalise(generic: OutgoingMessage, values: Mapping[str, str], uids: Mapp
     )
 
 
+def _fill(text: str, values: Mapping[str, str], escape: bool = False) -> str:
+    """``text`` with each marker replaced by its value, escaped in HTML as Jinja2 escapes it."""
+    for marker, value in values.items():
+        text = text.replace(marker, str(escape_html(value)) if escape else value)
+    return text
+
+
+def _cached(cache: OrderedDict[Any, str], key: Any, make: Callable[[], str]) -> str:
+    """``cache[key]``, made by ``make()`` when missing; the oldest entries go past ``_RENDERED_MAX * 8``."""
+    if (found := cache.get(key)) is None:
+        found = cache[key] = make()
+        if len(cache) > _RENDERED_MAX * 8:
+            cache.popitem(last=False)
+    return found
+
+
+class DigestEntries:
+    """A digest's entries as its body templates place them: ``entry.html(e, index)``,
+    ``entry.txt(e, index)`` (templates ``digest/entry.*``).
+
+    Units that share an event get the same entry but for their unit and link, and the entries
+    are most of a digest's rendering: each is rendered once per event, place in the digest
+    and whether the digest names one plan, with markers in place of the unit and the link,
+    kept, and personalised by substitution, as ``render_message`` does. An entry whose
+    template transformed a marker is rendered in full; so is every entry with ``shortcut`` off.
+    """
+
+    def __init__(self, plan: Context | None, *, shortcut: bool = True) -> None:
+        self.plan, self.shortcut = plan, shortcut
+        self._marked: dict[int, tuple[str, dict[str, Any], dict[str, str]]] = {}
+
+    def html(self, e: Context, index: int) -> Markup:
+        return Markup(self._render("html", e, index))
+
+    def txt(self, e: Context, index: int) -> str:
+        return self._render("txt", e, index)
+
+    def _render(self, ext: str, e: Context, index: int) -> str:
+        template = environment().get_template(f"digest/entry.{ext}")
+        if not self.shortcut:
+            return template.render(e=e, index=index, plan=self.plan)
+        if id(e) not in self._marked:
+            marked, values = _marked(e)
+            self._marked[id(e)] = (json.dumps(marked, sort_keys=True, default=str), marked, values)
+        key, marked, values = self._marked[id(e)]
+        text = _fill(_cached(_ENTRIES, (ext, index, self.plan is None, key),
+                             lambda: template.render(e=marked, index=index, plan=self.plan)), values, ext == "html")
+        return text if _MARK not in text else template.render(e=e, index=index, plan=self.plan)
+
+
+def _marked(context: Context) -> tuple[dict[str, Any], dict[str, str]]:
+    """The context with markers for its unit's id and name and its link, without its thread;
+    and the values the markers stand for."""
+    unit, link = context.get("unit"), context.get("link")
+    marked = {k: v for k, v in context.items() if k != "references"}
+    if isinstance(unit, Mapping):
+        marked["unit"] = {**unit, "id": _UNIT_ID, "name": _UNIT_NAME}
+    if link:
+        marked["link"] = _LINK
+    values = {_UNIT_ID: str((unit or {}).get("id", "")), _UNIT_NAME: str((unit or {}).get("name", "")),
+              _LINK: str(link or "")}
+    return marked, values
+
+
+def _subject(kind: str, context: Context) -> str:
+    """``render_subject``, once per event: rendered with markers, kept, and personalised."""
+    marked, values = _marked(context)
+    key = (kind, json.dumps(marked, sort_keys=True, default=str))
+    text = _fill(_cached(_SUBJECTS, key, lambda: render_subject(kind, marked)), values)
+    return text if _MARK not in text else render_subject(kind, context)
+
+
 def render_digest(
     items: Sequence[tuple[str, Context]],
     *,
@@ -141,25 +217,31 @@ def render_digest(
     channel: str,
     to: Sequence[str],
     to_name: str,
+    shortcut: bool = True,
 ) -> OutgoingMessage:
     """Several notifications for one recipient on ``day`` as one message, each with its link
     and every file its notifications carry.
 
     ``key`` is the key of the first notification. The plan is named once when every entry
-    belongs to the same plan; the first entry's office contact signs the message.
+    belongs to the same plan; the first entry's office contact signs the message. Each entry
+    is rendered once per event, place in the digest and link or none, and personalised
+    (``DigestEntries``); ``shortcut=False`` renders every entry in full, to the same bytes.
     """
     if not items:
         raise ValueError(f"empty digest for key {key!r}")
-    entries = [{**context, "subject": render_subject(kind, context), "kind": kind} for kind, context in items]
+    subject = _subject if shortcut else render_subject
+    entries = [{**context, "subject": subject(kind, context), "kind": kind} for kind, context in items]
     said = [(e.get("form"), e.get("link")) for e in entries]
     for i in range(1, len(entries)):  # the same form and link as the entry before: say it once
         if said[i][0] and said[i] == said[i - 1]:
             entries[i]["form"] = "Cùng biểu mẫu như nội dung trên."
     first = items[0][1]
     plans = {e["plan"]["id"] for e in entries}
+    plan = first["plan"] if len(plans) == 1 else None
     context: dict[str, Any] = {
-        "day": day, "entries": entries, "plan": first["plan"] if len(plans) == 1 else None,
+        "day": day, "entries": entries, "plan": plan,
         "files": [f for _, ctx in items for f in ctx.get("files", ())],
+        "entry": DigestEntries(plan, shortcut=shortcut),
     }
     for shared in ("unit", "contact"):
         if shared in first:

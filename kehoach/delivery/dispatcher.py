@@ -201,7 +201,7 @@ class _Run:
         return self.summary
 
     async def _produce(self, queues: Mapping[str, asyncio.Queue[Job | None]]) -> None:
-        """Claim the next batch while senders finish the last, so connections do not idle.
+        """Claim and prepare the next batch while senders finish the last, so connections do not idle.
 
         Only when the queues are empty and a claim still finds nothing (fallback rows
         written meanwhile included) is the run over.
@@ -214,7 +214,10 @@ class _Run:
                 if not rows:
                     break
             self.summary.claimed += len(rows)
-            ready = self._prepare(rows)
+            # In a worker thread, as claiming is: on the event loop, preparing 500 rows (their
+            # contexts, briefs, links, threads) held up every open conversation meanwhile.
+            ready = await patiently(lambda rows=rows: self._prepare(rows), "chuẩn bị thông báo", self.opts.db_patience,
+                                    in_thread=True)
             for o in ready.outcomes:
                 self.summary.note(o)
             if ready.outcomes:

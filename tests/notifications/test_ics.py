@@ -75,3 +75,25 @@ def test_a_cancellation_withdraws_the_same_event_one_version_higher() -> None:
     assert str(calendar["method"]) == "CANCEL" and str(found["status"]) == "CANCELLED"
     assert str(found["uid"]) == str(sent["uid"]) and found.decoded("sequence") == 1
     assert str(found["summary"]) == str(sent["summary"]) and not found.walk("VALARM")
+
+
+def test_a_calendar_made_of_events_rendered_once_is_what_icalendar_writes_for_it() -> None:
+    from icalendar import Calendar as Whole
+
+    from notifications.ics import Deadline, _event, build_ics
+
+    # Given deadlines of several units, one summary long enough to be folded, one cancelled
+    long = "Hạn báo cáo: Báo cáo kết quả thực hiện công tác phổ biến, giáo dục pháp luật 6 tháng đầu năm 2026"
+    deadlines = [Deadline(uid=event_uid(f"p/i{n}/2026-h1", unit), summary=long if n else "Hạn thực hiện: Treo băng rôn",
+                          day=date(2026, 5, 29) + timedelta(days=n), description="Kế hoạch số 12/KH-STP: Phổ biến",
+                          sequence=n, stamp=datetime(2026, 5, 1, 1, tzinfo=UTC))
+                 for unit in ("u1", "xa-tan-loi", "u1") for n in range(3)]
+    for group in (deadlines[:3], deadlines[3:], [deadlines[4]], [Deadline(**{**deadlines[1].__dict__, "cancelled": True})]):
+        # When the calendar is built / Then it is byte for byte the calendar icalendar writes whole
+        whole = Whole()
+        whole.add("prodid", "-//kehoach//Nhắc việc//VI")
+        whole.add("version", "2.0")
+        whole.add("method", "CANCEL" if group[0].cancelled else "PUBLISH")
+        for d in group:
+            whole.add_component(_event(d))
+        assert build_ics(group).data == whole.to_ical()

@@ -88,3 +88,66 @@ def test_digest_lists_each_item_with_its_deadline_and_link() -> None:
     assert len(message.attachments) == 1  # one calendar, one event per deadline
     zalo = render_digest(items, day="2026-11-16", key="k1", channel="zalo", to=["84912345678"], to_name="")
     assert "3 nội dung" in zalo.text and len(zalo.text) < 400
+
+
+# Units whose names and links must come out exactly as a full rendering writes them (Jinja2's
+# HTML escaping of quotes and ampersands included); the first warms the per-event caches.
+RECIPIENTS = (
+    {"id": "u1", "name": "Phòng Văn hóa và Thông tin"},
+    {"id": "xa-tan-loi", "name": 'UBND xã "Tân & Lợi" <Đồng Tháp> l\'an'},
+    {"id": "u3", "name": "Thôn Đông"},
+)
+
+
+def link_of(unit: dict[str, str]) -> str:
+    return f"https://kehoach.vn/s/{unit['id']}?ky=2026&x=\"1\""
+
+
+@pytest.mark.parametrize("channel", ["email", "zalo"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_message_rendered_once_per_event_is_what_a_full_rendering_writes(kind: str, channel: str) -> None:
+    # Given one event sent to several units, with their links or none
+    for i, unit in enumerate(RECIPIENTS):
+        ctx = context(unit=unit, link=link_of(unit) if i != 2 else None)
+        # When each is rendered through the per-event cache and in full
+        fast = render_message(kind, ctx, key=f"k/{unit['id']}", channel=channel, to=["a@x.vn"], to_name=unit["name"])
+        full = render_message(kind, ctx, key=f"k/{unit['id']}", channel=channel, to=["a@x.vn"], to_name=unit["name"],
+                              shortcut=False)
+        # Then they are the same, byte for byte: subject, both bodies, the Zalo fields, the calendar
+        assert fast == full
+        assert unit["name"] in fast.text
+
+
+def digests() -> list[list[tuple[str, dict[str, Any]]]]:
+    """Digests of two kinds each, of one plan or two, the same form said twice or not, with and without links."""
+    other = {"id": "2026-ubnd", "label": "Kế hoạch số 3/KH-UBND", "title": "Tháng hành động vì bình đẳng giới",
+             "issuer": "Ủy ban nhân dân tỉnh"}
+    out = []
+    for n, (a, b) in enumerate((a, b) for a in KINDS for b in KINDS if a < b):
+        second = {"item": {"id": "r2", "title": "Báo cáo quý III năm 2026"}, "deadline": "2026-10-20"}
+        if n % 2:
+            second["plan"] = other
+        form = {"form": "Biểu mẫu số 01/BC: số buổi, số người tham dự"} if n % 3 else {}
+        items = [(a, context(**form, role="chủ trì" if n % 4 == 0 else None)), (b, context(**form, **second))]
+        if n % 5 == 0:
+            items.append(("campaign_kickoff", context(plan=other, deadline=None, link=None)))
+        out.append(items)
+    return out
+
+
+@pytest.mark.parametrize("channel", ["email", "zalo"])
+def test_a_digest_of_entries_rendered_once_per_event_is_what_a_full_rendering_writes(channel: str) -> None:
+    said_once = 0
+    for items in digests():
+        for i, unit in enumerate(RECIPIENTS):
+            # Given the same digest for several units, each with its own links (one unit has none)
+            own = [(kind, {**ctx, "unit": unit, "link": link_of(unit) + kind if ctx["link"] and i != 2 else None})
+                   for kind, ctx in items]
+            # When rendered with the per-event entries and in full
+            fast = render_digest(own, day="2026-11-16", key="k", channel=channel, to=["a@x.vn"], to_name=unit["name"])
+            full = render_digest(own, day="2026-11-16", key="k", channel=channel, to=["a@x.vn"], to_name=unit["name"],
+                                 shortcut=False)
+            # Then they are the same, byte for byte, calendars included
+            assert fast == full
+            said_once += "Cùng biểu mẫu như nội dung trên." in (fast.html or "")
+    assert said_once or channel == "zalo"  # some digests said their shared form once

@@ -29,6 +29,7 @@ class ZaloState:
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     faults: list[tuple[int, int]] = field(default_factory=list)  # (zalo error, http status)
     msg_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    accepted: int = 0  # messages answered with success
 
     def new_refresh_token(self) -> str:
         token = "rt-" + secrets.token_hex(8)
@@ -51,6 +52,7 @@ def build_app(state: ZaloState) -> Starlette:
             return JSONResponse({"error": error, "message": "injected"}, status_code=status)
         if request.headers.get("access_token") not in state.access_tokens:
             return JSONResponse({"error": -124, "message": "Access token is invalid"})
+        state.accepted += 1
         data = {"msg_id": f"msg-{next(state.msg_ids)}", "sent_time": str(int(time.time() * 1000)),
                 "quota": {"dailyQuota": "500", "remainingQuota": "499"}}
         return JSONResponse({"error": 0, "message": "Success", "data": data})
