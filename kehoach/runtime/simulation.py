@@ -7,7 +7,7 @@ each working morning's sync tick, as the scheduled sync does. Before each report
 share of the units submit through the submissions API, so reminders stop for them and
 escalations name only the missing.
 
-Nothing here imports Prefect. ``direct_flows`` calls the domain functions the flows call,
+Nothing here imports Prefect. ``DirectFlows`` calls the domain functions the flows call,
 with the simulated ``now`` (``kehoach simulate``); a test injects the Prefect flows themselves
 as ``Flows`` (``flows.local.simulation_flows``) to run them on the same clock.
 """
