@@ -1,4 +1,6 @@
-"""Running the flows in this process: the embedded runner and the simulation (``kehoach run``/``simulate``).
+"""Running the flows in this process: the embedded runner (``kehoach run``), and the flows on a
+simulated clock for the flow tests (``simulation_flows``; ``kehoach simulate`` itself makes the
+flows' domain calls directly, without Prefect).
 
 Without ``PREFECT_API_URL`` Prefect starts a temporary local server on the first flow run
 (10–15 s here) and reuses it for the whole process; ``warm_up`` pays that once, up front.

@@ -156,7 +156,8 @@ def _parse_day(value: str, option: str) -> date:
         fail(f"{option} '{value}' không phải ngày dạng YYYY-MM-DD")
 
 
-@app.command(help="Chạy các quy trình thật trên đồng hồ mô phỏng từ --from đến --to; in tổng kết theo tháng.")
+@app.command(help="Chạy công việc của các quy trình (đồng bộ, gửi, thu thập báo cáo, tổng hợp) trên đồng hồ mô phỏng "
+                  "từ --from đến --to; in tổng kết theo tháng.")
 def simulate(
     from_: str = typer.Option(..., "--from", help="Ngày đầu mô phỏng, ví dụ 2026-01-01"),
     to: str = typer.Option(..., "--to", help="Ngày cuối mô phỏng, ví dụ 2026-12-31"),
@@ -167,7 +168,8 @@ def simulate(
                               "thử nghiệm (.example, .test, .invalid, .localhost) hoặc tới --send-to"),
     send_to: str | None = typer.Option(None, "--send-to", help="Cùng --smtp: gửi mọi thư mô phỏng tới đúng một địa chỉ này"),
 ) -> None:
-    """Run the real flows on a simulated clock from --from to --to; print a month-by-month summary.
+    """Run the flows' work (their domain calls, no Prefect) on a simulated clock from --from to --to;
+    print a month-by-month summary.
 
     Nothing reaches a real person: email goes to the simulation's Maildir (or, with --smtp, only
     to test addresses), Zalo is recorded in the simulation's folder, never sent.
@@ -181,7 +183,7 @@ def simulate(
     sim_dir = data_dir or base.data_dir / "mo-phong"
     if sim_dir.exists():
         shutil.rmtree(sim_dir)
-    # The flows read their settings from the environment: point them at the simulation's own data.
+    # Settings come from the environment: point them at the simulation's own data.
     os.environ["KEHOACH_DATA_DIR"] = str(sim_dir)
     os.environ["KEHOACH_DATABASE_URL"] = f"sqlite:///{sim_dir / 'kehoach.db'}"
     os.environ["KEHOACH_SIMULATION"] = "true"
@@ -189,9 +191,6 @@ def simulate(
     os.environ.pop("KEHOACH_SIMULATION_TO", None)
     if send_to:
         os.environ["KEHOACH_SIMULATION_TO"] = send_to
-    from flows import local
-
-    local.configure()
     s, cfg = settings(), config()
     for p in plan:
         if p not in cfg.plans:
@@ -199,21 +198,18 @@ def simulate(
     plan_ids = plan or sorted(cfg.plans)
     from kehoach.delivery.channel_setup import email_destination
     from kehoach.runtime.schedules import scheduled
-    from kehoach.runtime.simulation import Options, Simulation
+    from kehoach.runtime.simulation import DirectFlows, Options, Simulation
     from kehoach.store.db import make_engine
 
     engine = make_engine(s.resolved_database_url)
     where = email_destination(s)
     console.print(f"Mô phỏng {start:%d/%m/%Y}–{end:%d/%m/%Y}, {len(plan_ids)} kế hoạch; thư gửi tới {where}.")
-    local.quiet_exit()
-    with console.status("Khởi động Prefect (máy chủ tạm thời, 10–15 giây)…"):
-        local.warm_up()
-    sim = Simulation(cfg, engine, scheduled(), local.simulation_flows(plan),
+    sim = Simulation(cfg, engine, scheduled(), DirectFlows(cfg, engine, s, plan or None).flows(),
                      Options(start, end, plan_ids, submit_share=submit_share, data_dir=sim_dir))
     began = time.monotonic()
     runs = 0
-    with local.fast_runs(), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("ngày"), TimeElapsedColumn(), console=console) as bar:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("ngày"), TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("", total=(end - start).days + 1)
 
         def progress(p: Any) -> None:

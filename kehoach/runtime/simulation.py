@@ -1,12 +1,15 @@
-"""A year in minutes: the flows run against a simulated clock, day by day, at prefect.yaml's times.
+"""A year in minutes: the flows' work against a simulated clock, day by day, at prefect.yaml's times.
 
 For each working day the loop walks the dispatch schedule's ticks and dispatches whenever
-something is due (an empty tick would do nothing, so it is not run). The per-plan flows run
-at their scheduled time on the days their plan has an event (``agenda``), and the morning
-sync runs once per simulated year (the config does not change while simulating, and sync is
-idempotent). Before each report is due, a share of the units submit through the submissions
-API, so reminders stop for them and escalations name only the missing. Nothing here imports
-Prefect: the CLI (or a test) injects the flows as ``Flows``.
+something is due (an empty tick would do nothing, so it is not run). The per-plan work runs
+at its scheduled time on the days its plan has an event (``agenda``), and the sync runs at
+each working morning's sync tick, as the scheduled sync does. Before each report is due, a
+share of the units submit through the submissions API, so reminders stop for them and
+escalations name only the missing.
+
+Nothing here imports Prefect. ``DirectFlows`` calls the domain functions the flows call,
+with the simulated ``now`` (``kehoach simulate``); a test injects the Prefect flows themselves
+as ``Flows`` (``flows.local.simulation_flows``) to run them on the same clock.
 """
 
 from __future__ import annotations
@@ -20,18 +23,28 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from kehoach.runtime.agenda import agenda
 from kehoach.calendar import VN_TZ, WorkingCalendar, at_local
+from kehoach.delivery.channel_setup import channels_from_settings, options_from_settings
+from kehoach.delivery.contexts import EventContexts
+from kehoach.delivery.dispatcher import dispatch
+from kehoach.expansion.event import Event
+from kehoach.expansion.freshness import sync_recorded
 from kehoach.plans.config import Config
 from kehoach.plans.model import IndicatorKind, Plan
+from kehoach.runtime.agenda import agenda
+from kehoach.runtime.health import DISPATCH_BEAT, dispatch_problems
 from kehoach.runtime.runner import cron_trigger
 from kehoach.runtime.schedules import Deployment, by_kind
+from kehoach.settings import Settings
+from kehoach.store.beats import record_beat
 from kehoach.store.db import session
 from kehoach.store.outbox import due
+from kehoach.submissions.collection import advance, make_rollup
 from kehoach.submissions.forms import form_indicators
+from kehoach.submissions.links import link_maker
 from kehoach.submissions.notices import confirmation, enqueue
 from kehoach.submissions.periods import Period, periods_of_year
-from kehoach.submissions.record import record_submission
+from kehoach.submissions.record import NewSubmission, record_submissions
 from kehoach.submissions.tracking import expected_units
 
 SUBMIT_AT = time(10, 0)
@@ -71,6 +84,67 @@ class Progress:
     days_done: int
     days_total: int
     ticks: list[Tick] = field(default_factory=list)
+
+
+class DirectFlows:
+    """The flows' work as direct calls of the domain functions they call, with the simulated ``now``.
+
+    What each call changes is what the flow's run changes (the outbox synced, due messages sent
+    and their outcomes and the dispatch beat recorded, periods advanced and closed ones rolled
+    up); what a flow only publishes for the Prefect UI (artifacts, tags) has no place here. The
+    config does not change while simulating, so one set of event contexts serves every dispatch.
+    """
+
+    def __init__(self, config: Config, engine: Engine, settings: Settings, sync_plans: list[str] | None) -> None:
+        self.config, self.engine, self.settings, self.sync_plans = config, engine, settings, sync_plans
+        self.contexts = EventContexts(config.plans, config.directory, lambda y: config.calendar([y]))
+        self.agendas: dict[tuple[str, int], dict[str, dict[date, list[Event]]]] = {}
+
+    def flows(self) -> Flows:
+        return Flows(sync=self.sync, dispatch=self.dispatch, collection=self.collection,
+                     campaign=self.campaign, recurring=self.recurring)
+
+    def sync(self, year: int, now: datetime) -> dict[str, Any]:
+        with session(self.engine) as s:
+            return sync_recorded(self.config, year, s, now, self.sync_plans).as_dict()
+
+    def dispatch(self, now: datetime) -> dict[str, Any]:
+        cal = self.config.calendar([now.year])
+        summary = dispatch(self.engine, self.config, channels_from_settings(self.settings, self.engine, cal), now,
+                           calendar=cal, options=options_from_settings(self.settings),
+                           links=link_maker(self.settings, now), contexts=self.contexts).as_dict()
+        problems = dispatch_problems(self.engine, summary, now)
+        record_beat(self.engine, DISPATCH_BEAT, now, not problems, "; ".join(problems))
+        return summary
+
+    def collection(self, plan_id: str, now: datetime, period: str | None = None) -> dict[str, Any]:
+        plan = self.config.plan(plan_id)
+        cal = self.config.calendar([now.year - 1, now.year])
+        with session(self.engine) as s:
+            steps = advance(s, plan, self.config.directory, cal, self.settings.data_dir, now, period)
+            rollups = [step.period.id for step in steps if step.start_rollup]
+            for step in steps:
+                if step.start_rollup:
+                    make_rollup(s, plan, self.config.directory, step.period, self.settings.data_dir, now)
+        return {"plan": plan_id, "now": now.isoformat(), "periods": [step.period.id for step in steps],
+                "rollups": rollups}
+
+    def campaign(self, plan_id: str, now: datetime, year: int | None = None) -> dict[str, Any]:
+        return {"plan": plan_id, "today": self._today(plan_id, "campaign", now)}
+
+    def recurring(self, now: datetime) -> dict[str, Any]:
+        return {"now": now.isoformat(), "today": {p: self._today(p, "recurring", now) for p in sorted(self.config.plans)}}
+
+    def _today(self, plan_id: str, kind: str, now: datetime) -> list[str]:
+        """What the flow would show for today: its messages themselves go out through dispatch."""
+        day = now.astimezone(VN_TZ).date()
+        return [e.ref for e in self._agenda(plan_id, day.year)[kind].get(day, [])]
+
+    def _agenda(self, plan_id: str, year: int) -> dict[str, dict[date, list[Event]]]:
+        if (plan_id, year) not in self.agendas:
+            self.agendas[plan_id, year] = agenda(self.config.plan(plan_id), year, self.config.calendar([year]),
+                                                 self.config.directory)
+        return self.agendas[plan_id, year]
 
 
 def submits(plan_id: str, period_id: str, unit_id: str, share: float) -> bool:
@@ -123,7 +197,6 @@ class Simulation:
         self.plans = [config.plan(p) for p in options.plan_ids]
         self.agendas = {(p.id, y): agenda(p, y, self.cal, config.directory) for p in self.plans for y in years}
         self.submissions = self._plan_submissions(years)
-        self._synced_years: set[int] = set()
 
     def _plan_submissions(self, years: list[int]) -> dict[date, list[tuple[Plan, Period, str]]]:
         out: dict[date, list[tuple[Plan, Period, str]]] = {}
@@ -138,13 +211,19 @@ class Simulation:
         return out
 
     def _submit(self, day: date) -> None:
+        """The day's submissions, stored together, and their confirmations queued together."""
         now = at_local(day, SUBMIT_AT)
+        todo = self.submissions.get(day, [])
+        if not todo:
+            return
         with session(self.engine) as s:
-            for plan, period, unit_id in self.submissions.get(day, []):
-                row = record_submission(s, self.opts.data_dir, plan_id=plan.id, period=period.id, unit_id=unit_id,
-                                        values=sample_values(plan, self.config, period, unit_id), now=now,
-                                        source="simulation")
-                enqueue(s, confirmation(plan, self.config.directory, period, unit_id, row.version, now, None), now)
+            rows = record_submissions(
+                s, self.opts.data_dir, [NewSubmission(plan.id, period.id, unit_id,
+                                                      sample_values(plan, self.config, period, unit_id))
+                                        for plan, period, unit_id in todo], now=now, source="simulation")
+            enqueue(s, [n for (plan, period, unit_id), row in zip(todo, rows, strict=True)
+                        for n in confirmation(plan, self.config.directory, period, unit_id, row.version, now, None)],
+                    now)
 
     def _has_due(self, now: datetime) -> bool:
         with session(self.engine) as s:
@@ -156,9 +235,7 @@ class Simulation:
         if not self.cal.is_working_day(day):
             return ticks
         sync_at = first_tick(by_kind(self.deployments, "sync"), day) or at_local(day, time(6, 30))
-        if day.year not in self._synced_years:
-            ticks.append(Tick(sync_at, "sync", self.flows.sync(year=day.year, now=sync_at)))
-            self._synced_years.add(day.year)
+        ticks.append(Tick(sync_at, "sync", self.flows.sync(year=day.year, now=sync_at)))
         runs: list[tuple[datetime, str, Callable[..., Any], dict[str, Any]]] = []
         for kind, call in (("collection", self.flows.collection), ("campaign", self.flows.campaign),
                            ("recurring", self.flows.recurring)):
@@ -185,7 +262,6 @@ class Simulation:
         return ticks
 
     def run(self, progress: Callable[[Progress], None] | None = None) -> list[Tick]:
-        self._synced_years = set()
         days = [self.opts.start + timedelta(n) for n in range((self.opts.end - self.opts.start).days + 1)]
         all_ticks: list[Tick] = []
         for i, d in enumerate(days, start=1):

@@ -8,14 +8,14 @@ disk: a name like ``../../x.docx`` is stored as ``x.docx`` inside the version's 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kehoach.errors import SubmissionError
 from kehoach.store.files import write_private
@@ -74,10 +74,36 @@ class StorageFailed(SubmissionError):
 
 
 def next_version(session: Session, plan_id: str, period: str, unit_id: str) -> int:
-    stmt = select(func.max(Submission.version)).where(
-        Submission.plan == plan_id, Submission.period == period, Submission.unit == unit_id
-    )
-    return int(session.exec(stmt).one() or 0) + 1
+    return next_versions(session, [(plan_id, period, unit_id)])[plan_id, period, unit_id]
+
+
+def next_versions(session: Session, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+    """The next version of each ``(plan, period, unit)``: one query per plan and period."""
+    units: dict[tuple[str, str], set[str]] = {}
+    for plan_id, period, unit_id in keys:
+        units.setdefault((plan_id, period), set()).add(unit_id)
+    out: dict[tuple[str, str, str], int] = {}
+    for (plan_id, period), wanted in units.items():
+        stmt = (select(Submission.unit, func.max(Submission.version))
+                .where(Submission.plan == plan_id, Submission.period == period, col(Submission.unit).in_(wanted))
+                .group_by(Submission.unit))
+        found = dict(session.exec(stmt).all())
+        out |= {(plan_id, period, u): int(found.get(u) or 0) + 1 for u in wanted}
+    return out
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """One version to store: what a unit sent for one plan and period."""
+
+    plan_id: str
+    period: str
+    unit_id: str
+    values: dict[str, Any]
+    uploads: Sequence[Upload] = ()
+    estimate: bool = False
+    submitter: str | None = None
+    from_plan: str | None = None
 
 
 def record_submission(
@@ -97,29 +123,39 @@ def record_submission(
     from_plan: str | None = None,
 ) -> Submission:
     """Store a new version with its files and commit; files are checked before anything is written."""
-    for upload in uploads:
-        check_upload(upload, max_upload_bytes)
-    row = Submission(
-        plan=plan_id, period=period, unit=unit_id, version=next_version(session, plan_id, period, unit_id),
-        submitted_at=now, source=source, values=_clean_values(values), estimate=estimate,
-        submitter=clean_line(submitter) if submitter else None, from_plan=from_plan,
-    )
-    session.add(row)
+    new = NewSubmission(plan_id, period, unit_id, values, uploads, estimate, submitter, from_plan)
+    [row] = record_submissions(session, data_dir, [new], now=now, source=source, max_upload_bytes=max_upload_bytes)
+    return row
+
+
+def record_submissions(session: Session, data_dir: Path, items: Sequence[NewSubmission], *, now: datetime,
+                       source: str, max_upload_bytes: int = 10 * 1024 * 1024) -> list[Submission]:
+    """Store new versions with their files and commit once: all of them or, on an error, none.
+
+    Every file is checked before anything is written; a unit named twice gets two versions.
+    """
+    for item in items:
+        for upload in item.uploads:
+            check_upload(upload, max_upload_bytes)
+    versions = next_versions(session, [(i.plan_id, i.period, i.unit_id) for i in items])
+    rows = []
+    for item in items:
+        key = (item.plan_id, item.period, item.unit_id)
+        rows.append(Submission(
+            plan=item.plan_id, period=item.period, unit=item.unit_id, version=versions[key], submitted_at=now,
+            source=source, values=_clean_values(item.values), estimate=item.estimate,
+            submitter=clean_line(item.submitter) if item.submitter else None, from_plan=item.from_plan,
+        ))
+        versions[key] += 1
+    session.add_all(rows)
     session.flush()
-    folder = Path("uploads") / plan_id / period / unit_id / str(row.version)
     written: list[Path] = []
     try:
-        for name, upload in _unique_names(uploads):
-            target = (data_dir / folder / name).resolve()
-            if not target.is_relative_to((data_dir / "uploads").resolve()):
-                raise SubmissionError(f"tên tệp không hợp lệ: {upload.filename!r}")
-            write_private(target, upload.content)
-            written.append(target)
-            assert row.id is not None
-            session.add(Attachment(submission_id=row.id, filename=name, path=str(folder / name), size=len(upload.content)))
+        for row, item in zip(rows, items, strict=True):
+            _store_uploads(session, data_dir, row, item.uploads, written)
         session.commit()
     except (OSError, SubmissionError) as exc:
-        session.rollback()  # the version and its files go together, or not at all
+        session.rollback()  # the versions and their files go together, or not at all
         for path in written:
             path.unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -128,7 +164,22 @@ def record_submission(
                 "Vui lòng gửi lại sau ít phút hoặc báo cơ quan đầu mối."
             ) from exc
         raise
-    return row
+    return rows
+
+
+def _store_uploads(session: Session, data_dir: Path, row: Submission, uploads: Sequence[Upload],
+                   written: list[Path]) -> None:
+    """Write one version's files and add their rows; each path goes into ``written`` as soon as it
+    is written, so a failure part-way leaves the caller every file to remove."""
+    folder = Path("uploads") / row.plan / row.period / row.unit / str(row.version)
+    for name, upload in _unique_names(uploads):
+        target = (data_dir / folder / name).resolve()
+        if not target.is_relative_to((data_dir / "uploads").resolve()):
+            raise SubmissionError(f"tên tệp không hợp lệ: {upload.filename!r}")
+        write_private(target, upload.content)
+        written.append(target)
+        assert row.id is not None
+        session.add(Attachment(submission_id=row.id, filename=name, path=str(folder / name), size=len(upload.content)))
 
 
 def _unique_names(uploads: Sequence[Upload]) -> list[tuple[str, Upload]]:
