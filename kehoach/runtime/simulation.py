@@ -2,11 +2,11 @@
 
 For each working day the loop walks the dispatch schedule's ticks and dispatches whenever
 something is due (an empty tick would do nothing, so it is not run). The per-plan flows run
-at their scheduled time on the days their plan has an event (``agenda``), and the morning
-sync runs once per simulated year (the config does not change while simulating, and sync is
-idempotent). Before each report is due, a share of the units submit through the submissions
-API, so reminders stop for them and escalations name only the missing. Nothing here imports
-Prefect: the CLI (or a test) injects the flows as ``Flows``.
+at their scheduled time on the days their plan has an event (``agenda``), and the sync runs
+every simulated working morning (it writes a rolling horizon, ``expansion.horizon``). Before
+each report is due, a share of the units submit through the submissions API, so reminders
+stop for them and escalations name only the missing. Nothing here imports Prefect: the CLI
+(or a test) injects the flows as ``Flows``.
 """
 
 from __future__ import annotations
@@ -123,7 +123,6 @@ class Simulation:
         self.plans = [config.plan(p) for p in options.plan_ids]
         self.agendas = {(p.id, y): agenda(p, y, self.cal, config.directory) for p in self.plans for y in years}
         self.submissions = self._plan_submissions(years)
-        self._synced_years: set[int] = set()
 
     def _plan_submissions(self, years: list[int]) -> dict[date, list[tuple[Plan, Period, str]]]:
         out: dict[date, list[tuple[Plan, Period, str]]] = {}
@@ -156,9 +155,7 @@ class Simulation:
         if not self.cal.is_working_day(day):
             return ticks
         sync_at = first_tick(by_kind(self.deployments, "sync"), day) or at_local(day, time(6, 30))
-        if day.year not in self._synced_years:
-            ticks.append(Tick(sync_at, "sync", self.flows.sync(year=day.year, now=sync_at)))
-            self._synced_years.add(day.year)
+        ticks.append(Tick(sync_at, "sync", self.flows.sync(now=sync_at)))
         runs: list[tuple[datetime, str, Callable[..., Any], dict[str, Any]]] = []
         for kind, call in (("collection", self.flows.collection), ("campaign", self.flows.campaign),
                            ("recurring", self.flows.recurring)):
@@ -185,7 +182,6 @@ class Simulation:
         return ticks
 
     def run(self, progress: Callable[[Progress], None] | None = None) -> list[Tick]:
-        self._synced_years = set()
         days = [self.opts.start + timedelta(n) for n in range((self.opts.end - self.opts.start).days + 1)]
         all_ticks: list[Tick] = []
         for i, d in enumerate(days, start=1):
