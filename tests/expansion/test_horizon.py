@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +17,7 @@ from kehoach.delivery.lateness import too_late
 from kehoach.expansion.freshness import sync_changed, sync_recorded
 from kehoach.expansion.sync import RETIRED, sync
 from kehoach.plans.config import Config, load_config
-from kehoach.settings import Settings
+from kehoach.settings import REPO_ROOT, Settings
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import Outcome, claim, listing, new_token, record
 from kehoach.store.tables import Outbox, Status
@@ -185,3 +189,38 @@ def test_a_year_the_horizon_does_not_reach_writes_nothing(tmp_path: Path) -> Non
         counts = sync_recorded(cfg, 2027, s, morning(date(2026, 6, 1)), days=14)
         assert listing(s) == []
     assert not counts.reached and (counts.window_from, counts.window_to) == ("01/06/2026", "15/06/2026")
+
+
+def kehoach(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
+    env = {**clean, "KEHOACH_CONFIG_DIR": str(write_config(tmp_path)), "KEHOACH_DATA_DIR": str(tmp_path / "data"),
+           "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "kehoach", *args], capture_output=True, text=True,
+                          cwd=REPO_ROOT, env=env, timeout=120)
+
+
+def test_kehoach_sync_names_its_horizon_and_a_year_it_does_not_reach(tmp_path: Path) -> None:
+    done = kehoach(tmp_path, "sync", "--year", "2026", "--now", "2026-11-19T06:30:00+07:00", "--json")
+    assert done.returncode == 0, done.stderr
+    [counts] = json.loads(done.stdout)
+    assert (counts["window_from"], counts["window_to"], counts["reached"]) == ("19/11/2026", "03/12/2026", True)
+    assert counts["inserted"] > 0
+    ahead = kehoach(tmp_path, "sync", "--year", "2028", "--now", "2026-11-19T06:30:00+07:00")
+    assert ahead.returncode == 0, ahead.stderr
+    assert ("Năm 2028 chưa tới khoảng đồng bộ (14 ngày tới: 19/11/2026–03/12/2026): không có gì để ghi"
+            in ahead.stdout)
+    table = kehoach(tmp_path, "sync", "--now", "2026-11-19T06:30:00+07:00")  # every year the horizon reaches
+    assert "Đồng bộ hộp thư đi năm 2026 (14 ngày tới: 19/11/2026–03/12/2026)" in table.stdout
+    assert "Không đổi" in table.stdout
+
+
+def test_kehoach_sync_refuses_a_bad_now_and_writes_nothing(tmp_path: Path) -> None:
+    done = kehoach(tmp_path, "sync", "--year", "2026", "--now", "19/11/2026 06:30")
+    assert done.returncode != 0
+    assert "--now '19/11/2026 06:30' không phải thời điểm ISO 8601" in done.stderr
+    assert not (tmp_path / "data" / "kehoach.db").exists() or listing_of(tmp_path) == []
+
+
+def listing_of(tmp_path: Path) -> list[Outbox]:
+    with session(make_engine(f"sqlite:///{tmp_path / 'data' / 'kehoach.db'}")) as s:
+        return listing(s)
