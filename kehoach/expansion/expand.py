@@ -1,7 +1,9 @@
 """expand(plan, year): every notification the plan will send that year. Pure and deterministic.
 
 Events are computed once per plan (dates do not depend on the unit); only the fan-out to
-units and channels is per recipient, which keeps 5,000 units well under two seconds.
+units and channels is per recipient, which keeps 5,000 units well under two seconds. Sync
+streams the year (``stream``) through its horizon: events outside it are dropped before the
+fan-out, so what a sync costs follows the horizon, not the year.
 """
 
 from __future__ import annotations

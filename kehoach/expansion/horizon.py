@@ -65,8 +65,9 @@ class Horizon:
         first, last = self.start.astimezone(VN_TZ).year, self.end.astimezone(VN_TZ).year
         return [y for y in range(first - 1, last + 2) if self.reaches(y)]
 
-    def label(self) -> str:
-        return f"{self.now.astimezone(VN_TZ):%d/%m/%Y}–{self.end.astimezone(VN_TZ):%d/%m/%Y}"
+    def span(self) -> tuple[str, str]:
+        """From and to, dd/mm/yyyy: what the office is told was synced."""
+        return f"{self.now.astimezone(VN_TZ):%d/%m/%Y}", f"{self.end.astimezone(VN_TZ):%d/%m/%Y}"
 
     def reaches(self, year: int) -> bool:
         """Whether year ``year``'s expansion may have notifications inside the horizon: its first

@@ -85,7 +85,7 @@ def sync_notifications(
     """
     counts = SyncCounts(year)
     if horizon is not None:
-        counts.window_from, counts.window_to = horizon.label().split("–")
+        counts.window_from, counts.window_to = horizon.span()
     plans = list(plan_ids)
     produced = Produced()
     inside = [] if horizon is None else horizon.rows()
@@ -133,7 +133,7 @@ def sync(
     """
     horizon = horizon_of(config, now, days)
     if not horizon.reaches(year):
-        start, end = horizon.label().split("–")
+        start, end = horizon.span()
         return SyncCounts(year, window_from=start, window_to=end, reached=False)
     calendar = config.calendar([year])
     states = plan_states(session.get_bind())  # type: ignore[arg-type]

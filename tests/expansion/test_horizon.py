@@ -9,6 +9,8 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -224,3 +226,11 @@ def test_kehoach_sync_refuses_a_bad_now_and_writes_nothing(tmp_path: Path) -> No
 def listing_of(tmp_path: Path) -> list[Outbox]:
     with session(make_engine(f"sqlite:///{tmp_path / 'data' / 'kehoach.db'}")) as s:
         return listing(s)
+
+
+def test_the_horizon_setting_is_between_one_and_400_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KEHOACH_SYNC_HORIZON_DAYS", raising=False)
+    assert Settings().sync_horizon_days == 14
+    for bad in (0, 401):
+        with pytest.raises(ValidationError):
+            Settings(sync_horizon_days=bad)
