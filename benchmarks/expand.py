@@ -10,7 +10,8 @@ With ``--memory`` it measures instead what sync holds while expanding the plan's
 child process for each way: ``materialised`` keeps the year's notifications and keys in lists
 and sets (as sync did), ``streamed`` feeds them one by one to what sync keeps of them
 (``expansion.produced``), as sync does now. Prints one JSON line with both peak RSS figures.
-With ``--write`` (alone or as well), a child runs the real ``sync`` of that plan's year into a fresh
+With ``--write`` (alone or as well), a child runs the real ``sync`` of that plan's whole year (a horizon of
+400 days from 01/01: the write path at its largest) into a fresh
 database (SQLite in a temporary folder, or with ``--database postgresql://…`` a new database on
 that server, dropped after) and the JSON gains ``written``: rows, seconds and peak RSS.
 
@@ -117,8 +118,14 @@ def hold(units: int, way: str) -> None:
     print(json.dumps({"notifications": count, "peak_rss_mb": peak_mb(), "before_expanding_mb": base}))
 
 
+WHOLE_YEAR = 400  # days: a horizon from 01/01 past the year's last notification
+
+
 def write(units: int, url: str) -> None:
-    """Sync the plan's year into the database at ``url`` and print rows, seconds and peak RSS (a child's part)."""
+    """Sync the plan's year into the database at ``url`` and print rows, seconds and peak RSS (a child's part).
+
+    The write path at its largest: a sync on 01/01 whose horizon is the whole year (a product
+    sync writes ``KEHOACH_SYNC_HORIZON_DAYS``, a fraction of it)."""
     from sqlalchemy import func, select
 
     from kehoach.calendar import VN_TZ
@@ -133,7 +140,7 @@ def write(units: int, url: str) -> None:
     base = peak_mb()
     started = time.perf_counter()
     with session(engine) as db:
-        counts = sync(config, 2026, db, datetime(2026, 1, 1, tzinfo=VN_TZ))
+        counts = sync(config, 2026, db, datetime(2026, 1, 1, tzinfo=VN_TZ), days=WHOLE_YEAR)
         seconds = time.perf_counter() - started
         rows = db.scalar(select(func.count()).select_from(Outbox))
     engine.dispose()

@@ -13,9 +13,11 @@ with ``--database postgresql://…`` a fresh database on that server (``kehoach_
 dropped at the end unless ``--keep``):
 
 - ``command_startup_s``: ``kehoach status`` of a small plan (loading the config is most of it);
-- ``sync_first_s`` and ``sync_again_s``: ``kehoach sync --year 2026`` twice; the second must write
-  nothing (SQLite's files are compared byte for byte, PostgreSQL's rows inserted, updated and
-  deleted are counted);
+- ``sync_first_s`` and ``sync_again_s``: ``kehoach sync --year 2026 --now T`` twice, T the 06:30
+  morning sync of the Action Month kickoff's day (computed from the plans), so its horizon
+  (KEHOACH_SYNC_HORIZON_DAYS, 14 days) holds the kickoff; the second must write nothing (SQLite's
+  files are compared byte for byte, PostgreSQL's rows inserted, updated and deleted are counted);
+  ``sync_rows``: the outbox rows the first wrote;
 - ``preview_s``: ``kehoach preview --year 2026 --format json``;
 - ``kickoff_messages`` and ``kickoff_s``: earlier notifications marked handled, ``kehoach dispatch``
   at the Action Month's kickoff moment, email to a local aiosmtpd sink and Zalo to the local Zalo
@@ -241,6 +243,40 @@ def _zalo(ready: Any, sent: Any) -> None:
             time.sleep(0.1)
 
 
+def morning_of_kickoff(env: dict[str, str]) -> datetime:
+    """The morning sync (06:30) of the day of the province's first Action Month kickoff, from the plans.
+
+    The sync the installation runs before that day's dispatches: a sync the day before would
+    leave the kickoff's dispatch to move the horizon on first (``freshness.sync_changed``).
+    """
+    adopt(env)
+    from datetime import time as clock
+
+    from kehoach.calendar import at_local
+    from kehoach.cli.common import config
+    from kehoach.expansion.expand import plan_events
+    from kehoach.notification import Kind
+
+    cfg = config(database=False)  # the files only: this process must not hold the database open
+    cal = cfg.calendar([YEAR])
+    kickoffs = [at_local(ev.day, plan.reminder_policy.send_time) for plan in cfg.plans.values()
+                for ev in plan_events(plan, YEAR, cal, cfg.directory) if ev.kind is Kind.CAMPAIGN_KICKOFF]
+    if not kickoffs:
+        raise SystemExit("no Action Month kickoff in the province's plans")
+    first = min(kickoffs)
+    return min(at_local(first.date(), clock(6, 30)), first)
+
+
+def outbox_rows(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM outbox")).scalar()
+    engine.dispose()
+    return int(n or 0)
+
+
 def kickoff_moment(url: str) -> datetime:
     """The first Action Month kickoff notification's time."""
     from sqlalchemy import create_engine, text
@@ -444,11 +480,14 @@ def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: st
     url = env["KEHOACH_DATABASE_URL"]
     run = Runner(env).run
 
-    out["sync_first_s"], _ = run("sync", "--year", str(YEAR))
+    synced_at = morning_of_kickoff(env).isoformat()
+    out["sync_at"] = synced_at
+    out["sync_first_s"], _ = run("sync", "--year", str(YEAR), "--now", synced_at)
     before = _db_state(data, url)
-    out["sync_again_s"], said = run("sync", "--year", str(YEAR))
+    out["sync_again_s"], said = run("sync", "--year", str(YEAR), "--now", synced_at)
     out["sync_again_wrote"] = _db_state(data, url) != before
     assert not out["sync_again_wrote"], f"the second sync wrote to the database:\n{said}"
+    out["sync_rows"] = outbox_rows(url)
     small = min((p for p in (folder / "config" / "plans").glob("*.yaml")), key=lambda p: p.stat().st_size).stem
     out["command_startup_s"], _ = run("status", "--plan", small)
     out["preview_s"], _ = run("preview", "--year", str(YEAR), "--format", "json")

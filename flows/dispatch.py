@@ -36,7 +36,8 @@ def send_due(now: datetime, dry_run: bool = False, simulation: bool = False) -> 
     if not cal.is_working_day(now.date()):
         return {"now": now.isoformat(), "day_off": True, "dry_run": dry_run, "sent": 0, "skipped": 0, "failed": 0,
                 "retried": 0}
-    resynced = [] if dry_run or simulation else sync_changed(rt.config, rt.engine, now)
+    resynced = [] if dry_run or simulation else sync_changed(rt.config, rt.engine, now,
+                                                             rt.settings.sync_horizon_days)
     summary = dispatch(rt.engine, rt.config, channels_from_settings(rt.settings, rt.engine, cal), now,
                        calendar=cal, dry_run=dry_run, options=options_from_settings(rt.settings),
                        links=link_maker(rt.settings, now))

@@ -109,7 +109,7 @@ def simulation_flows(plan_ids: list[str] | None) -> Any:
     # read back from storage instead, and each result is a small summary dict.
     fns = {kind: partial(_outcome, fn.with_options(persist_result=True)) for kind, fn in flow_functions().items()}
 
-    def sync(year: int, now: datetime) -> Any:
+    def sync(now: datetime, year: int | None = None) -> Any:  # no year: every year the horizon reaches
         if not plan_ids:
             return fns["sync"](year=year, now=now)
         return [fns["sync"](year=year, plan_id=p, now=now) for p in plan_ids]

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Per-plan runs at once inside one collection or campaign run: 150 plans due at 16:30
     # share one process and these few threads, not 150 processes.
     plan_concurrency: int = Field(4, ge=1)
+    # How far ahead a sync writes the outbox (``expansion.horizon``). The morning sync and the
+    # re-sync before each dispatch move it on every day, so it only has to outlast a scheduler
+    # outage: two weeks cover a long holiday's, at a twenty-sixth of the year's rows.
+    sync_horizon_days: int = Field(14, ge=1, le=400)
 
     zalo_api_base: str = "https://business.openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"

@@ -34,22 +34,40 @@ def _local(value: datetime | None) -> str | None:
 
 
 @app.command("sync")
-def sync_command(year: int = typer.Option(..., "--year", help="Năm cần đồng bộ vào hộp thư đi.")) -> None:
-    """Đồng bộ thông báo của năm vào hộp thư đi (chạy lại nhiều lần không tạo trùng)."""
-    from kehoach.expansion.freshness import sync_recorded
+def sync_command(
+    year: int | None = typer.Option(None, "--year", help="Năm cần đồng bộ (mặc định: mọi năm trong khoảng đồng bộ)."),
+    now: str | None = typer.Option(None, "--now",
+                                   help="Thời điểm đồng bộ, ISO 8601 (mặc định: bây giờ, giờ Việt Nam)."),
+    as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON."),
+) -> None:
+    """Đồng bộ vào hộp thư đi các thông báo từ bây giờ đến hết khoảng đồng bộ (KEHOACH_SYNC_HORIZON_DAYS ngày tới).
+
+    Chạy lại nhiều lần không tạo trùng; thông báo xa hơn được ghi ở những lần đồng bộ sau (mỗi sáng).
+    """
+    from kehoach.expansion.freshness import sync_horizon
     from kehoach.store.db import make_engine, session
 
-    cfg, s = config(), settings()
+    moment, cfg, s = parse_now(now), config(), settings()
+    days = s.sync_horizon_days
     engine = make_engine(s.resolved_database_url)
     with session(engine) as db:
-        counts = sync_recorded(cfg, year, db, parse_now(None))
-    table = Table(title=f"Đồng bộ hộp thư đi năm {year}")
-    for col in ("Thêm mới", "Cập nhật", "Không đổi", "Đã xử lý, giữ nguyên", "Không còn trong kế hoạch"):
-        table.add_column(col, justify="right")
-    table.add_row(*(str(v) for v in (counts.inserted, counts.updated, counts.unchanged, counts.frozen, counts.retired)))
-    console.print(table)
-    for plan, n in sorted(counts.by_plan.items()):
-        console.print(f"  {plan}: {n} thông báo", highlight=False)
+        results = sync_horizon(cfg, db, moment, None, days, year)
+    if as_json:
+        print(json.dumps([c.as_dict() for c in results], ensure_ascii=False))
+        return
+    for counts in results:
+        window = f"{days} ngày tới: {counts.window_from}–{counts.window_to}"
+        if not counts.reached:
+            console.print(f"Năm {counts.year} chưa tới khoảng đồng bộ ({window}): không có gì để ghi", highlight=False)
+            continue
+        table = Table(title=f"Đồng bộ hộp thư đi năm {counts.year} ({window})")
+        for col in ("Thêm mới", "Cập nhật", "Không đổi", "Đã xử lý, giữ nguyên", "Không còn trong kế hoạch"):
+            table.add_column(col, justify="right")
+        table.add_row(*(str(v) for v in (counts.inserted, counts.updated, counts.unchanged, counts.frozen,
+                                         counts.retired)))
+        console.print(table)
+        for plan, n in sorted(counts.by_plan.items()):
+            console.print(f"  {plan}: {n} thông báo", highlight=False)
 
 
 @app.command("dispatch")
@@ -86,7 +104,7 @@ def dispatch_command(
         if not as_json:
             err_console.print(f"… đã nhận {summary.claimed}, đã gửi {summary.sent}", highlight=False)
 
-    resynced = [] if dry_run else sync_changed(cfg, engine, moment)
+    resynced = [] if dry_run else sync_changed(cfg, engine, moment, s.sync_horizon_days)
     if resynced and not as_json:
         err_console.print(f"Kế hoạch đã thay đổi, đồng bộ lại trước khi gửi: {', '.join(resynced)}", highlight=False)
     opts = options_from_settings(s, batch_size=batch_size, late_window=late_window)

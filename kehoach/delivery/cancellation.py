@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from kehoach.calendar import VN_TZ
@@ -34,8 +35,9 @@ def event_of(plan: str, unit: str, period: str | None, context: Mapping[str, Any
 
 
 def cancellations(session: Session, plan_ids: Iterable[str], year: int, keep: Container[str],
-                  live: Container[Event], now: datetime) -> list[dict[str, Any]]:
-    """Outbox rows cancelling the events of the pending rows that ``keep`` no longer holds.
+                  live: Container[Event], now: datetime, *where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """Outbox rows cancelling the events of the pending rows (matching ``where``: a sync's horizon)
+    that ``keep`` no longer holds.
 
     Call it before those rows are retired. An event still ``live`` (only one step of its
     ladder went) is not cancelled; nor is one never sent, or one whose day is past.
@@ -44,7 +46,7 @@ def cancellations(session: Session, plan_ids: Iterable[str], year: int, keep: Co
     if not plans:
         return []
     ids = [i for page in pending_of_year(session, plans, year, Outbox.channel == CHANNEL,
-                                         col(Outbox.kind).in_(DEADLINE_KINDS))
+                                         col(Outbox.kind).in_(DEADLINE_KINDS), *where)
            for i, key in page if key not in keep]
     gone: set[Event] = set()
     for chunk in chunks(ids):

@@ -1,15 +1,17 @@
 """expand(plan, year): every notification the plan will send that year. Pure and deterministic.
 
 Events are computed once per plan (dates do not depend on the unit); only the fan-out to
-units and channels is per recipient, which keeps 5,000 units well under two seconds.
+units and channels is per recipient, which keeps 5,000 units well under two seconds. Sync
+streams the year (``stream``) through its horizon: events outside it are dropped before the
+fan-out, so what a sync costs follows the horizon, not the year.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter
 
 from kehoach.calendar import WorkingCalendar, at_local
@@ -19,10 +21,11 @@ from kehoach.expansion.event import Event
 from kehoach.expansion.ladder import chasing_events, report_events
 from kehoach.expansion.recurring import task_events
 from kehoach.expansion.reference import event_base, event_context, plan_context, reference
-from kehoach.notification import REPORT_CHASING_KINDS, Notification
+from kehoach.notification import ICS_CHANNEL, REPORT_CHASING_KINDS, Kind, Notification
 from kehoach.plans.model import Plan
 from kehoach.submissions.periods import periods_of_year
 from kehoach.submissions.timeliness import unit_deadline
+from notifications.ics import DEADLINE_KINDS
 from notifications.render import render_subject
 
 
@@ -63,6 +66,26 @@ def extension_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Dir
     return [e for e in events if e.day >= plan.effective_from]
 
 
+def calendar_units(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
+                   extensions: Mapping[tuple[str, str], date]) -> dict[tuple[str, str, str], set[str]]:
+    """The year's calendar events, (plan, item id, period), each with the units it goes to by email.
+
+    What a sync inside a horizon still counts as live when it retires a row: a deadline whose
+    reminders moved beyond the horizon is still the unit's, and is not cancelled.
+    """
+    out: dict[tuple[str, str, str], set[str]] = {}
+    resolved: dict[tuple[str, ...], frozenset[str]] = {}
+    for ev in [*plan_events(plan, year, cal, directory), *extension_events(plan, year, cal, directory, extensions)]:
+        if ev.kind.value not in DEADLINE_KINDS:
+            continue
+        if ev.units not in resolved:
+            resolved[ev.units] = frozenset(u.id for u in directory.resolve(ev.units)
+                                           if ICS_CHANNEL in (u.channels or ("email",)))
+        out.setdefault((plan.id, str((ev.context.get("item") or {}).get("id", "")), ev.period or ""),
+                       set()).update(resolved[ev.units])
+    return out
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Hold off the cyclic garbage collector while building hundreds of thousands of notifications.
@@ -78,6 +101,8 @@ def paused_gc() -> Iterator[None]:
         if was_on:
             gc.enable()
 
+
+Admits = Callable[[Kind, datetime, date | None], bool]  # (kind, send time, deadline): whether to fan out
 
 _KEY, _SEND_AT = itemgetter(Notification._fields.index("key")), itemgetter(Notification._fields.index("send_at"))
 
@@ -100,10 +125,13 @@ def expand(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
 
 
 def stream(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
-           extensions: Mapping[tuple[str, str], date] | None = None) -> Iterator[Notification]:
+           extensions: Mapping[tuple[str, str], date] | None = None,
+           admits: Admits | None = None) -> Iterator[Notification]:
     """``expand``'s notifications event by event, unsorted: what sync writes as it goes, so a
     plan of 50,000 units never holds its year in memory.
 
+    ``admits`` (sync's horizon, ``expansion.horizon``) picks the events to fan out: they are
+    judged before the fan-out to units, so a sync costs what its horizon holds, not the year.
     Each notification carries the context its event's recipients share (one dict per event)
     and the reference the outbox stores for it (``expansion.reference``).
     """
@@ -114,11 +142,13 @@ def stream(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
     own_ids = {id(o) for o in own}
     recipients: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
     for ev in [*plan_events(plan, year, cal, directory), *own]:
+        send_at = at_local(ev.day, at)
+        if admits is not None and not admits(ev.kind, send_at, ev.deadline):
+            continue
         mine = id(ev) in own_ids
         replaced = bool(extensions) and ev.kind in REPORT_CHASING_KINDS and not mine
         context = event_context(ev, pctx)
         subject = render_subject(ev.kind.value, context)
-        send_at = at_local(ev.day, at)
         base = event_base(plan.id, ev)
         until = extensions[ev.period or "", ev.units[0]] if mine else None
         ref = reference(base, year, until)

@@ -5,7 +5,11 @@ YAML, a new plan dropped into ``config/plans/`` or uploaded in the console, a un
 group) would otherwise send its old reminders until the next morning. Each plan's fingerprint
 (its validated content, with the directory and calendar it expands against) is recorded when
 it is synced; ``sync_changed`` re-syncs only the plans whose fingerprint differs, so it costs a
-few hashes when nothing changed and can run before every dispatch.
+few hashes when nothing changed and can run before every dispatch. Syncs write a rolling
+horizon (``expansion.horizon``): a plan changed at 10:00 is re-synced over the horizon of
+that moment, for every year the horizon reaches; and a plan last synced on an earlier day is
+synced again too, so the first dispatch of a day moves the horizon on even when the morning
+sync did not run.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from kehoach.expansion.sync import SyncCounts, sync
+from kehoach.calendar import VN_TZ
+from kehoach.expansion.horizon import DEFAULT_HORIZON_DAYS
+from kehoach.expansion.sync import SyncCounts, horizon_of, sync
 from kehoach.plans.config import Config
 from kehoach.store.plan_tables import PlanSync
 
@@ -35,13 +41,15 @@ def fingerprints(config: Config) -> dict[str, str]:
 
 
 def record_synced(session: Session, year: int, prints: dict[str, str], now: datetime) -> None:
-    """Remember ``prints`` as what the outbox of ``year`` was built from (a plan synced unchanged writes nothing)."""
+    """Remember ``prints`` as what the outbox of ``year`` was built from, and the day of the
+    horizon synced (a plan synced again unchanged the same day writes nothing)."""
     changed = False
+    today = now.astimezone(VN_TZ).date()
     for plan_id, fingerprint in prints.items():
         row = session.get(PlanSync, (plan_id, year))
         if row is None:
             session.add(PlanSync(plan=plan_id, year=year, fingerprint=fingerprint, synced_at=now))
-        elif row.fingerprint != fingerprint:
+        elif row.fingerprint != fingerprint or row.synced_at.astimezone(VN_TZ).date() < today:
             row.fingerprint, row.synced_at = fingerprint, now
             session.add(row)
         else:
@@ -52,26 +60,44 @@ def record_synced(session: Session, year: int, prints: dict[str, str], now: date
 
 
 def sync_recorded(config: Config, year: int, session: Session, now: datetime,
-                  plan_ids: list[str] | None = None) -> SyncCounts:
-    """``sync`` (every plan, or ``plan_ids``), then record the synced plans' fingerprints."""
-    counts = sync(config, year, session, now, plan_ids)
-    prints = fingerprints(config)
-    record_synced(session, year, prints if plan_ids is None else {p: prints[p] for p in plan_ids}, now)
+                  plan_ids: list[str] | None = None, days: int = DEFAULT_HORIZON_DAYS) -> SyncCounts:
+    """``sync`` (every plan, or ``plan_ids``), then record the synced plans' fingerprints.
+
+    A year the horizon does not reach is not recorded: nothing of it was synced.
+    """
+    counts = sync(config, year, session, now, plan_ids, days)
+    if counts.reached:
+        prints = fingerprints(config)
+        record_synced(session, year, prints if plan_ids is None else {p: prints[p] for p in plan_ids}, now)
     return counts
 
 
-def sync_changed(config: Config, engine: Engine, now: datetime) -> list[str]:
-    """Sync, for the year of ``now``, the plans new or changed since the year's last sync; their ids.
+def sync_horizon(config: Config, session: Session, now: datetime, plan_ids: list[str] | None = None,
+                 days: int = DEFAULT_HORIZON_DAYS, year: int | None = None) -> list[SyncCounts]:
+    """``sync_recorded`` of ``year``, or of every year the horizon of ``now`` reaches (two around New Year)."""
+    years = [year] if year is not None else horizon_of(config, now, days).years()
+    return [sync_recorded(config, y, session, now, plan_ids, days) for y in years]
 
-    Nothing when the year was never synced here: that first sync is the morning's (or
-    ``kehoach sync``'s) to make, with its full report.
+
+def sync_changed(config: Config, engine: Engine, now: datetime, days: int = DEFAULT_HORIZON_DAYS) -> list[str]:
+    """Sync, over the horizon of ``now``, the plans new or changed since their last sync; their ids.
+
+    Every year the horizon reaches that was synced here is looked at; a year never synced is
+    left to the morning's (or ``kehoach sync``'s) first sync, with its full report. Plans last
+    synced on an earlier day are synced again as well (the horizon moves on), but are not
+    reported as changed.
     """
+    today = now.astimezone(VN_TZ).date()
+    changed: set[str] = set()
     with Session(engine) as session:
-        seen = {r.plan: r.fingerprint for r in session.exec(select(PlanSync).where(PlanSync.year == now.year))}
-        if not seen:
-            return []
         prints = fingerprints(config)
-        changed = sorted(p for p, f in prints.items() if seen.get(p) != f)
-        if changed:
-            sync_recorded(config, now.year, session, now, changed)
-        return changed
+        for year in horizon_of(config, now, days).years():
+            seen = {r.plan: r for r in session.exec(select(PlanSync).where(PlanSync.year == year))}
+            if not seen:
+                continue
+            new = {p for p, f in prints.items() if p not in seen or seen[p].fingerprint != f}
+            stale = {p for p in prints if p in seen and seen[p].synced_at.astimezone(VN_TZ).date() < today}
+            if new | stale:
+                sync_recorded(config, year, session, now, sorted(new | stale), days)
+            changed |= new
+        return sorted(changed)

@@ -3,7 +3,8 @@
 For each working day the loop walks the dispatch schedule's ticks and dispatches whenever
 something is due (an empty tick would do nothing, so it is not run). The per-plan work runs
 at its scheduled time on the days its plan has an event (``agenda``), and the sync runs at
-each working morning's sync tick, as the scheduled sync does. Before each report is due, a
+each working morning's sync tick, as the scheduled sync does (it writes a rolling horizon,
+``expansion.horizon``). Before each report is due, a
 share of the units submit through the submissions API, so reminders stop for them and
 escalations name only the missing.
 
@@ -28,7 +29,7 @@ from kehoach.delivery.channel_setup import channels_from_settings, options_from_
 from kehoach.delivery.contexts import EventContexts
 from kehoach.delivery.dispatcher import dispatch
 from kehoach.expansion.event import Event
-from kehoach.expansion.freshness import sync_recorded
+from kehoach.expansion.freshness import sync_horizon
 from kehoach.plans.config import Config
 from kehoach.plans.model import IndicatorKind, Plan
 from kehoach.runtime.agenda import agenda
@@ -104,9 +105,10 @@ class DirectFlows:
         return Flows(sync=self.sync, dispatch=self.dispatch, collection=self.collection,
                      campaign=self.campaign, recurring=self.recurring)
 
-    def sync(self, year: int, now: datetime) -> dict[str, Any]:
+    def sync(self, now: datetime, year: int | None = None) -> list[dict[str, Any]]:
         with session(self.engine) as s:
-            return sync_recorded(self.config, year, s, now, self.sync_plans).as_dict()
+            return [c.as_dict() for c in sync_horizon(self.config, s, now, self.sync_plans,
+                                                      self.settings.sync_horizon_days, year)]
 
     def dispatch(self, now: datetime) -> dict[str, Any]:
         cal = self.config.calendar([now.year])
@@ -235,7 +237,7 @@ class Simulation:
         if not self.cal.is_working_day(day):
             return ticks
         sync_at = first_tick(by_kind(self.deployments, "sync"), day) or at_local(day, time(6, 30))
-        ticks.append(Tick(sync_at, "sync", self.flows.sync(year=day.year, now=sync_at)))
+        ticks.append(Tick(sync_at, "sync", self.flows.sync(now=sync_at)))
         runs: list[tuple[datetime, str, Callable[..., Any], dict[str, Any]]] = []
         for kind, call in (("collection", self.flows.collection), ("campaign", self.flows.campaign),
                            ("recurring", self.flows.recurring)):

@@ -110,12 +110,16 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def upsert_by_key(
-    session: Session, notifications: Iterable[Notification], now: datetime, year: int | None = None,
+    session: Session, notifications: Iterable[Notification], now: datetime, year: int | None = None, *,
+    insert: bool = True, revive: str | None = None,
 ) -> UpsertCounts:
     """Bring the outbox in line with an expansion; idempotent, never touches a sent row.
 
     ``notifications`` is consumed a chunk at a time (a plan's year can be millions), in one
-    transaction.
+    transaction. ``insert=False`` only updates the rows already there. A row skipped with
+    the reason ``revive`` (sync's "no longer in the plan") that the expansion produces again
+    is pending again: a sync inside a horizon skips a row whose date moved beyond it, and
+    writes it back when the horizon reaches its new date.
     """
     counts = UpsertCounts()
     digest = ContentHash()
@@ -124,46 +128,59 @@ def upsert_by_key(
         by_key = {n.key: n for n in batch}
         keys = list(by_key)
         existing = {
-            k: (i, s, h, d)
-            for i, k, s, h, d in session.execute(
-                select(Outbox.id, Outbox.key, Outbox.status, Outbox.content_hash, Outbox.deadline)
+            k: (i, s, h, d, e)
+            for i, k, s, h, d, e in session.execute(
+                select(Outbox.id, Outbox.key, Outbox.status, Outbox.content_hash, Outbox.deadline, Outbox.last_error)
                 .where(col(Outbox.key).in_(keys))
             )
         }
-        new_rows, changed = [], []
+        new_rows, changed, revived = [], [], []
         moved: dict[int, dict[str, Any]] = {}
         for key in keys:
             n = by_key[key]
             if key not in existing:
-                new_rows.append({"key": key, "source": Source.PLAN.value, "status": Status.PENDING.value,
-                                 "attempts": 0, "updated_at": now, "year": year, **_content(n, digest(n))})
+                if insert:
+                    new_rows.append({"key": key, "source": Source.PLAN.value, "status": Status.PENDING.value,
+                                     "attempts": 0, "updated_at": now, "year": year, **_content(n, digest(n))})
                 continue
-            row_id, status, old_hash, old_deadline = existing[key]
-            if status != Status.PENDING:
+            row_id, status, old_hash, old_deadline, last_error = existing[key]
+            back = revive is not None and status == Status.SKIPPED and last_error == revive
+            if status != Status.PENDING and not back:
                 counts.frozen += 1
-            elif old_hash == (new_hash := digest(n)):
+                continue
+            new_hash = digest(n)
+            if not back and old_hash == new_hash:
                 counts.unchanged += 1
-            else:
-                changed.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n, new_hash).items()},
-                                "v_updated_at": now})
-                if old_deadline != n.deadline:
-                    moved[row_id] = changed[-1]
+                continue
+            into = revived if back else changed
+            into.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n, new_hash).items()},
+                         "v_updated_at": now})
+            if old_deadline != n.deadline:
+                moved[row_id] = into[-1]
         _count_moves(session, moved)
         _insert(session, new_rows)
         counts.inserted += len(new_rows)
         if counts.inserted >= analyzed_at:
             analyzed_at = 2 * counts.inserted
             _refresh_statistics(session)
-        if changed:
-            table = Outbox.__table__
-            stmt = (
-                update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.status == Status.PENDING.value)
-                .values({c.removeprefix("v_"): bindparam(c) for c in changed[0] if c != "b_id"})
-            )
-            counts.updated += session.execute(stmt, changed).rowcount or 0  # type: ignore[attr-defined]
+        table = Outbox.__table__
+        counts.updated += _update(session, changed, table.c.status == Status.PENDING.value)
+        counts.updated += _update(session, revived, table.c.status == Status.SKIPPED.value,
+                                  table.c.last_error == revive, status=Status.PENDING.value, last_error=None)
     session.commit()
     return counts
+
+
+def _update(session: Session, rows: list[dict[str, Any]], *where: ColumnElement[bool], **fixed: Any) -> int:
+    """Write ``rows`` (``b_id`` and ``v_`` columns) onto the rows of those ids still matching ``where``."""
+    if not rows:
+        return 0
+    table = Outbox.__table__
+    stmt = (
+        update(table).where(table.c.id == bindparam("b_id"), *where)
+        .values({**{c.removeprefix("v_"): bindparam(c) for c in rows[0] if c != "b_id"}, **fixed})
+    )
+    return session.execute(stmt, rows).rowcount or 0  # type: ignore[attr-defined]
 
 
 def _refresh_statistics(session: Session) -> None:
@@ -205,12 +222,14 @@ def pending_of_year(session: Session, plans: list[str], year: int,
 
 def retire_missing(
     session: Session, plan_ids: Iterable[str], year: int, keep: Container[str], now: datetime, reason: str,
+    *where: ColumnElement[bool],
 ) -> int:
-    """Skip pending rows of the plans' ``year`` expansion that a new expansion no longer produces."""
+    """Skip pending rows of the plans' ``year`` expansion (those matching ``where``: a sync's
+    horizon) that a new expansion no longer produces."""
     plans = list(plan_ids)
     if not plans:
         return 0
-    gone = [i for page in pending_of_year(session, plans, year) for i, k in page if k not in keep]
+    gone = [i for page in pending_of_year(session, plans, year, *where) for i, k in page if k not in keep]
     for ids in chunks(gone):
         session.execute(
             update(Outbox).where(col(Outbox.id).in_(ids), Outbox.status == Status.PENDING.value)

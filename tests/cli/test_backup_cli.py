@@ -43,7 +43,7 @@ def test_a_backup_restored_into_a_fresh_folder_has_every_submission_file_and_sen
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
     env = {**clean, "KEHOACH_DATA_DIR": str(tmp_path / "data"), "KEHOACH_CONFIG_DIR": str(REPO_ROOT / "config"),
            "KEHOACH_SMTP_HOST": "127.0.0.1", "KEHOACH_SMTP_PORT": str(smtp_server.port)}
-    ok(env, "sync", "--year", "2026")
+    ok(env, "sync", "--year", "2026", "--now", "2026-11-19T06:30:00+07:00")
     ok(env, "dispatch", "--now", "2026-11-19T08:05:00+07:00")
     report = tmp_path / "bao-cao-thon-1.pdf"
     report.write_bytes(b"%PDF-1.4 " + os.urandom(5000))
@@ -82,7 +82,7 @@ def test_a_backup_restored_into_a_fresh_folder_has_every_submission_file_and_sen
 def test_restore_never_overwrites_an_installation_and_refuses_a_damaged_archive(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
     env = {**clean, "KEHOACH_DATA_DIR": str(tmp_path / "data"), "KEHOACH_CONFIG_DIR": str(REPO_ROOT / "config")}
-    ok(env, "sync", "--year", "2026")
+    ok(env, "sync", "--year", "2026", "--now", "2026-11-19T06:30:00+07:00")
     archive = tmp_path / "sao-luu.tar.gz"
     ok(env, "backup", "--out", str(archive))
     # Restoring over the live folder is refused, and the folder is untouched
@@ -110,7 +110,7 @@ def test_the_documented_postgresql_procedure_brings_everything_back(tmp_path: Pa
         clean = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
         env = {**clean, "KEHOACH_DATA_DIR": str(tmp_path / "data"), "KEHOACH_CONFIG_DIR": str(REPO_ROOT / "config"),
                "KEHOACH_DATABASE_URL": urls[0], "KEHOACH_PORTAL_SECRET": "mot-khoa-chung"}
-        ok(env, "sync", "--year", "2026")
+        ok(env, "sync", "--year", "2026", "--now", "2026-11-19T06:30:00+07:00")
         ok(env, "dispatch", "--now", "2026-11-19T08:05:00+07:00")
         report = tmp_path / "bao-cao.pdf"
         report.write_bytes(b"%PDF-1.4 " + os.urandom(3000))

@@ -31,6 +31,7 @@ from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
 
 T = "2026-07-01T09:00:00+07:00"  # a working day on which the seed plans remind by email
 AFTER_LEASE = "2026-07-01T09:15:00+07:00"  # the default lease is 10 minutes
+MORNING = "2026-07-01T06:30:00+07:00"  # the morning sync of T's day: its horizon holds what T sends
 MAIL_FROM = "Văn phòng Sở <vanphong@so.example>"
 CLI = [sys.executable, "-c", "from kehoach.cli import main; main()"]
 
@@ -62,8 +63,8 @@ def ids(server: SMTPServer) -> list[str]:
 
 def test_sync_then_dispatch_delivers_due_reminders_once(env: dict[str, str], smtp_server: SMTPServer) -> None:
     # Given the seed plans synced for 2026, twice (idempotent)
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
-    again = kehoach(env, "sync", "--year", "2026")
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
+    again = kehoach(env, "sync", "--year", "2026", "--now", MORNING)
     assert again.returncode == 0 and "Không đổi" in again.stdout
     due_email = [r for r in outbox(env, "--status", "pending") if r["channel"] == "email" and r["send_at"] <= T]
     assert due_email
@@ -88,7 +89,7 @@ def test_sync_then_dispatch_delivers_due_reminders_once(env: dict[str, str], smt
 
 
 def test_dry_run_sends_and_writes_nothing(env: dict[str, str], smtp_server: SMTPServer) -> None:
-    kehoach(env, "sync", "--year", "2026")
+    kehoach(env, "sync", "--year", "2026", "--now", MORNING)
     done = kehoach(env, "dispatch", "--now", T, "--dry-run", "--json")
     assert done.returncode == 0 and json.loads(done.stdout)["sent"] > 0
     assert smtp_server.recorder.messages == [] and outbox(env, "--status", "sent") == []
@@ -115,7 +116,7 @@ def test_sigkill_mid_batch_then_restart_delivers_everything_duplicating_at_most_
     env: dict[str, str], slow_smtp: SMTPServer
 ) -> None:
     env = {**env, "KEHOACH_SMTP_PORT": str(slow_smtp.port)}
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
     # Given a dispatcher sending through a slow server, killed with SIGKILL mid-batch
     proc = subprocess.Popen([*CLI, "dispatch", "--now", T], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
@@ -143,7 +144,7 @@ def test_sigkill_mid_batch_then_restart_delivers_everything_duplicating_at_most_
 
 def test_report_reminder_carries_the_units_signed_link(env: dict[str, str], smtp_server: SMTPServer) -> None:
     # Given the seed plans synced, and the first Yết Kiêu annual-report reminder due on 19/11/2026
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", "2026-11-19T06:30:00+07:00").returncode == 0
     # When the dispatcher runs that morning
     done = kehoach(env, "dispatch", "--now", "2026-11-19T08:05:00+07:00")
     assert done.returncode == 0, done.stderr
@@ -163,7 +164,7 @@ def test_dispatch_exits_2_when_nothing_could_be_sent_and_shows_the_resting_chann
     env: dict[str, str], smtp_server: SMTPServer
 ) -> None:
     # Given the seed plans synced and a relay that refuses the sender (it wants a login)
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
     smtp_server.recorder.mail_reply = "530 5.7.0 Authentication required"
     # When the dispatcher runs
     done = kehoach(env, "dispatch", "--now", T)
@@ -177,7 +178,7 @@ def test_one_refused_message_exits_1_and_requeue_sends_it_after_the_fix(
     env: dict[str, str], smtp_server: SMTPServer
 ) -> None:
     # Given the seed plans synced and a relay refusing the content of the first message
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
     smtp_server.recorder.fail_next("554 5.6.0 Nội dung bị từ chối")
     done = kehoach(env, "dispatch", "--now", T)
     # Then the dispatch exits 1: something failed, the rest went out
@@ -199,7 +200,7 @@ def test_one_refused_message_exits_1_and_requeue_sends_it_after_the_fix(
 
 def test_the_relay_rate_setting_spaces_the_messages_it_starts(env: dict[str, str], smtp_server: SMTPServer) -> None:
     # Given the seed plans synced and a relay that takes at most 5 messages a second from us
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
     # When the office sets the rate and dispatches
     done = kehoach({**env, "KEHOACH_SMTP_RATE_PER_SECOND": "5"}, "dispatch", "--now", T)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -219,7 +220,7 @@ def test_postgresql_down_mid_dispatch_ends_it_with_the_reason_and_the_next_sends
         conn.exec_driver_sql("DROP TABLE IF EXISTS outbox, delivery_attempt CASCADE")
     env = {**env, "KEHOACH_SMTP_PORT": str(slow_smtp.port), "KEHOACH_DATABASE_URL": private_pg.url,
            "KEHOACH_PORTAL_SECRET": "mot-khoa-chung", "KEHOACH_DB_PATIENCE": "1"}
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
     # When PostgreSQL stops for 6 s in the middle of the dispatch (the patience is 1 s)
     proc = subprocess.Popen([*CLI, "dispatch", "--now", T], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT)
@@ -250,7 +251,7 @@ def test_failed_deliveries_show_on_the_office_board_per_unit_with_the_reason(
     env = {**env, "KEHOACH_ZALO_APP_ID": APP_ID, "KEHOACH_ZALO_SECRET_KEY": SECRET_KEY,
            "KEHOACH_ZALO_REFRESH_TOKEN": zalo_server.state.new_refresh_token(),
            "KEHOACH_ZALO_API_BASE": zalo_server.url, "KEHOACH_ZALO_OAUTH_BASE": zalo_server.url}
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
     smtp_server.recorder.refuse["congan@yetkieu.example"] = "550 5.1.1 Hộp thư không tồn tại"
     zalo_server.state.fail_next(-118)
     # When the dispatcher runs (it exits 1: something failed)
@@ -296,7 +297,7 @@ def test_a_bounce_read_from_the_bounce_mailbox_shows_on_the_board_and_can_be_req
     env: dict[str, str], smtp_server: SMTPServer, tmp_path: Path,
 ) -> None:
     # Given the seed plans synced and dispatched: the relay accepted everything
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", MORNING).returncode == 0
     assert kehoach(env, "dispatch", "--now", T).returncode == 0
     first = smtp_server.recorder.messages[0]
     key = str(email.message_from_bytes(first.content, policy=policy.default)["X-Kehoach-Key"])

@@ -23,7 +23,7 @@ def test_plan_pause_resume_retire_from_the_command_line(tmp_path: Path) -> None:
     # Given a synced plan
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")}
     env = {**clean, "KEHOACH_CONFIG_DIR": str(write_config(tmp_path)), "KEHOACH_DATA_DIR": str(tmp_path / "data")}
-    assert kehoach(env, "sync", "--year", "2026").returncode == 0
+    assert kehoach(env, "sync", "--year", "2026", "--now", "2026-11-19T06:30:00+07:00").returncode == 0
     # When the office pauses it, the list shows it paused; resume makes it active again
     paused = kehoach(env, "plan", "pause", PLAN_ID, "--by", "Lê Thị Văn Thư", "--reason", "sửa danh bạ")
     assert paused.returncode == 0, paused.stderr

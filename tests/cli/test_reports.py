@@ -112,9 +112,11 @@ def test_extension_makes_a_late_submission_on_time(run) -> None:  # type: ignore
     assert [u["id"] for u in status["on_time"]] == ["yk-thon-2"] and status["late"] == []
 
 
-def test_extension_moves_that_units_pending_ladder_at_once_and_no_other(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # Given the year synced into the outbox: every unit is chased towards Friday 04/12 (05/12 is a Saturday)
-    run("sync", "--year", "2026")
+def test_extension_moves_that_units_pending_ladder_at_once_and_no_other(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the outbox synced on 20/11 over 30 days: every unit is chased towards Friday 04/12 (05/12 is a Saturday)
+    monkeypatch.setenv("KEHOACH_SYNC_HORIZON_DAYS", "30")
+    run("sync", "--year", "2026", "--now", "2026-11-20T06:30:00+07:00")
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'kehoach.db'}")
 
     def ladder(unit: str) -> dict[str, tuple[str, str]]:

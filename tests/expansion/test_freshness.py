@@ -16,7 +16,7 @@ from kehoach.store.outbox import listing
 from tests.delivery_factories import at
 from tests.factories import PLAN, config_at, pending_dates, write_config
 
-NOW = at(date(2026, 11, 2), 9)
+NOW = at(date(2026, 11, 25), 9)  # the horizon (14 days) holds the report due 05/12
 OTHER = PLAN.replace("id: 2026-thu-nghiem", "id: 2026-thu-nghiem-2")
 
 
@@ -34,12 +34,12 @@ def test_a_moved_due_date_moves_the_pending_rows_at_the_next_check_and_only_that
     plan_file = cfg / "plans" / "plan.yaml"
     plan_file.write_text(PLAN.replace("due: 05/12", "due: 10/12"), encoding="utf-8")
     # Then the next check (each dispatch makes it first) syncs that plan alone
-    assert sync_changed(config_at(cfg), engine, at(date(2026, 11, 2), 10)) == ["2026-thu-nghiem"]
+    assert sync_changed(config_at(cfg), engine, at(date(2026, 11, 25), 10)) == ["2026-thu-nghiem"]
     after = pending_dates(engine, "2026-thu-nghiem")
     assert any(after[k] > before[k] for k in before if k in after)
     assert pending_dates(engine, "2026-thu-nghiem-2") == other_before
     # and the one after finds nothing left to do
-    assert sync_changed(config_at(cfg), engine, at(date(2026, 11, 2), 10, 15)) == []
+    assert sync_changed(config_at(cfg), engine, at(date(2026, 11, 25), 10, 15)) == []
 
 
 def test_a_plan_dropped_into_the_folder_is_synced_before_the_next_send(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_kehoach_dispatch_syncs_a_changed_plan_first(tmp_path: Path) -> None:
         return subprocess.run([sys.executable, "-m", "kehoach", *args], capture_output=True, text=True,
                               cwd=REPO_ROOT, env=env, timeout=300)
 
-    assert kehoach("sync", "--year", "2026").returncode == 0
+    assert kehoach("sync", "--year", "2026", "--now", NOW.isoformat()).returncode == 0
     (cfg / "plans" / "plan.yaml").write_text(PLAN.replace("due: 05/12", "due: 10/12"), encoding="utf-8")
     # When the dispatch runs, it names the plan it synced again before sending
     done = kehoach("dispatch", "--now", NOW.isoformat(), "--json")

@@ -17,6 +17,7 @@ from tests.delivery_factories import at
 from tests.factories import PLAN, write_config
 
 NOW = at(date(2026, 1, 2))
+WHOLE_YEAR = 400  # a horizon from NOW past the year's last notification
 
 
 def load(tmp_path: Path, plan: str = PLAN):  # type: ignore[no-untyped-def]
@@ -37,10 +38,10 @@ def test_sync_twice_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_plan_change_updates_pending_rows_and_never_sent_ones(tmp_path: Path) -> None:
-    # Given a synced year in which every row due by 01/12 has been sent
+    # Given a synced year (the whole of it: this is about plan changes) in which every row due by 01/12 has been sent
     cfg, engine = load(tmp_path), engine_at(tmp_path)
     with session(engine) as s:
-        sync(cfg, 2026, s, NOW)
+        sync(cfg, 2026, s, NOW, days=WHOLE_YEAR)
         now = at(date(2026, 12, 1), 9)
         token = new_token()
         sent = claim(s, now, timedelta(minutes=5), 10_000, token=token)
@@ -49,7 +50,7 @@ def test_plan_change_updates_pending_rows_and_never_sent_ones(tmp_path: Path) ->
     # When the report's due date moves from 05/12 to 10/12 and the year is synced again
     changed = load(tmp_path / "v2", PLAN.replace("due: 05/12", "due: 10/12"))
     with session(engine) as s:
-        counts = sync(changed, 2026, s, NOW)
+        counts = sync(changed, 2026, s, NOW, days=WHOLE_YEAR)
         after = {r.key: r for r in listing(s)}
     # Then sent rows are untouched and pending ones follow the new date
     assert sent and counts.updated > 0

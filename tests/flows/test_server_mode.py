@@ -51,6 +51,7 @@ POOL = "kehoach-process"
 SECRET = "mot-khoa-cho-ca-he-thong"
 ADMIN = "quantri@so.example"
 DUE = "2026-11-19T08:05:00+07:00"  # a working morning on which the seed plans have reminders due
+MORNING = "2026-11-19T06:30:00+07:00"  # that day's sync: its horizon holds what DUE sends
 # Đồng Tháp's annual report period: due 20/11/2026, its last escalation on 26/11, so it closes that
 # afternoon; the mornings around it have email and Zalo reminders due.
 PLAN, PERIOD = "2026-stp-dong-thap-bdg", "bc-nam-2026"
@@ -328,7 +329,8 @@ def test_a_plan_dropped_into_the_workers_config_after_deploy_is_collected(cluste
 
 def test_a_dispatch_with_smtp_down_ends_failed_and_the_admin_is_emailed(cluster: Cluster) -> None:
     # Given the plans synced, and a worker whose SMTP relay is down
-    synced = cluster.run(*KEHOACH, "sync", "--year", "2026", KEHOACH_DATA_DIR=str(cluster.root / "cli"))
+    synced = cluster.run(*KEHOACH, "sync", "--year", "2026", "--now", MORNING,
+                         KEHOACH_DATA_DIR=str(cluster.root / "cli"))
     assert synced.returncode == 0, synced.stderr
     with cluster.worker("worker-smtp-down", KEHOACH_SMTP_HOST="127.0.0.1",
                         KEHOACH_SMTP_PORT=str(free_port())) as (_, log):
@@ -364,7 +366,8 @@ def test_two_machines_share_the_signing_key_the_zalo_token_and_the_rollups(clust
                 _, a_log = machines.enter_context(cluster.worker("machine-a", "may-a", **shared))
                 _, b_log = machines.enter_context(cluster.worker("machine-b", "may-b", **shared))
                 a_data, b_data = cluster.root / "machine-a" / "data", cluster.root / "machine-b" / "data"
-                synced = cluster.run(*KEHOACH, "sync", "--year", "2026", KEHOACH_DATA_DIR=str(cluster.root / "cli"),
+                synced = cluster.run(*KEHOACH, "sync", "--year", "2026", "--now", MORNING,
+                                     KEHOACH_DATA_DIR=str(cluster.root / "cli"),
                                      **shared)
                 assert synced.returncode == 0, synced.stdout + synced.stderr
 
@@ -454,7 +457,8 @@ def test_a_killed_worker_leaves_a_crashed_run_and_the_next_dispatch_starts(clust
     slow.recorder = slow.handler = SlowRecorder()
     slow.start()
     try:
-        requeued = cluster.run(*KEHOACH, "sync", "--year", "2026", KEHOACH_DATA_DIR=str(cluster.root / "cli"))
+        requeued = cluster.run(*KEHOACH, "sync", "--year", "2026", "--now", MORNING,
+                               KEHOACH_DATA_DIR=str(cluster.root / "cli"))
         assert requeued.returncode == 0, requeued.stderr
         smtp = {"KEHOACH_SMTP_HOST": slow.hostname, "KEHOACH_SMTP_PORT": str(slow.port),
                 "KEHOACH_SMTP_CONCURRENCY": "1"}

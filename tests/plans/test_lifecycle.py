@@ -49,10 +49,10 @@ def due_email_keys(engine: Engine, *, today: bool) -> set[str]:
 def test_paused_plan_sends_nothing_and_resume_sends_what_is_still_due(
     engine: Engine, tmp_path: Path, smtp_server: SMTPServer,
 ) -> None:
-    # Given the plan synced for 2026, with email reminders due on 27/11
+    # Given the plan synced for 2026 in January, over the whole year, with email reminders due on 27/11
     cfg = load(tmp_path)
     with session(engine) as s:
-        sync(cfg, 2026, s, SYNCED)
+        sync(cfg, 2026, s, SYNCED, days=366)
     due, stale = due_email_keys(engine, today=True), due_email_keys(engine, today=False)
     assert due and stale
     # When the office pauses the plan and the dispatcher runs

@@ -85,7 +85,8 @@ async def upload(request: Request, user: ConsoleUser = Depends(auth.require(*EDI
         return _list_page(request, user, issues=exc.issues, status=400)
     write_plan(state.settings.plans_dir, plan, data)
     state.config.plans[plan.id] = plan
-    await run_in_threadpool(sync_changed, state.config, state.engine, state.clock())  # a moved date moves now
+    await run_in_threadpool(sync_changed, state.config, state.engine, state.clock(),  # a moved date moves now
+                            state.settings.sync_horizon_days)
     return RedirectResponse(f"{PAGE}?da_luu={plan.id}", status_code=303)
 
 

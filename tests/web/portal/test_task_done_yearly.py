@@ -33,6 +33,7 @@ YEARLY: dict[str, Any] = {
     "lead": ["yk-cong-an", "yk-tram-y-te"], "cadence": "theo_thoi_han", "due": "28/12",
 }
 ONCE: dict[str, Any] = YEARLY | {"id": "t10", "title": "Sơ kết 3 năm thực hiện Kế hoạch", "due": "30/06/2028"}
+FAR = 3 * 366  # days: a horizon past 2028, every year these tests sync (they are about completions, not the horizon)
 BARE, Y2026, Y2027, ONCE_PERIOD = "hoan-thanh-t9", "hoan-thanh-t9-2026", "hoan-thanh-t9-2027", "hoan-thanh-t10"
 
 
@@ -62,8 +63,8 @@ def post_done(client: TestClient, settings: Settings, period: str, unit: str = "
 
 def test_each_year_has_its_own_completion_and_a_one_off_task_keeps_its_id(config: Config, engine: Engine) -> None:
     with session(engine) as s:
-        sync(config, 2026, s, NOW)
-        sync(config, 2028, s, NOW)
+        sync(config, 2026, s, NOW, days=FAR)
+        sync(config, 2028, s, NOW, days=FAR)
     mine = periods(engine, "yk-cong-an")
     assert {Y2026, "hoan-thanh-t9-2028", ONCE_PERIOD} <= set(mine)
     assert BARE not in mine and "hoan-thanh-t10-2028" not in mine
@@ -73,11 +74,11 @@ def test_completing_2026_does_not_silence_2027(
     client: TestClient, portal_settings: Settings, config: Config, engine: Engine,
 ) -> None:
     with session(engine) as s:
-        sync(config, 2026, s, NOW)
+        sync(config, 2026, s, NOW, days=FAR)
     r = post_done(client, portal_settings, Y2026)
     assert r.status_code == 200 and "Đúng hạn" in r.text
     with session(engine) as s:
-        sync(config, 2027, s, NOW + timedelta(days=1))
+        sync(config, 2027, s, NOW + timedelta(days=1), days=FAR)
         assert submitted_units(s, world.PLAN_ID, Y2026) == {"yk-cong-an"}
         assert submitted_units(s, world.PLAN_ID, Y2027) == set()
         done_2027 = {st.unit: st.done_at for st in task_statuses(s, config, config.plans[world.PLAN_ID], 2027)
@@ -96,8 +97,8 @@ def test_a_record_under_the_old_bare_id_still_counts_for_the_year_it_answered(
                           values={"ghi_chu": "Đã tự đánh giá"}, now=NOW, source="portal")
     # When the daily sync runs
     with session(engine) as s:
-        sync(config, 2026, s, NOW)
-        sync(config, 2027, s, NOW)
+        sync(config, 2026, s, NOW, days=FAR)
+        sync(config, 2027, s, NOW, days=FAR)
         stored = s.exec(select(Submission).where(Submission.unit == "yk-tram-y-te")).one()
         statuses = {st.unit: st for st in task_statuses(s, config, config.plans[world.PLAN_ID], 2026)
                     if st.task.id == "t9"}
