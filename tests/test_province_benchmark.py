@@ -61,7 +61,7 @@ def test_a_tiny_province_on_postgresql_in_its_own_database_dropped_after():
 
     # Then every figure is there, measured on PostgreSQL: the second sync wrote nothing,
     # the kickoff reached the sink
-    figures = every_figure(done, "postgresql")
+    every_figure(done, "postgresql")
     # And the database it made for itself is gone
     own = re.search(r"PostgreSQL database (kehoach_prov_\d+)", done.stderr).group(1)
     engine = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1))
