@@ -18,9 +18,10 @@ from kehoach.submissions.periods import resolve_period
 def make(plan_id: str, period_id: str, now: datetime) -> dict[str, Any]:
     rt = runtime()
     plan = rt.config.plan(plan_id)
+    cal = rt.config.calendar(plan.span_years)
     with session(rt.engine) as s:
-        md, paths, queued = make_rollup(s, plan, rt.config.directory, resolve_period(plan, period_id),
-                                        rt.settings.data_dir, now)
+        md, paths, queued = make_rollup(s, plan, rt.config.directory, resolve_period(plan, period_id, cal),
+                                        rt.settings.data_dir, now, cal)
     return {"plan": plan_id, "period": period_id, "markdown": md,
             "files": {k: str(p) for k, p in paths.items()}, "notices_queued": queued}
 

@@ -38,7 +38,7 @@ def _plan_period(cfg: Config, plan_id: str, period_id: str) -> tuple[Plan, Perio
 
     try:
         plan = cfg.plan(plan_id)
-        return plan, resolve_period(plan, period_id)
+        return plan, resolve_period(plan, period_id, cfg.calendar(plan.span_years))
     except (KeyError, UnknownPeriod) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))
 
@@ -133,7 +133,7 @@ def status(
         periods = [_plan_period(cfg, plan, period)[1]]
     else:
         try:
-            periods = periods_of_year(cfg.plan(plan))
+            periods = periods_of_year(cfg.plan(plan), cfg.plan(plan).year, cfg.calendar([cfg.plan(plan).year]))
         except KeyError as exc:
             fail(str(exc.args[0]))
     p = cfg.plan(plan)
@@ -192,7 +192,7 @@ def rollup(
     at = parse_now(now)
     target = out or s.data_dir / "rollups" / p.id / per.id
     with session(make_engine(s.resolved_database_url)) as db:
-        r = rollup_for_review(db, p, cfg.directory, per, at.date())
+        r = rollup_for_review(db, p, cfg.directory, per, at.date(), cfg.calendar([per.year]))
         paths = write_outputs(r, target)
         for kind, path in paths.items():
             console.print(f"{kind}: {path}")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from kehoach.calendar import WorkingCalendar
 from kehoach.notification import Kind
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Cadence, Every, IndicatorKind, Plan, Report, Task
@@ -91,11 +92,11 @@ def form_summary(plan: Plan, directory: Directory, report: Report, unit_id: str)
 
 
 def next_period(plan: Plan, directory: Directory, unit_id: str, today: date,
-                task: Task | None = None) -> Period | None:
+                task: Task | None = None, cal: WorkingCalendar | None = None) -> Period | None:
     """The unit's next report period due on or after ``today``: where a task's results go."""
     found = []
     for year in (today.year, today.year + 1):
-        for p in periods_of_year(plan, year):
+        for p in periods_of_year(plan, year, cal):
             if p.due < today or not directory.includes(p.report.units, unit_id):
                 continue
             if task is not None and not any(i.task == task.id for i in form_indicators(plan, directory, p.report, unit_id)):
@@ -109,7 +110,7 @@ def _find(items: list[Any], item_id: str) -> Any:
 
 
 def brief(plan: Plan, directory: Directory, kind: str, context: Mapping[str, Any], unit_id: str,
-          today: date) -> dict[str, Any]:
+          today: date, cal: WorkingCalendar | None = None) -> dict[str, Any]:
     """The four parts for ``unit_id``, as context keys the templates read.
 
     ``role``, ``duties`` (what), ``timing`` (the plan's wording of when), ``form`` (what the
@@ -132,7 +133,7 @@ def brief(plan: Plan, directory: Directory, kind: str, context: Mapping[str, Any
             every = {Cadence.MONTHLY: Every.MONTH, Cadence.QUARTERLY: Every.QUARTER}.get(
                 task.cadence, plan.reminder_policy.continuous_every)
             out["timing"] = f"{CADENCE_WORDS[task.cadence]} ({EVERY_WORDS[every]})"
-        period = next_period(plan, directory, unit_id, today, task)
+        period = next_period(plan, directory, unit_id, today, task, cal)
         if period is not None:
             out["link_period"] = period.id
             out["form"] = (f"Kết quả thực hiện báo cáo trong {period.report.title} {period.label} "

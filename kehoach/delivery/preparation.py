@@ -105,7 +105,7 @@ def prepare(
         k = (row.plan, row.kind, item, unit_id)
         if k not in briefs:
             name, reply_to = sender(plan, directory, row.kind)
-            briefs[k] = {**brief(plan, directory, row.kind, stored, unit_id, today),
+            briefs[k] = {**brief(plan, directory, row.kind, stored, unit_id, today, calendar),
                          "sender": {"name": name, "reply_to": list(reply_to)}}
         return briefs[k]
 

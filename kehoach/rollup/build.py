@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from kehoach.calendar import WorkingCalendar
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import IndicatorKind, Plan
 from kehoach.rollup.narrative import OfficeTexts
@@ -66,9 +67,11 @@ class Rollup:
         return out
 
 
-def build_rollup(session: Session, plan: Plan, directory: Directory, period: Period, today: date) -> Rollup:
-    """Sum the latest version of every unit that submitted for the period."""
-    status = status_of(session, plan, directory, period)
+def build_rollup(session: Session, plan: Plan, directory: Directory, period: Period, today: date,
+                 cal: WorkingCalendar) -> Rollup:
+    """Sum the latest version of every unit that submitted for the period; who was on time is
+    judged on the office's calendar ``cal``, as the reminders counted the deadline."""
+    status = status_of(session, plan, directory, period, cal)
     latest = latest_submissions(session, plan.id, period.id)
     expected_ids = [u.id for u in status.expected]
     # expected units first, in the plan's order; a unit that submitted without being expected still counts

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from kehoach.calendar import WorkingCalendar
 from kehoach.errors import KehoachError
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
@@ -44,9 +45,10 @@ def texts_of(draft: ReportDraft | None) -> OfficeTexts:
     return OfficeTexts(dict(draft.sections), dict(draft.notes)) if draft else OfficeTexts()
 
 
-def rollup_for_review(session: Session, plan: Plan, directory: Directory, period: Period, today: date) -> Rollup:
+def rollup_for_review(session: Session, plan: Plan, directory: Directory, period: Period, today: date,
+                      cal: WorkingCalendar) -> Rollup:
     """The period's roll-up with the office's latest saved texts: what the console shows and the CLI writes."""
-    r = build_rollup(session, plan, directory, period, today)
+    r = build_rollup(session, plan, directory, period, today, cal)
     return replace(r, texts=texts_of(latest_draft(session, plan.id, period.id)))
 
 

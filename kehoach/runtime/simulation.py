@@ -127,7 +127,8 @@ class DirectFlows:
             rollups = [step.period.id for step in steps if step.start_rollup]
             for step in steps:
                 if step.start_rollup:
-                    make_rollup(s, plan, self.config.directory, step.period, self.settings.data_dir, now)
+                    make_rollup(s, plan, self.config.directory, step.period, self.settings.data_dir, now,
+                                self.config.calendar([step.period.year]))
         return {"plan": plan_id, "now": now.isoformat(), "periods": [step.period.id for step in steps],
                 "rollups": rollups}
 
@@ -204,7 +205,7 @@ class Simulation:
         out: dict[date, list[tuple[Plan, Period, str]]] = {}
         for plan in self.plans:
             for year in years:
-                for period in periods_of_year(plan, year):
+                for period in periods_of_year(plan, year, self.cal):
                     target = self.cal.target_for_due(period.due, plan.reminder_policy.due_on_day_off)
                     day = self.cal.add_working_days(target, -self.opts.submit_days_before)
                     for unit in expected_units(self.config.directory, period):

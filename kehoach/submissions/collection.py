@@ -156,13 +156,13 @@ def advance(
 
 
 def make_rollup(session: Session, plan: Plan, directory: Directory, period: Period, data_dir: Path,
-                now: datetime) -> tuple[str, dict[str, Path], int]:
+                now: datetime, cal: WorkingCalendar) -> tuple[str, dict[str, Path], int]:
     """Sum the period, write the draft báo cáo and its summaries, and send the office the draft.
 
     Sending it upward stays a person's decision (``kehoach rollup --send-upward``): the office
     reviews the draft first. Returns the Markdown summary, the files by kind, and how many notices were queued.
     """
-    r = build_rollup(session, plan, directory, period, now.astimezone(VN_TZ).date())
+    r = build_rollup(session, plan, directory, period, now.astimezone(VN_TZ).date(), cal)
     paths = write_outputs(r, rollup_dir(data_dir, plan.id, period.id))
     notices = rollup_ready(plan, directory, period, now, [paths["docx"], paths["xlsx"]],
                            [u.name for u in r.status.missing], "tu-dong")

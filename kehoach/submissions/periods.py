@@ -115,7 +115,12 @@ def windows(plan: Plan, report: Report, year: int) -> list[tuple[int | None, dat
 
 
 def report_periods(plan: Plan, report: Report, year: int, cal: WorkingCalendar | None = None) -> list[Period]:
-    """The periods of one report whose window belongs to ``year``, inside the plan's span."""
+    """The periods of one report whose window belongs to ``year``, inside the plan's span.
+
+    Give the office's calendar (``Config.calendar``, with calendar.yaml's days) wherever there is
+    one: a due date counted in working days must be the one the reminders announced; the public
+    holidays alone serve a plan file checked on its own.
+    """
     if year not in plan.span_years or not report.due.occurs_in(year):
         return []
     cal = cal or default_calendar(year)

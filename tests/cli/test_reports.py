@@ -287,3 +287,21 @@ def test_a_quarterly_period_is_collected_tracked_and_rolled_up_like_any_other(
     ok("rollup", *q3, "--out", str(out), "--now", "2026-09-16T10:00")
     text = docx_text(out / "bao-cao-2026-xa-hoa-binh-cds-bc-quy-3-2026.docx")
     assert "quý III năm 2026" in text and "120" in text and "75" in text
+
+
+def test_a_day_off_in_the_offices_calendar_moves_the_deadline_for_status_and_the_rollup(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    # Given the office declares Monday 07/12/2026 a day off: the annual report due Saturday 05/12
+    # then has until Tuesday 08/12 (a time limit ending on a day off runs to the next working day)
+    (tmp_path / "config" / "calendar.yaml").write_text(
+        'days_off:\n  - {date: "07/12/2026", reason: "Nghỉ bù của tỉnh"}\nworking_days: []\n', encoding="utf-8")
+    run("submit", *P, "--unit", "yk-tram-y-te", "--value", "tuyen_truyen_so_cuoc=1", "--now", "2026-12-08T08:00")
+
+    # Then a report sent on 08/12 is on time in the status, the roll-up's báo cáo and its summary
+    status = json.loads(run("status", *P, "--format", "json"))
+    assert [u["id"] for u in status["on_time"]] == ["yk-tram-y-te"] and status["late"] == []
+    out = tmp_path / "out"
+    run("rollup", *P, "--out", str(out), "--now", "2026-12-08T10:00")
+    text = docx_text(out / f"bao-cao-{world.PLAN_ID}-nam-2026.docx")
+    assert "1 đơn vị gửi đúng hạn" in text and "Đơn vị gửi muộn" not in text

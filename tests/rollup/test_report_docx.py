@@ -8,7 +8,7 @@ from pathlib import Path
 from docx import Document
 from docx.shared import Mm, Pt
 
-from kehoach.calendar import VN_TZ
+from kehoach.calendar import VN_TZ, build_calendar
 from kehoach.plans.model import Recipient
 from kehoach.rollup.build import build_rollup
 from kehoach.rollup.report_docx import vn_dated, write_docx
@@ -17,6 +17,8 @@ from kehoach.store.db import make_engine, session
 from kehoach.submissions.periods import resolve_period
 from kehoach.submissions.record import record_submission
 from tests import reporting_world as world
+
+CAL = build_calendar([2026])  # the public holidays: these worlds declare no calendar.yaml
 
 
 def test_docx_layout_fonts_header_and_sections(tmp_path: Path) -> None:
@@ -27,7 +29,7 @@ def test_docx_layout_fonts_header_and_sections(tmp_path: Path) -> None:
         record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
                           values={"kinh_phi_su_dung": {"tong": 15000000}, "kien_nghi_de_xuat": "Bổ sung kinh phí"},
                           now=datetime(2026, 12, 2, tzinfo=VN_TZ), source="cli")
-        r = build_rollup(s, plan, d, period, date(2026, 12, 8))
+        r = build_rollup(s, plan, d, period, date(2026, 12, 8), CAL)
     engine.dispose()
     doc = Document(str(write_docx(r, tmp_path / "b.docx")))
     sec = doc.sections[0]
@@ -67,7 +69,7 @@ def test_task_narrative_goes_under_its_task_heading(tmp_path: Path) -> None:
         record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
                           values={"ket_qua_" + task.id: "Đã tổ chức 3 hội nghị triển khai kế hoạch."},
                           now=datetime(2026, 12, 2, tzinfo=VN_TZ), source="cli")
-        r = build_rollup(s, plan, d, period, date(2026, 12, 8))
+        r = build_rollup(s, plan, d, period, date(2026, 12, 8), CAL)
     engine.dispose()
     paragraphs = [p.text for p in Document(str(write_docx(r, tmp_path / "b.docx"))).paragraphs]
     heading = next(i for i, p in enumerate(paragraphs) if p.endswith(task.title))
@@ -85,7 +87,7 @@ def test_noi_nhan_names_the_upward_body_once_and_the_appendix_fits_a4(tmp_path: 
         record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
                           values={"kinh_phi_su_dung": {"tong": 15000000}}, now=datetime(2026, 12, 2, tzinfo=VN_TZ),
                           source="cli")
-        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 8))
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 8), CAL)
     engine.dispose()
     # When the draft is written
     doc = Document(str(write_docx(r, tmp_path / "b.docx")))
@@ -105,7 +107,7 @@ def test_a_campaign_report_is_worded_as_the_campaigns_not_the_years(tmp_path: Pa
     with session(engine) as s:
         record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id="yk-vhxh",
                           values={"tha_le_phat_dong": True}, now=datetime(2026, 12, 16, tzinfo=VN_TZ), source="cli")
-        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 21))
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 21), CAL)
     engine.dispose()
     # When the draft is written
     doc = Document(str(write_docx(r, tmp_path / "b.docx")))
@@ -142,7 +144,7 @@ def test_the_appendix_shows_each_declared_split_by_category_and_by_unit_and_a_tr
         for unit, values in stored.items():  # as an import stores them: the form's checks are not run
             record_submission(s, tmp_path, plan_id=plan.id, period=period.id, unit_id=unit, values=values,
                               now=when, source="cli")
-        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 8))
+        r = build_rollup(s, plan, world.directory(), period, date(2026, 12, 8), CAL)
     engine.dispose()
     # When the draft is written
     doc = Document(str(write_docx(r, tmp_path / "b.docx")))

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from kehoach.calendar import VN_TZ
+from kehoach.calendar import VN_TZ, build_calendar
 from kehoach.cli import app
 from kehoach.plans.directory import Directory
 from kehoach.rollup.narrative import OfficeTexts
@@ -40,6 +40,8 @@ from tests import reporting_world as world
 NOW = datetime(2026, 12, 8, 10, 0, tzinfo=VN_TZ)
 EVIL = "<script>alert('x')</script> & <b>đậm</b>"
 
+CAL = build_calendar([2026])  # the public holidays: these worlds declare no calendar.yaml
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
@@ -53,7 +55,7 @@ def engine(tmp_path: Path) -> Engine:
 
 def review(s, texts: OfficeTexts | None = None):  # type: ignore[no-untyped-def]
     plan = world.plan()
-    r = rollup_for_review(s, plan, world.directory(), resolve_period(plan, "nam-2026"), date(2026, 12, 8))
+    r = rollup_for_review(s, plan, world.directory(), resolve_period(plan, "nam-2026"), date(2026, 12, 8), CAL)
     return r if texts is None else (r, save_draft(s, r, texts, by="vanthu.yk", now=NOW))
 
 

@@ -25,6 +25,8 @@ from tests.servers.smtp import SMTPServer
 
 NOW = datetime(2026, 12, 9, 16, 30, tzinfo=VN_TZ)
 
+CAL = build_calendar([2026])  # the public holidays: these worlds declare no calendar.yaml
+
 
 def test_a_rollup_made_on_one_worker_is_made_and_attached_on_another(
     engine: Engine, tmp_path: Path, smtp_server: SMTPServer, monkeypatch: pytest.MonkeyPatch,
@@ -34,7 +36,7 @@ def test_a_rollup_made_on_one_worker_is_made_and_attached_on_another(
     worker_a, worker_b = tmp_path / "may-a", tmp_path / "may-b"
     # Given the roll-up made on worker A, with its draft queued for the office
     with session(engine) as s:
-        _, paths, queued = make_rollup(s, plan, directory, period, worker_a, NOW)
+        _, paths, queued = make_rollup(s, plan, directory, period, worker_a, NOW, CAL)
         s.commit()
     assert queued >= 1 and paths["docx"].exists()
     docx = paths["docx"].read_bytes()

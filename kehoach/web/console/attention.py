@@ -8,7 +8,7 @@ so the console and the terminal always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -55,20 +55,23 @@ class Attention:
     requests: list[tuple[Plan, ExtensionRequest]] = field(default_factory=list)  # units' waiting extension requests
 
 
-def plan_periods(plan: Plan, today: date) -> list[Period]:
-    """The plan's periods of its own year and of this year, each once."""
-    seen = {p.id: p for y in sorted({plan.year, today.year}) for p in periods_of_year(plan, y)}
+def plan_periods(plan: Plan, today: date, calendars: Callable[[list[int]], WorkingCalendar]) -> list[Period]:
+    """The plan's periods of its own year and of this year, each once (``calendars``: ``Config.calendar``)."""
+    years = sorted({plan.year, today.year})
+    cal = calendars(years)
+    seen = {p.id: p for y in years for p in periods_of_year(plan, y, cal)}
     return sorted(seen.values(), key=lambda p: p.due)
 
 
-def attention(session: Session, plans: Iterable[Plan], directory: Directory, calendar: WorkingCalendar,
-              now: datetime) -> Attention:
-    """The home page's lists for these plans at ``now``."""
+def attention(session: Session, plans: Iterable[Plan], directory: Directory,
+              calendars: Callable[[list[int]], WorkingCalendar], now: datetime) -> Attention:
+    """The home page's lists for these plans at ``now`` (``calendars``: ``Config.calendar``)."""
     today = now.astimezone(VN_TZ).date()
     found_plans = list(plans)
+    calendar = calendars([today.year, today.year + 1])
     found = Attention(horizon=calendar.add_working_days(today, HORIZON_WORKING_DAYS))
     for plan in found_plans:
-        for period in plan_periods(plan, today):
+        for period in plan_periods(plan, today, calendars):
             st = status_of(session, plan, directory, period, calendar)
             if today <= period.due <= found.horizon:
                 found.due_soon.append(DueSoon(plan, period, st))

@@ -49,7 +49,7 @@ DONE = {  # ?xong= after an action: a fixed text, never one taken from the addre
 
 def _target(request: Request, user: ConsoleUser, plan_id: str, period_id: str, unit_id: str) -> tuple[Plan, Period, Unit]:
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     try:
         unit = followup.named_unit(auth.portal_state(request).config, period, unit_id)
     except followup.NotNamed:

@@ -54,7 +54,8 @@ def page_url(plan: Plan, period: Period) -> str:
 
 def _rollup(request: Request, s: Session, plan: Plan, period: Period) -> Rollup:
     state = auth.portal_state(request)
-    return rollup_for_review(s, plan, state.config.directory, period, state.clock().astimezone(VN_TZ).date())
+    return rollup_for_review(s, plan, state.config.directory, period, state.clock().astimezone(VN_TZ).date(),
+                             state.config.calendar([period.year]))
 
 
 def _texts_from(fields: Mapping[str, Any]) -> OfficeTexts:
@@ -88,7 +89,7 @@ def _review_page(request: Request, user: ConsoleUser, plan: Plan, period: Period
 async def review_page(request: Request, plan_id: str, period_id: str,
                       user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     kept = kept_forms.restore(request, page_url(plan, period))
     notices = {"luu": "Đã lưu phiên bản mới.", "duyet": "Đã phê duyệt bản mới nhất.",
                "gui": "Đã gửi báo cáo đã phê duyệt lên cấp trên."}
@@ -104,7 +105,7 @@ async def draft_docx(request: Request, plan_id: str, period_id: str,
                      user: ConsoleUser = Depends(auth.current_user)) -> Response:
     """The DOCX of the draft as it stands: the latest saved texts over today's figures."""
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     with session(auth.portal_state(request).engine) as s:
         r = _rollup(request, s, plan, period)
     return _docx(docx_bytes(r), docx_name(r).replace(".docx", "-du-thao.docx"))
@@ -115,7 +116,7 @@ async def approved_docx(request: Request, plan_id: str, period_id: str, approval
                         user: ConsoleUser = Depends(auth.current_user)) -> Response:
     """The DOCX stored when the leader approved: byte for byte what goes upward."""
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     with session(auth.portal_state(request).engine) as s:
         row = s.get(ReportApproval, approval_id)
     if row is None or (row.plan, row.period) != (plan.id, period.id):
@@ -139,7 +140,7 @@ async def save(request: Request, plan_id: str, period_id: str) -> Response:
     if user.role not in EDITORS:
         raise HTTPException(403)
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     typed = _texts_from(form)
     state = auth.portal_state(request)
     with session(state.engine) as s:
@@ -157,7 +158,7 @@ async def approve_latest(request: Request, plan_id: str, period_id: str,
     """The leader approves the version they saw; a newer save since then is refused (409)."""
     form = await auth.checked_form(request)
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     raw = str(form.get("phien_ban") or "")
     state = auth.portal_state(request)
     with session(state.engine) as s:
@@ -175,7 +176,7 @@ async def send(request: Request, plan_id: str, period_id: str,
     """Send the approved version upward: ``send_approved``, as ``kehoach rollup --send-upward`` does."""
     await auth.checked_form(request)
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     state = auth.portal_state(request)
     with session(state.engine) as s:
         approval = current_approval(s, plan.id, period.id)

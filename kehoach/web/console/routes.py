@@ -139,7 +139,7 @@ async def home(request: Request, user: ConsoleUser = Depends(auth.current_user))
     now = state.clock()
     today = now.astimezone(VN_TZ).date()
     with session(state.engine) as s:
-        found = attention(s, plans, state.config.directory, state.config.calendar([today.year, today.year + 1]), now)
+        found = attention(s, plans, state.config.directory, state.config.calendar, now)
     directory = state.config.directory
     return _page(request, user, "home.html", {
         "plans": plans, "a": found, "today": today, "horizon_days": HORIZON_WORKING_DAYS,
@@ -154,9 +154,10 @@ def _plan(request: Request, user: ConsoleUser, plan_id: str) -> Plan:
     return plan
 
 
-def _period(plan: Plan, period_id: str) -> Period:
+def _period(request: Request, plan: Plan, period_id: str) -> Period:
+    """The plan's period, its due date counted on the office's calendar."""
     try:
-        return resolve_period(plan, period_id)
+        return resolve_period(plan, period_id, auth.portal_state(request).config.calendar(plan.span_years))
     except UnknownPeriod:
         raise HTTPException(404) from None
 
@@ -167,7 +168,7 @@ async def plan_page(request: Request, plan_id: str, user: ConsoleUser = Depends(
     plan = _plan(request, user, plan_id)
     today = state.clock().astimezone(VN_TZ).date()
     with session(state.engine) as s:
-        periods = [(p, status_of(s, plan, state.config.directory, p, state.config.calendar([p.year]))) for p in plan_periods(plan, today)]
+        periods = [(p, status_of(s, plan, state.config.directory, p, state.config.calendar([p.year]))) for p in plan_periods(plan, today, state.config.calendar)]
     return _page(request, user, "plan.html", {"plan": plan, "periods": periods,
                                                "plan_office": state.config.directory.label(plan.office)})
 
@@ -195,7 +196,7 @@ def _board_page(request: Request, user: ConsoleUser, plan: Plan, period: Period,
 async def board_page(request: Request, plan_id: str, period_id: str,
                      user: ConsoleUser = Depends(auth.current_user)) -> HTMLResponse:
     plan = _plan(request, user, plan_id)
-    return _board_page(request, user, plan, _period(plan, period_id), extended=request.query_params.get("da_gia_han"),
+    return _board_page(request, user, plan, _period(request, plan, period_id), extended=request.query_params.get("da_gia_han"),
                        refused=request.query_params.get("da_tu_choi"))
 
 
@@ -206,7 +207,7 @@ async def extend(request: Request, plan_id: str, period_id: str,
     form = await auth.checked_form(request)
     state = auth.portal_state(request)
     plan = _plan(request, user, plan_id)
-    period = _period(plan, period_id)
+    period = _period(request, plan, period_id)
     unit_id = str(form.get("don_vi") or "")
     try:
         followup.named_unit(state.config, period, unit_id)

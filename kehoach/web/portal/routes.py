@@ -71,7 +71,7 @@ def _target(request: Request, plan_id: str, period_id: str, unit_id: str) -> Tar
     if plan is None:
         raise PortalError(404, f"Không tìm thấy kế hoạch “{plan_id}”.")
     try:
-        period = resolve_period(plan, period_id)
+        period = resolve_period(plan, period_id, state.config.calendar(plan.span_years))
     except UnknownPeriod:
         raise PortalError(404, f"Kế hoạch không có kỳ báo cáo “{period_id}”.") from None
     e, s = request.query_params.get("e"), request.query_params.get("s")
