@@ -126,12 +126,13 @@ def expand(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
 
 def stream(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
            extensions: Mapping[tuple[str, str], date] | None = None,
-           admits: Admits | None = None) -> Iterator[Notification]:
+           admits: Admits | None = None, period: str | None = None) -> Iterator[Notification]:
     """``expand``'s notifications event by event, unsorted: what sync writes as it goes, so a
     plan of 50,000 units never holds its year in memory.
 
     ``admits`` (sync's horizon, ``expansion.horizon``) picks the events to fan out: they are
-    judged before the fan-out to units, so a sync costs what its horizon holds, not the year.
+    judged before the fan-out to units, so a sync costs what its horizon holds, not the year;
+    ``period`` keeps only that period's events, as cheaply.
     Each notification carries the context its event's recipients share (one dict per event)
     and the reference the outbox stores for it (``expansion.reference``).
     """
@@ -142,6 +143,8 @@ def stream(plan: Plan, year: int, directory: Directory, cal: WorkingCalendar,
     own_ids = {id(o) for o in own}
     recipients: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
     for ev in [*plan_events(plan, year, cal, directory), *own]:
+        if period is not None and ev.period != period:
+            continue
         send_at = at_local(ev.day, at)
         if admits is not None and not admits(ev.kind, send_at, ev.deadline):
             continue

@@ -474,6 +474,11 @@ def deliveries(session: Session, plan: str, period: str) -> list[Delivery]:
     return [Delivery(*row) for row in session.execute(q)]
 
 
+def period_keys(session: Session, plan: str, period: str) -> set[str]:
+    """The keys of every row of one plan's period already in the outbox, whatever their status."""
+    return set(session.scalars(select(Outbox.key).where(Outbox.plan == plan, Outbox.period == period)))
+
+
 def status_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
     return {s: n for s, n in rows}

@@ -1,7 +1,8 @@
 """The follow-up board of one plan and period: every unit the report names, its status, its reminders.
 
 Who reported comes from ``status_of`` (``kehoach status``), the reminders from
-``outbox.deliveries`` (the outbox ``kehoach outbox`` lists), what the office did and who did it
+``outbox.deliveries`` (the outbox ``kehoach outbox`` lists) and, beyond the sync horizon, from
+``expansion.planned`` (what the morning syncs will write), what the office did and who did it
 from the follow-up log (``submissions.followup_log``), exemptions from
 ``submissions.exemption``: the board adds no rule of its own.
 """
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from kehoach.calendar import VN_TZ, WorkingCalendar
+from kehoach.expansion.planned import planned_deliveries
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
 from kehoach.store import outbox
@@ -72,6 +74,10 @@ def board(session: Session, plan: Plan, directory: Directory, period: Period, ca
     sent: dict[str, list[outbox.Delivery]] = defaultdict(list)
     for row in outbox.deliveries(session, plan.id, period.id):
         sent[row.unit].append(row)
+    for row in planned_deliveries(session, plan, directory, period, cal, now):
+        sent[row.unit].append(row)
+    for rows_of_unit in sent.values():
+        rows_of_unit.sort(key=lambda r: r.send_at)
     done = actions_of(session, plan.id, period.id)
     excused = exemptions(session, plan.id, period.id)
     on_time, late = {u.id for u in st.on_time}, {u.id for u in st.late}

@@ -11,6 +11,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from kehoach.expansion.sync import sync
+from kehoach.plans.config import Config
 from kehoach.settings import REPO_ROOT, Settings
 from kehoach.store.db import session
 from kehoach.store.tables import Outbox, Status
@@ -135,3 +137,22 @@ def test_the_board_shows_each_unit_s_latest_version_and_its_reminders(
     # and the bounced reminder, with its status and the server's reply, on the unit's row
     tgpl = page.split('id="don-vi-stp-dt-tgpl"')[1].split("</tr>")[0]
     assert "20/11/2026 09:00 · Nhắc báo cáo · email · lỗi: 550 5.1.1 hộp thư không tồn tại" in tgpl
+
+
+def test_the_board_shows_the_reminders_still_to_come_beyond_the_sync_horizon(
+    client: TestClient, engine: Engine, config: Config
+) -> None:
+    # Given the outbox synced on 10/12 with a horizon of one day: only the 11/12 reminder is written
+    with session(engine) as s:
+        sync(config, 2026, s, NOW, [DT_PLAN], days=1)
+    log_in(client, "vt-dongthap")
+    page = client.get(f"/quan-ly/ke-hoach/{DT_PLAN}/bc-thang-hanh-dong-2026").text
+    tgpl = page.split('id="don-vi-stp-dt-tgpl"')[1].split("</tr>")[0]
+    # Then the unit's row shows it once, and the later reminders and overdue notices the plan will
+    # send (in time order), but not the reminder of 04/12 that was never written
+    assert tgpl.count("11/12/2026 08:00 · Nhắc báo cáo · email · sẽ gửi") == 1
+    later = ["16/12/2026 08:00 · Nhắc báo cáo · email · sẽ gửi", "18/12/2026 08:00 · Hạn báo cáo · email · sẽ gửi",
+             "24/12/2026 08:00 · Quá hạn báo cáo · email · sẽ gửi"]
+    assert all(line in tgpl for line in later), tgpl
+    assert [tgpl.index(line) for line in later] == sorted(tgpl.index(line) for line in later)
+    assert "04/12/2026" not in tgpl
