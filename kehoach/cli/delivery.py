@@ -66,12 +66,13 @@ def sync_command(
             console.print(f"Năm {counts.year} chưa tới khoảng đồng bộ ({window}): không có gì để ghi", highlight=False)
             continue
         table = Table(title=f"Đồng bộ hộp thư đi năm {counts.year} ({window})")
-        for col in ("Thêm mới", "Cập nhật", "Không đổi", "Đã xử lý, giữ nguyên", "Không còn trong kế hoạch",
-                    "Kế hoạch đồng bộ đầy đủ", "Kế hoạch chỉ ghi thêm ngày mới"):
+        for col in ("Thêm mới", "Cập nhật", "Không đổi", "Đã xử lý, giữ nguyên", "Không còn trong kế hoạch"):
             table.add_column(col, justify="right")
         table.add_row(*(str(v) for v in (counts.inserted, counts.updated, counts.unchanged, counts.frozen,
-                                         counts.retired, counts.full, counts.extended)))
+                                         counts.retired)))
         console.print(table)
+        console.print(f"Kế hoạch đồng bộ đầy đủ: {counts.full}; kế hoạch chỉ ghi thêm ngày mới: {counts.extended}",
+                      highlight=False)
         for plan, n in sorted(counts.by_plan.items()):
             console.print(f"  {plan}: {n} thông báo", highlight=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import col
 
 from kehoach.expansion.freshness import sync_recorded
+from kehoach.expansion.sync import sync
 from kehoach.plans.config import Config
 from kehoach.plans.lifecycle import PlanState, set_plan_state
 from kehoach.settings import REPO_ROOT
@@ -193,7 +195,7 @@ def test_kehoach_sync_full_brings_back_a_row_deleted_by_hand(tmp_path: Path) -> 
         s.commit()
     again = kehoach(cfg, data, "sync", "--year", "2026", "--now", now)
     assert again.returncode == 0, again.stderr
-    assert "Kế hoạch đồng bộ đầy đủ" in again.stdout and "Kế hoạch chỉ ghi thêm ngày mới" in again.stdout
+    assert "Kế hoạch đồng bộ đầy đủ: 0; kế hoạch chỉ ghi thêm ngày mới: 1" in again.stdout
     assert lost not in outbox(engine)  # an unchanged plan is not judged again
     full = kehoach(cfg, data, "sync", "--year", "2026", "--now", now, "--full", "--json")
     assert full.returncode == 0, full.stderr
@@ -202,3 +204,42 @@ def test_kehoach_sync_full_brings_back_a_row_deleted_by_hand(tmp_path: Path) -> 
     assert lost in outbox(engine)
     helped = kehoach(cfg, data, "sync", "--help")
     assert "Kiểm tra lại toàn bộ khoảng đồng bộ của mọi kế hoạch" in " ".join(helped.stdout.split())
+
+
+def test_rows_written_but_not_recorded_are_written_again_and_agree_with_a_full_sync(tmp_path: Path) -> None:
+    # Given a sync that wrote the next morning's rows and stopped before recording how far
+    twins = Twins(tmp_path)
+    twins.sync(morning(date(2026, 11, 19)))
+    end = synced_to(twins.fast)
+    with session(twins.fast) as s:
+        crashed = sync(twins.config(), 2026, s, morning(date(2026, 11, 23)))
+    assert crashed.inserted > 0 and synced_to(twins.fast) == end
+    # Then the next sync takes it from the recorded end again, writes nothing twice, and agrees
+    counts = twins.sync(morning(date(2026, 11, 23)))
+    assert (counts.extended, counts.inserted, counts.unchanged) == (1, 0, crashed.inserted)
+    assert synced_to(twins.fast) == morning(date(2026, 12, 7))
+
+
+def plan_print(tmp_path: Path, source: Path) -> str:
+    """The plan's fingerprint as computed by the kehoach package found at ``source``."""
+    cfg = write_config(tmp_path / "cfg")
+    code = ("from kehoach.expansion.freshness import fingerprints; from tests.factories import config_at; "
+            f"from pathlib import Path; print(fingerprints(config_at(Path({str(cfg)!r})))[{PLAN_ID!r}])")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("KEHOACH_")},
+           "PYTHONPATH": os.pathsep.join([str(source), str(REPO_ROOT)])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_kehoach_upgrade_changes_every_plans_fingerprint(tmp_path: Path) -> None:
+    # Given a copy of kehoach, then the same copy with its expansion changed
+    copy = tmp_path / "copy"
+    shutil.copytree(REPO_ROOT / "kehoach", copy / "kehoach", ignore=shutil.ignore_patterns("__pycache__"))
+    before = plan_print(tmp_path, copy)
+    assert before == plan_print(tmp_path, copy)
+    with (copy / "kehoach" / "expansion" / "expand.py").open("a", encoding="utf-8") as f:
+        f.write("\nUPGRADED = True\n")
+    # Then the plan's fingerprint differs: the next sync of every plan is a full one
+    assert plan_print(tmp_path, copy) != before
