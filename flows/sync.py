@@ -36,7 +36,8 @@ def sync_flow(year: int | None = None, plan_id: str | None = None, now: datetime
             f"## Năm {counts['year']}, từ {counts['window_from']} đến {counts['window_to']}\n\n"
             + (f"Thêm mới **{counts['inserted']}**, cập nhật **{counts['updated']}**, "
                f"không đổi {counts['unchanged']}, đã xử lý (giữ nguyên) {counts['frozen']}, "
-               f"không còn trong kế hoạch {counts['retired']}.\n\n" + markdown_table(rows)
+               f"không còn trong kế hoạch {counts['retired']}. Kế hoạch đồng bộ đầy đủ {counts['full']}, "
+               f"chỉ ghi thêm ngày mới {counts['extended']}.\n\n" + markdown_table(rows)
                if counts["reached"] else "Năm này chưa tới khoảng đồng bộ: không có gì để ghi.\n"))
     publish_markdown("sync", "# Đồng bộ kế hoạch vào hộp thư đi\n\n" + "\n".join(parts),
                      "Kết quả đồng bộ kế hoạch vào hộp thư đi")

@@ -39,10 +39,15 @@ def sync_command(
     now: str | None = typer.Option(None, "--now",
                                    help="Thời điểm đồng bộ, ISO 8601 (mặc định: bây giờ, giờ Việt Nam)."),
     as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON."),
+    full: bool = typer.Option(False, "--full",
+                              help="Kiểm tra lại toàn bộ khoảng đồng bộ của mọi kế hoạch, kể cả kế hoạch không đổi "
+                                   "(mặc định: kế hoạch không đổi chỉ được ghi thêm những ngày mới)."),
 ) -> None:
     """Đồng bộ vào hộp thư đi các thông báo từ bây giờ đến hết khoảng đồng bộ (KEHOACH_SYNC_HORIZON_DAYS ngày tới).
 
     Chạy lại nhiều lần không tạo trùng; thông báo xa hơn được ghi ở những lần đồng bộ sau (mỗi sáng).
+    Kế hoạch mới hoặc đã thay đổi được đồng bộ đầy đủ; kế hoạch không đổi từ lần đồng bộ trước chỉ được
+    ghi thêm các ngày mới vào khoảng đồng bộ (--full để kiểm tra lại tất cả).
     """
     from kehoach.expansion.freshness import sync_horizon
     from kehoach.store.db import make_engine, session
@@ -51,7 +56,7 @@ def sync_command(
     days = s.sync_horizon_days
     engine = make_engine(s.resolved_database_url)
     with session(engine) as db:
-        results = sync_horizon(cfg, db, moment, None, days, year)
+        results = sync_horizon(cfg, db, moment, None, days, year, full)
     if as_json:
         print(json.dumps([c.as_dict() for c in results], ensure_ascii=False))
         return
@@ -66,6 +71,8 @@ def sync_command(
         table.add_row(*(str(v) for v in (counts.inserted, counts.updated, counts.unchanged, counts.frozen,
                                          counts.retired)))
         console.print(table)
+        console.print(f"Kế hoạch đồng bộ đầy đủ: {counts.full}; kế hoạch chỉ ghi thêm ngày mới: {counts.extended}",
+                      highlight=False)
         for plan, n in sorted(counts.by_plan.items()):
             console.print(f"  {plan}: {n} thông báo", highlight=False)
 

@@ -25,7 +25,7 @@ each event's recipients are kept to find what to retire (``expansion.produced``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,7 @@ from sqlmodel import Session
 from kehoach.plans.config import Config
 from kehoach.plans.lifecycle import PlanState, plan_states
 from kehoach.calendar import VN_TZ
-from kehoach.expansion.expand import calendar_units, stream
+from kehoach.expansion.expand import Admits, calendar_units, stream
 from kehoach.expansion.horizon import DEFAULT_HORIZON_DAYS, Horizon
 from kehoach.expansion.produced import Produced
 from kehoach.notification import REPORT_CHASING_KINDS, Notification
@@ -63,6 +63,8 @@ class SyncCounts:
     window_from: str = ""  # the horizon synced, dd/mm/yyyy
     window_to: str = ""
     reached: bool = True  # False: the horizon does not reach the year, nothing was written
+    full: int = 0  # plans whose whole horizon was judged
+    extended: int = 0  # plans unchanged since their last sync: only the days beyond it were written
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,7 +124,7 @@ class _YearEvents:
 
 def sync(
     config: Config, year: int, session: Session, now: datetime, plan_ids: Iterable[str] | None = None,
-    days: int = DEFAULT_HORIZON_DAYS,
+    days: int = DEFAULT_HORIZON_DAYS, written_to: Mapping[str, datetime] | None = None,
 ) -> SyncCounts:
     """Write the notifications of ``config``'s plans (all, or ``plan_ids``) for ``year`` that fall
     inside the horizon of ``days`` days from ``now`` (``expansion.horizon``) into the outbox.
@@ -130,6 +132,9 @@ def sync(
     Retired plans are not expanded. Completions stored under a repeating task's bare id first
     move to their occurrence (``adopt_legacy_completions``), so they still count. Syncing every plan also skips the pending rows of plans
     the config no longer has. A year the horizon does not reach writes nothing.
+    A plan in ``written_to`` is known to have its horizon written up to that moment from the
+    same inputs (``freshness``): only its notifications sent after it are written, nothing of
+    it is judged or retired (its expansion up to there is what was written).
     """
     horizon = horizon_of(config, now, days)
     if not horizon.reaches(year):
@@ -139,17 +144,27 @@ def sync(
     states = plan_states(session.get_bind())  # type: ignore[arg-type]
     chosen = list(config.plans) if plan_ids is None else [config.plan(p).id for p in plan_ids]
     live = [p for p in chosen if states.get(p) != PlanState.RETIRED]
+    since = {p: written_to[p] for p in live if written_to and p in written_to}
+    judged = [p for p in live if p not in since]
     extensions = {plan_id: plan_extensions(session, plan_id) for plan_id in live}
     for plan_id in live:
         adopt_legacy_completions(session, config.plans[plan_id])
+
+    def admits(plan_id: str) -> Admits:
+        if plan_id not in since:
+            return horizon.admits
+        after = since[plan_id]
+        return lambda kind, send_at, deadline: send_at > after and horizon.admits(kind, send_at, deadline)
+
     notifications = (n for plan_id in live for n in stream(config.plans[plan_id], year, config.directory, calendar,
-                                                             extensions[plan_id], horizon.admits))
+                                                             extensions[plan_id], admits(plan_id)))
 
     def year_events() -> dict[tuple[str, str, str], set[str]]:
-        return {e: units for plan_id in live for e, units in calendar_units(
+        return {e: units for plan_id in judged for e, units in calendar_units(
             config.plans[plan_id], year, config.directory, calendar, extensions[plan_id]).items()}
 
-    counts = sync_notifications(session, year, live, notifications, now, horizon, _YearEvents(year_events))
+    counts = sync_notifications(session, year, judged, notifications, now, horizon, _YearEvents(year_events))
+    counts.full, counts.extended = len(judged), len(since)
     if plan_ids is None:
         counts.retired += skip_plan_rows(session, plans_with_pending(session) - set(config.plans), now, PLAN_GONE)
     return counts

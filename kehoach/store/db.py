@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
+from sqlalchemy.schema import CreateColumn
 from sqlmodel import Session, SQLModel, create_engine
 
 from kehoach.store.files import private_file
@@ -44,7 +45,25 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     import kehoach.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
     return engine
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add to tables made by an older kehoach the nullable columns added since (``create_all``
+    makes missing tables only). A column must be added nullable: an old row has no value for it,
+    and code reads a missing value as "not known" (``PlanSync.synced_to``: a full sync)."""
+    present = inspect(engine)
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            have = {c["name"] for c in present.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                if not column.nullable:
+                    raise RuntimeError(f"column {table.name}.{column.name} is missing and cannot be added NOT NULL")
+                spec = CreateColumn(column).compile(dialect=engine.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {spec}")
 
 
 def session(engine: Engine) -> Session:

@@ -50,6 +50,9 @@ class PlanSync(SQLModel, table=True):
 
     A dispatch compares it with the plan it has now: a plan changed on disk or in the console
     since then is synced again before anything is sent, so a moved due date moves the ladder.
+    ``synced_to`` is the end of the horizon written (empty in a database older than it, or
+    after a sync the horizon did not reach): a plan unchanged since only needs what lies
+    beyond it written (``expansion.freshness``).
     """
 
     __tablename__ = "plan_sync"
@@ -58,3 +61,4 @@ class PlanSync(SQLModel, table=True):
     year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
     synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    synced_to: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -39,7 +39,8 @@ def test_runs_are_named_tagged_and_leave_artifacts(prefect_harness: None, tmp_pa
     monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
     monkeypatch.delenv("KEHOACH_SMTP_HOST", raising=False)  # email goes to the Maildir under the data dir
     # Given the Đồng Tháp plan synced for 2026
-    run(sync_flow, year=2026, plan_id=PLAN, now=datetime(2026, 5, 4, 6, 30, tzinfo=VN_TZ))
+    _, _, synced = run(sync_flow, year=2026, plan_id=PLAN, now=datetime(2026, 5, 4, 6, 30, tzinfo=VN_TZ))
+    assert any("Kế hoạch đồng bộ đầy đủ 1, chỉ ghi thêm ngày mới 0." in str(a.data) for a in synced)
     # When the 08:00 dispatch of Wednesday 06/05 runs (the first 6-month reminders)
     summary, dispatch_run, artifacts = run(dispatch_flow, now=datetime(2026, 5, 6, 8, 0, tzinfo=VN_TZ))
     # Then its run is named after its time, tagged with its kind, and reports what was sent and skipped
