@@ -34,15 +34,15 @@ from kehoach.delivery.preparation import Prepared, prepare, render_bundle
 from kehoach.plans.directory import Directory
 from kehoach.plans.model import Plan
 from kehoach.store.db import session
-from kehoach.store.outbox import Outcome, claim, due, new_token, release, renew
-from kehoach.store.tables import Outbox, Status
+from kehoach.store.outbox import Claimed, Outcome, claim, due, new_token, release, renew
+from kehoach.store.tables import Status
 from kehoach.submissions.tracking import submitted_units
 from notifications.channels.base import Channel, DeliveryError
 from notifications.message import OutgoingMessage
 
 SubmittedUnits = Callable[[Session, str, str], set[str]]
 Links = Callable[[str, str, str], str]  # (plan, unit, period) → the unit's signed submission link
-Job = tuple[Bundle[Outbox], dict[str, dict[str, Any]]]
+Job = tuple[Bundle[Claimed], dict[str, dict[str, Any]]]
 BREAKER = 5  # consecutive retryable failures per sender after which a channel rests until the next run
 TRIES = 3  # tries of one message within a run before it waits for the next dispatch
 BACKOFF = (0.2, 1.0)
@@ -153,14 +153,14 @@ class _Run:
         """The run's own time: ``now`` plus what has elapsed since the run began."""
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
-    def _prepare(self, rows: list[Outbox]) -> Prepared:
+    def _prepare(self, rows: list[Claimed]) -> Prepared:
         with session(self.engine) as s:
             return prepare(rows, s, self.now, directory=self.directory, calendar=self.calendar,
                            channels=self.channels, submitted=self.submitted,
                            late_window=self.opts.late_window, digest_channels=self.opts.digest_channels,
                            links=self.links, plans=self.plans, contexts=self.contexts)
 
-    def _claim(self) -> list[Outbox]:
+    def _claim(self) -> list[Claimed]:
         with session(self.engine) as s:
             return claim(s, self.now, self.opts.lease, self.opts.batch_size, token=self.token,
                          exclude_channels=self.down, whole_units=self.opts.digest_channels)
@@ -278,7 +278,7 @@ class _Run:
                 q.task_done()
         q.task_done()
 
-    async def _send(self, name: str, channel: Channel, b: Bundle[Outbox], msg: OutgoingMessage,
+    async def _send(self, name: str, channel: Channel, b: Bundle[Claimed], msg: OutgoingMessage,
                     ) -> tuple[list[Outcome], list[dict[str, Any]]]:
         for attempt in range(TRIES):
             if name in self.down:
@@ -312,7 +312,7 @@ class _Run:
                 await asyncio.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
         return [Outcome(r, Status.PENDING, error) for r in b.items], []
 
-    def _fallbacks(self, b: Bundle[Outbox], exc: DeliveryError) -> list[dict[str, Any]]:
+    def _fallbacks(self, b: Bundle[Claimed], exc: DeliveryError) -> list[dict[str, Any]]:
         """An email row for each notification a permanent Zalo failure left unreached."""
         if not exc.fallback_email or b.channel == "email":
             return []
@@ -344,7 +344,7 @@ async def stop(tasks: list[asyncio.Task[None]], grace: float = STOP_GRACE) -> No
             t.exception()  # seen: the run already reports the first error; the rest are its echoes
 
 
-def fallback_row(row: Outbox, now: datetime, reason: str) -> dict[str, Any]:
+def fallback_row(row: Claimed, now: datetime, reason: str) -> dict[str, Any]:
     return {
         "key": f"{row.key}/fallback-email", "plan": row.plan, "kind": row.kind, "unit": row.unit,
         "channel": "email", "period": row.period, "send_at": now, "deadline": row.deadline,

@@ -32,8 +32,8 @@ from kehoach.delivery.lateness import too_late
 from kehoach.notification import REPORT_CHASING_KINDS, Kind
 from kehoach.store.documents import local_files
 from kehoach.submissions.task_done import PREFIX as COMPLETION
-from kehoach.store.outbox import Outcome
-from kehoach.store.tables import Outbox, Status
+from kehoach.store.outbox import Claimed, Outcome
+from kehoach.store.tables import Status
 from notifications.channels.base import Channel
 from notifications.ics import ALARM_AT, previous_weekday_morning
 from notifications.message import OutgoingMessage
@@ -53,7 +53,7 @@ class Prepared:
     outcomes: list[Outcome] = field(default_factory=list)  # decided without sending
     # What to send: each bundle with the per-recipient context of its rows, rendered by the
     # sender just before sending so that rendering overlaps the other senders' network waits.
-    bundles: list[tuple[Bundle[Outbox], dict[str, dict[str, Any]]]] = field(default_factory=list)
+    bundles: list[tuple[Bundle[Claimed], dict[str, dict[str, Any]]]] = field(default_factory=list)
 
 
 def not_configured(channel: str) -> str:
@@ -85,7 +85,7 @@ def alarm_at(deadline: date, calendar: WorkingCalendar | None) -> datetime:
 
 
 def prepare(
-    rows: list[Outbox], s: Session, now: datetime, *, directory: Directory,
+    rows: list[Claimed], s: Session, now: datetime, *, directory: Directory,
     calendar: WorkingCalendar | None, channels: Mapping[str, Channel | None],
     submitted: Callable[[Session, str, str], set[str]], late_window: int,
     digest_channels: frozenset[str], links: Callable[[str, str, str], str] | None = None,
@@ -96,7 +96,7 @@ def prepare(
     today = now.astimezone(VN_TZ).date()
     briefs: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 
-    def briefing(row: Outbox, stored: Mapping[str, Any], unit_id: str) -> dict[str, Any]:
+    def briefing(row: Claimed, stored: Mapping[str, Any], unit_id: str) -> dict[str, Any]:
         """Per (plan, kind, item, unit): a batch repeats these often, the plan lookups cost."""
         plan = (plans or {}).get(row.plan)
         if plan is None:
@@ -117,9 +117,9 @@ def prepare(
         return cache[plan, period]
 
     ready: dict[int, dict[str, Any]] = {}
-    keep: list[Outbox] = []
+    keep: list[Claimed] = []
     for row in rows:
-        def decide(status: Status, reason: str, row: Outbox = row) -> None:
+        def decide(status: Status, reason: str, row: Claimed = row) -> None:
             out.outcomes.append(Outcome(row, status, reason, attempted=False))
 
         if reason := too_late(row.kind, row.send_at, row.deadline, now, window=late_window, calendar=calendar):
@@ -179,7 +179,7 @@ def prepare(
     return out
 
 
-def render_bundle(b: Bundle[Outbox], contexts: Mapping[str, Mapping[str, Any]], directory: Directory) -> OutgoingMessage:
+def render_bundle(b: Bundle[Claimed], contexts: Mapping[str, Mapping[str, Any]], directory: Directory) -> OutgoingMessage:
     """The message for one bundle: a single notification's template, or the digest.
 
     It comes from the plan's office (Reply-To its addresses; the issuing body for the upward

@@ -15,8 +15,8 @@ from json.encoder import encode_basestring
 from itertools import islice
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -279,16 +279,39 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-def due(session: Session, now: datetime, limit: int | None = None) -> list[Outbox]:
+class Claimed(NamedTuple):
+    """A claimed row: the columns that preparing, sending and recording it read, as one tuple.
+
+    Claiming builds these from plain result rows: loading 500 ORM ``Outbox`` objects a batch
+    (identity map, state tracking) was half of what a claim cost.
+    """
+
+    id: int
+    key: str
+    plan: str
+    kind: str
+    unit: str
+    channel: str
+    period: str | None
+    send_at: datetime
+    deadline: date | None
+    subject: str
+    context: dict[str, Any]
+
+
+_CLAIMED = [Outbox.__table__.c[name] for name in Claimed._fields]
+
+
+def due(session: Session, now: datetime, limit: int | None = None) -> list[Claimed]:
     """What a dispatch at ``now`` would claim, without claiming it (for --dry-run)."""
-    q = select(Outbox).where(_due(now)).order_by(Outbox.send_at, Outbox.id).limit(limit)
-    return list(session.scalars(q.execution_options(populate_existing=True)))
+    q = select(*_CLAIMED).where(_due(now)).order_by(Outbox.send_at, Outbox.id).limit(limit)
+    return [Claimed(*r) for r in session.execute(q)]
 
 
 def claim(
     session: Session, now: datetime, lease: timedelta, limit: int, *, token: str,
     exclude_channels: Iterable[str] = (), whole_units: Iterable[str] = (),
-) -> list[Outbox]:
+) -> list[Claimed]:
     """Claim up to ``limit`` due rows for the run ``token``, in one transaction.
 
     On the ``whole_units`` channels a unit's due rows are claimed all together, beyond
@@ -324,13 +347,12 @@ def claim(
             .values(status=Status.SENDING.value, claimed_until=now + lease, claim_token=token, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    rows = [r for chunk in chunks(ids) for r in session.scalars(
-        select(Outbox).where(col(Outbox.id).in_(chunk), Outbox.claim_token == token,
-                             Outbox.status == Status.SENDING.value)
-        .execution_options(populate_existing=True)
+    rows = [Claimed(*r) for chunk in chunks(ids) for r in session.execute(
+        select(*_CLAIMED).where(col(Outbox.id).in_(chunk), Outbox.claim_token == token,
+                                Outbox.status == Status.SENDING.value)
     )]
     session.commit()
-    return sorted(rows, key=lambda r: (r.send_at, r.id or 0))
+    return sorted(rows, key=lambda r: (r.send_at, r.id))
 
 
 def renew(session: Session, token: str, until: datetime) -> int:
@@ -378,7 +400,7 @@ def requeue(session: Session, now: datetime, *, status: str = Status.FAILED.valu
 class Outcome:
     """The result for one claimed row; ``status`` PENDING means "try again later"."""
 
-    row: Outbox
+    row: Claimed
     status: Status
     error: str | None = None
     provider_id: str | None = None

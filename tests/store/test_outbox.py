@@ -9,7 +9,9 @@ from sqlalchemy import Engine, select
 
 from kehoach.notification import Kind
 from kehoach.store.db import session
-from kehoach.store.outbox import Outcome, claim, due, listing, new_token, record, retire_missing, upsert_by_key
+from kehoach.store.outbox import (
+    Claimed, Outcome, claim, due, listing, new_token, record, release, retire_missing, upsert_by_key,
+)
 from kehoach.store.tables import DeliveryAttempt, Outbox, Status
 from tests.delivery_factories import at, notification
 
@@ -61,7 +63,8 @@ def test_claim_takes_only_due_rows_and_not_twice(engine: Engine) -> None:
         second = claim(s, NOW, LEASE, 10, token=new_token())
         # Then only the due row is claimed, once, with a lease
         assert [r.key for r in first] == [today.key] and second == []
-        assert first[0].status == Status.SENDING and first[0].claimed_until == NOW + LEASE
+        stored = {r.key: r for r in listing(s)}[today.key]
+        assert stored.status == Status.SENDING and stored.claimed_until == NOW + LEASE
         assert [r.key for r in due(s, NOW)] == []
 
 
@@ -89,7 +92,45 @@ def test_a_run_does_not_reclaim_what_it_put_back(engine: Engine) -> None:
         other = claim(s, NOW, LEASE, 10, token=new_token())
         # Then the same run leaves it, the next one takes it
         assert again == [] and len(other) == 1
-        assert other[0].attempts == 1 and other[0].last_error == "421 máy chủ bận"
+        [stored] = listing(s)
+        assert stored.attempts == 1 and stored.last_error == "421 máy chủ bận"
+
+
+def test_claimed_rows_carry_the_stored_columns_preparation_reads(engine: Engine) -> None:
+    # Given a due email and a due Zalo row with their own contexts and periods
+    items = [notification("phong-1", ctx={"ghi_chu": "Báo cáo năm"}), notification("phong-3", channel="zalo")]
+    with session(engine) as s:
+        upsert_by_key(s, items, NOW, 2026)
+        # When a run claims them
+        claimed = claim(s, NOW, LEASE, 10, token=new_token())
+        # Then each claimed row holds exactly what the outbox stores in those columns
+        stored = {r.key: r for r in listing(s)}
+        assert sorted(r.key for r in claimed) == sorted(n.key for n in items)
+        for row in claimed:
+            assert row._asdict() == {name: getattr(stored[row.key], name) for name in Claimed._fields}
+        assert [r.key for r in due(s, NOW + 2 * LEASE)] == [r.key for r in claimed]
+
+
+def test_a_lease_lost_mid_batch_leaves_the_rest_to_the_run_that_took_it_over(engine: Engine) -> None:
+    # Given a run that claimed three rows, recorded one and then lost its lease to a second run
+    items = [notification(u) for u in ("phong-1", "phong-3", "thon-x")]
+    with session(engine) as s:
+        upsert_by_key(s, items, NOW, 2026)
+        old, new = new_token(), new_token()
+        first = claim(s, NOW, LEASE, 10, token=old)
+        record(s, [Outcome(first[0], Status.SENT, sent_at=NOW, message_key=first[0].key)], NOW, old)
+        later = NOW + 2 * LEASE
+        taken = claim(s, later, LEASE, 10, token=new)
+        # When the first run gives back what it still thinks it holds, then the second run stops too
+        given_back_by_old = release(s, old, later, "dừng")
+        given_back_by_new = release(s, new, later, "dừng")
+        # Then the sent row stays sent, and only the run holding the other two frees them
+        assert [r.key for r in taken] == [r.key for r in first[1:]]
+        assert (given_back_by_old, given_back_by_new) == (0, 2)
+        by_key = {r.key: r for r in listing(s)}
+        assert by_key[first[0].key].status == Status.SENT
+        assert all(by_key[r.key].status == Status.PENDING and by_key[r.key].last_error == "dừng" for r in taken)
+        assert [r.key for r in claim(s, later, LEASE, 10, token=new_token())] == [r.key for r in taken]
 
 
 def test_retry_at_defers_the_row(engine: Engine) -> None:
