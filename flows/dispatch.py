@@ -14,14 +14,11 @@ from prefect.states import Failed, State
 
 from flows.artifacts import markdown_table, publish_markdown, publish_table
 from flows.context import run_name, runtime, tag_run, vn_now
+from kehoach.delivery.channel_setup import dispatch_configured
 from kehoach.delivery.activity import attempts_at
-from kehoach.delivery.channel_setup import channels_from_settings, options_from_settings
-from kehoach.delivery.dispatcher import dispatch
 from kehoach.expansion.freshness import sync_changed
-from kehoach.runtime.health import DISPATCH_BEAT, dispatch_problems, one_line
-from kehoach.store.beats import record_beat
+from kehoach.runtime.health import one_line, record_dispatch_verdict
 from kehoach.store.db import session
-from kehoach.submissions.links import link_maker
 
 
 @task(name="send-due", retries=2, retry_delay_seconds=[10, 60], retry_jitter_factor=0.5)
@@ -38,9 +35,7 @@ def send_due(now: datetime, dry_run: bool = False, simulation: bool = False) -> 
                 "retried": 0}
     resynced = [] if dry_run or simulation else sync_changed(rt.config, rt.engine, now,
                                                              rt.settings.sync_horizon_days)
-    summary = dispatch(rt.engine, rt.config, channels_from_settings(rt.settings, rt.engine, cal), now,
-                       calendar=cal, dry_run=dry_run, options=options_from_settings(rt.settings),
-                       links=link_maker(rt.settings, now))
+    summary = dispatch_configured(rt.engine, rt.config, rt.settings, now, dry_run=dry_run)
     return {**summary.as_dict(), "day_off": False, "resynced": resynced}
 
 
@@ -53,10 +48,7 @@ def outcomes_at(now: datetime) -> list[dict[str, Any]]:
 @task(name="dispatch-verdict")
 def verdict(summary: dict[str, Any], now: datetime) -> list[str]:
     """What went wrong, and the beat ``kehoach health`` reads."""
-    engine = runtime().engine
-    problems = dispatch_problems(engine, summary, now)
-    record_beat(engine, DISPATCH_BEAT, now, not problems, "; ".join(problems))
-    return problems
+    return record_dispatch_verdict(runtime().engine, summary, now)
 
 
 @flow(name="dispatch", flow_run_name=run_name("dispatch"))

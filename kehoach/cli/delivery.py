@@ -92,11 +92,10 @@ def dispatch_command(
     """
     from sqlalchemy.exc import OperationalError
 
-    from kehoach.delivery.channel_setup import channels_from_settings, email_destination, options_from_settings
-    from kehoach.delivery.dispatcher import DispatchAborted, dispatch
+    from kehoach.delivery.channel_setup import dispatch_configured, email_destination, options_from_settings
+    from kehoach.delivery.dispatcher import DispatchAborted
     from kehoach.expansion.freshness import sync_changed
     from kehoach.store.db import make_engine
-    from kehoach.submissions.links import link_maker
 
     moment, s, cfg = parse_now(now), serving_settings(), config()
     try:
@@ -104,8 +103,6 @@ def dispatch_command(
     except OperationalError as exc:
         fail(f"không kết nối được cơ sở dữ liệu: {str(exc.orig or exc).strip().splitlines()[0]}. "
              "Chưa gửi gì; lần gửi sau sẽ gửi.", code=2)
-    calendar = cfg.calendar([moment.year])
-    channels = channels_from_settings(s, engine, calendar)
 
     def progress(summary: DispatchSummary) -> None:
         if not as_json:
@@ -116,8 +113,7 @@ def dispatch_command(
         err_console.print(f"Kế hoạch đã thay đổi, đồng bộ lại trước khi gửi: {', '.join(resynced)}", highlight=False)
     opts = options_from_settings(s, batch_size=batch_size, late_window=late_window)
     try:
-        summary = dispatch(engine, cfg, channels, moment, dry_run=dry_run, options=opts, progress=progress,
-                           links=link_maker(s, moment))
+        summary = dispatch_configured(engine, cfg, s, moment, dry_run=dry_run, options=opts, progress=progress)
     except DispatchAborted as exc:
         summary = exc.summary
     if as_json:

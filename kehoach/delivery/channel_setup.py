@@ -13,13 +13,15 @@ no Zalo credential or token is touched.
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import Engine
 
 from kehoach.calendar import VN_TZ, WorkingCalendar
-from kehoach.delivery.dispatcher import Options
+from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch
 from kehoach.settings import Settings
 from kehoach.store.zalo_tokens import DbTokenStore
+from kehoach.submissions.links import link_maker
 from notifications.channels import EmailChannel, MaildirChannel, ZaloChannel
 from notifications.channels.base import Channel
 from notifications.channels.practice import TestRecipientsOnly, ZaloRecord
@@ -96,3 +98,13 @@ def _next_working_morning(calendar: WorkingCalendar, now: datetime) -> datetime:
     """08:00 on the next working day after ``now`` (a Zalo daily quota resets overnight)."""
     local = now.astimezone(VN_TZ).date()
     return datetime.combine(calendar.add_working_days(local, 1), WORKING_MORNING, tzinfo=VN_TZ)
+
+
+def dispatch_configured(engine: Engine, config: Any, settings: Settings, now: datetime,
+                        **kwargs: Any) -> DispatchSummary:
+    """``dispatch`` over the settings' channels, options and signed links, on the office's calendar
+    of ``now``'s year: what the dispatch flow, ``kehoach dispatch`` and the simulation all run."""
+    calendar = config.calendar([now.year])
+    kwargs.setdefault("options", options_from_settings(settings))
+    return dispatch(engine, config, channels_from_settings(settings, engine, calendar), now, calendar=calendar,
+                    links=link_maker(settings, now), **kwargs)

@@ -34,7 +34,6 @@ class Horizon:
     now: datetime
     days: int
     calendar: WorkingCalendar | None  # the dispatcher's, for the late window's working days
-    late_window: int = DEFAULT_LATE_WINDOW
 
     @property
     def end(self) -> datetime:
@@ -44,13 +43,13 @@ class Horizon:
     def start(self) -> datetime:
         """The start of the earliest day whose notifications the late window still lets go out at ``now``."""
         day = self.now.astimezone(VN_TZ).date()
-        while latest_send(at_local(day - timedelta(days=1), time()), self.late_window, self.calendar) >= self.now:
+        while latest_send(at_local(day - timedelta(days=1), time()), DEFAULT_LATE_WINDOW, self.calendar) >= self.now:
             day -= timedelta(days=1)
         return at_local(day, time())
 
     def admits(self, kind: Kind, send_at: datetime, deadline: date | None) -> bool:
         """Whether a notification sent at ``send_at`` belongs in the outbox now."""
-        return send_at <= self.end and too_late(kind, send_at, deadline, self.now, window=self.late_window,
+        return send_at <= self.end and too_late(kind, send_at, deadline, self.now, window=DEFAULT_LATE_WINDOW,
                                                calendar=self.calendar) is None
 
     def rows(self) -> list[ColumnElement[bool]]:

@@ -20,7 +20,7 @@ from kehoach.delivery.lateness import DEFAULT_LATE_WINDOW, latest_send
 from kehoach.runtime.runner import LEASE
 from kehoach.settings import Settings
 from kehoach.store import leases
-from kehoach.store.beats import last_beat
+from kehoach.store.beats import last_beat, record_beat
 from kehoach.store.tables import Outbox, Status
 from notifications.channels.smtp_session import ProtocolError, ReplyError
 from notifications.channels.smtp_session import Session as SmtpSession
@@ -160,6 +160,13 @@ def dispatch_problems(engine: Engine, summary: dict[str, object], now: datetime)
     stale = stale_due_check(engine, now)
     if not stale.ok:
         problems.append(f"còn thông báo đến hạn quá 1 giờ chưa gửi: {stale.detail}")
+    return problems
+
+
+def record_dispatch_verdict(engine: Engine, summary: dict[str, object], now: datetime) -> list[str]:
+    """``dispatch_problems`` of a run, recorded as the dispatch beat ``kehoach health`` reads."""
+    problems = dispatch_problems(engine, summary, now)
+    record_beat(engine, DISPATCH_BEAT, now, not problems, "; ".join(problems))
     return problems
 
 

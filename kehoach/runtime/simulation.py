@@ -24,25 +24,22 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from kehoach.delivery.channel_setup import dispatch_configured
+from kehoach.runtime.health import record_dispatch_verdict
 from kehoach.calendar import VN_TZ, WorkingCalendar, at_local
-from kehoach.delivery.channel_setup import channels_from_settings, options_from_settings
 from kehoach.delivery.contexts import EventContexts
-from kehoach.delivery.dispatcher import dispatch
 from kehoach.expansion.event import Event
 from kehoach.expansion.freshness import sync_horizon
 from kehoach.plans.config import Config
 from kehoach.plans.model import IndicatorKind, Plan
 from kehoach.runtime.agenda import agenda
-from kehoach.runtime.health import DISPATCH_BEAT, dispatch_problems
 from kehoach.runtime.runner import cron_trigger
 from kehoach.runtime.schedules import Deployment, by_kind
 from kehoach.settings import Settings
-from kehoach.store.beats import record_beat
 from kehoach.store.db import session
 from kehoach.store.outbox import due
 from kehoach.submissions.collection import advance, make_rollup
 from kehoach.submissions.forms import form_indicators
-from kehoach.submissions.links import link_maker
 from kehoach.submissions.notices import confirmation, enqueue
 from kehoach.submissions.periods import Period, periods_of_year
 from kehoach.submissions.record import NewSubmission, record_submissions
@@ -111,12 +108,8 @@ class DirectFlows:
                                                       self.settings.sync_horizon_days, year)]
 
     def dispatch(self, now: datetime) -> dict[str, Any]:
-        cal = self.config.calendar([now.year])
-        summary = dispatch(self.engine, self.config, channels_from_settings(self.settings, self.engine, cal), now,
-                           calendar=cal, options=options_from_settings(self.settings),
-                           links=link_maker(self.settings, now), contexts=self.contexts).as_dict()
-        problems = dispatch_problems(self.engine, summary, now)
-        record_beat(self.engine, DISPATCH_BEAT, now, not problems, "; ".join(problems))
+        summary = dispatch_configured(self.engine, self.config, self.settings, now, contexts=self.contexts).as_dict()
+        record_dispatch_verdict(self.engine, summary, now)
         return summary
 
     def collection(self, plan_id: str, now: datetime, period: str | None = None) -> dict[str, Any]:
