@@ -189,8 +189,10 @@ def move_unit_ladder(config: Config, session: Session, plan_id: str, period: Per
     counts.unchanged += beyond.unchanged
     counts.frozen += beyond.frozen
     return counts
+
+
 def unit_ladder(config: Config, session: Session, plan_id: str, period: Period, unit_id: str) -> list[Notification]:
     """The unit's reminders, due-day and overdue notices of the period, at its deadline (extensions included)."""
     notes = stream(config.plans[plan_id], period.year, config.directory, config.calendar([period.year]),
-                   plan_extensions(session, plan_id))
-    return [n for n in notes if n.unit == unit_id and n.period == period.id and n.kind in REPORT_CHASING_KINDS]
+                   plan_extensions(session, plan_id), period=period.id)
+    return [n for n in notes if n.unit == unit_id and n.kind in REPORT_CHASING_KINDS]
