@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 with warnings.catch_warnings():  # starlette 1.x nudges towards httpx2, which is not installed here
     warnings.simplefilter("ignore")
@@ -21,6 +22,7 @@ from kehoach.web.app import create_app
 from kehoach.settings import Settings
 from kehoach.store.db import make_engine
 from tests import reporting_world as world
+from tests.web.browser import base_url, chromium_page, served
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=VN_TZ)
 
@@ -49,3 +51,17 @@ def client(portal_settings: Settings, config: Config, engine: Engine) -> Iterato
     app = create_app(portal_settings, config, engine, clock=lambda: NOW)
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def live_portal(portal_settings: Settings, config: Config, engine: Engine) -> Iterator[str]:
+    base = base_url()
+    settings = portal_settings.model_copy(update={"portal_base_url": base})
+    with served(create_app(settings, config, engine, clock=lambda: NOW), base):
+        yield base
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with chromium_page() as p:
+        yield p

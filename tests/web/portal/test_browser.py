@@ -6,7 +6,6 @@ Skipped when Debian's Chromium is missing, unless CI=true, where a missing brows
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,31 +14,14 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from kehoach.plans.config import Config
 from kehoach.settings import Settings
 from kehoach.store.db import session
 from kehoach.store.submission_tables import Attachment, Submission
 from kehoach.submissions.links import make_link
-from kehoach.web.app import create_app
 from tests import reporting_world as world
-from tests.web.browser import base_url, chromium_page, served
 from tests.web.portal.conftest import NOW
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_portal(portal_settings: Settings, config: Config, engine: Engine) -> Iterator[str]:
-    base = base_url()
-    settings = portal_settings.model_copy(update={"portal_base_url": base})
-    with served(create_app(settings, config, engine, clock=lambda: NOW), base):
-        yield base
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with chromium_page() as p:
-        yield p
 
 
 def test_unit_fills_the_form_attaches_a_file_and_sees_the_confirmation(

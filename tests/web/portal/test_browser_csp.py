@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from kehoach.settings import Settings
 from kehoach.submissions.links import make_link
 from tests import reporting_world as world
 from tests.web.portal.conftest import NOW
-from tests.web.portal.test_browser import live_portal, page  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
 
 
 def test_the_form_works_and_is_styled_under_the_policy(live_portal: str, page: Page, portal_settings: Settings) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -14,12 +16,13 @@ from kehoach.store.submission_tables import Attachment, Submission
 from kehoach.submissions.links import make_link
 from tests import reporting_world as world
 from tests.web.portal.conftest import NOW
-from tests.web.portal.test_browser import Page, expect, live_portal, page, pytestmark  # noqa: F401
 from tests.web.portal.test_task_done import DATED, TASK_PERIOD, config  # noqa: F401
+
+pytestmark = pytest.mark.browser
 
 
 def test_lead_writes_the_note_attaches_a_file_and_sees_the_task_done(
-    live_portal: str, page: Page, portal_settings: Settings, engine: Engine, tmp_path: Path,  # noqa: F811
+    live_portal: str, page: Page, portal_settings: Settings, engine: Engine, tmp_path: Path,
 ) -> None:
     # Given Công an xã's signed link to record the dated task done
     settings = portal_settings.model_copy(update={"portal_base_url": live_portal})
