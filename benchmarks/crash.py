@@ -4,7 +4,9 @@
                                [--database URL]
 
 Each round starts a dispatcher in a child process, lets the local SMTP sink (its own process)
-receive a random number of messages, and SIGKILLs it; the next round runs one lease later on
+receive a random number of messages, keeps the next ones without answering them (so the kill
+always finds sends in flight, their messages arrived but not known to have, however fast the
+dispatcher or however slow the parent under load), and SIGKILLs it; the next round runs one lease later on
 the dispatcher's clock, so the killed run's claims have lapsed. A last round runs to the end.
 Then it counts, per notification key (the ``X-Kehoach-Key`` header, or the key-derived
 Message-ID of older builds): lost (never delivered), duplicated (delivered more than once),
@@ -42,22 +44,30 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.dispatch import MAIL_FROM, workload  # noqa: E402
 
 LEASE = timedelta(minutes=10)
+OPEN = 2**62  # the sink's gate when it holds nothing
 BASE = datetime.fromisoformat("2026-12-01T09:00:00+07:00")
 
 
-def _sink(port: int, log: str, ready: Any) -> None:
-    """Write one line per accepted message: its key header (or Message-ID)."""
+def _sink(port: int, log: str, ready: Any, gate: Any) -> None:
+    """Write one line per accepted message: its key header (or Message-ID). Beyond the ``gate``-th
+    line, keep the message but hold its reply until the gate is raised (a reply lost in a crash)."""
     from email.parser import BytesHeaderParser
 
     from aiosmtpd.controller import Controller
 
     out = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (lives as long as the sink)
     parser = BytesHeaderParser()
+    written = sum(1 for _ in open(log, encoding="utf-8"))
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            nonlocal written
             headers = parser.parsebytes(envelope.original_content or envelope.content)
             out.write(json.dumps({"key": headers.get("X-Kehoach-Key"), "id": headers.get("Message-ID")}) + "\n")
+            written += 1
+            mine = written
+            while mine > gate.value:  # kept, but its reply held: the dispatcher cannot know it arrived
+                await asyncio.sleep(0.002)
             return "250 OK"
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
@@ -155,9 +165,9 @@ def main() -> None:
         with session(engine) as s:
             upsert_by_key(s, notes, BASE, 2026)
         keys = [n.key for n in notes]
-        log, port, ready = tmp / "sink.jsonl", free_port(), mp.Event()
+        log, port, ready, gate = tmp / "sink.jsonl", free_port(), mp.Event(), mp.Value("q", OPEN)
         log.touch()
-        sink = mp.Process(target=_sink, args=(port, str(log), ready), daemon=True)
+        sink = mp.Process(target=_sink, args=(port, str(log), ready, gate), daemon=True)
         sink.start()
         ready.wait(30)
         boundaries = [0]  # sink line count at the end of each round
@@ -170,12 +180,14 @@ def main() -> None:
                 if i < args.kills:
                     remaining = max(1, args.units - before)  # messages: one per unit
                     target = before + rng.randint(1, max(1, remaining // (args.kills - i + 1)))
+                    gate.value = target
                     while len(received(log)) < target and proc.poll() is None:
                         time.sleep(0.005)
                     if proc.poll() is None:
                         os.kill(proc.pid, signal.SIGKILL)
                         mid_send += 1
                 proc.wait()
+                gate.value = OPEN
                 time.sleep(0.3)  # let the sink finish any message whose bytes had all arrived
                 boundaries.append(len(received(log)))
                 print(f"round {i + 1}: {'killed' if i < args.kills else 'ran to the end'} after "
