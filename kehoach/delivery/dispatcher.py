@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -144,7 +145,9 @@ class _Run:
         self.down = self.summary.channels_down  # channel → the error that made it rest
         self.failures: Counter[str] = Counter()
         self.limits = {name: RateLimit(opts.rate_per_second.get(name)) for name in channels}
-        self.recorder = Recorder(engine, now, self.token, opts.db_patience)
+        # Claims, lease renewals and outcomes are written by one thread, so they never wait for each other's lock.
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="kehoach-dispatch-db")
+        self.recorder = Recorder(engine, now, self.token, opts.db_patience, self.writer)
         self.budget = Budget(max(opts.in_flight, 1))
         self.started = time.monotonic()
         self.stopping = False
@@ -173,8 +176,10 @@ class _Run:
         run stopped any other way (a bug, Ctrl-C, SIGTERM) gives its rows back too.
         """
         self.recorder.start()
+        # A whole batch fits in its queue: the producer claims and prepares the next batch while
+        # this one is sent (with a queue of a few jobs the senders idled through every claim).
         queues: dict[str, asyncio.Queue[Job | None]] = {
-            name: asyncio.Queue(maxsize=2 * self.opts.concurrency.get(name, 1))
+            name: asyncio.Queue(maxsize=max(self.opts.batch_size, 2 * self.opts.concurrency.get(name, 1)))
             for name, ch in self.channels.items() if ch is not None
         }
         tasks = [asyncio.create_task(self._sender(name, q))
@@ -187,6 +192,7 @@ class _Run:
             for task in done:
                 if (exc := task.exception()) is not None:
                     raise exc
+            await self.recorder.flush()
             completed = True
         except DatabaseUnavailable as exc:
             self.summary.aborted = str(exc)
@@ -196,6 +202,7 @@ class _Run:
             await self.recorder.close(self.opts.db_patience + STOP_GRACE)
             if not completed:
                 await self._give_back()
+            self.writer.shutdown(wait=False)  # a write stuck on a hung database is left behind
         if self.summary.aborted:
             raise DispatchAborted(self.summary)
         return self.summary
@@ -207,10 +214,13 @@ class _Run:
         written meanwhile included) is the run over.
         """
         while True:
-            rows = await patiently(self._claim, "nhận thông báo đến hạn", self.opts.db_patience, in_thread=True)
+            rows = await patiently(self._claim, "nhận thông báo đến hạn", self.opts.db_patience, in_thread=True,
+                                   executor=self.writer)
             if not rows:
                 await asyncio.gather(*(q.join() for q in queues.values()))
-                rows = await patiently(self._claim, "nhận thông báo đến hạn", self.opts.db_patience, in_thread=True)
+                await self.recorder.flush()  # the fallback rows the last outcomes add, committed
+                rows = await patiently(self._claim, "nhận thông báo đến hạn", self.opts.db_patience,
+                                       in_thread=True, executor=self.writer)
                 if not rows:
                     break
             self.summary.claimed += len(rows)
@@ -236,9 +246,12 @@ class _Run:
         while True:
             await asyncio.sleep(every)
             until = self.clock() + self.opts.lease
-            with session(self.engine) as s:
-                await patiently(lambda s=s, until=until: renew(s, self.token, until), "gia hạn nhận thông báo",
-                                self.opts.db_patience, in_thread=True)
+            await patiently(lambda until=until: self._renew(until), "gia hạn nhận thông báo", self.opts.db_patience,
+                            in_thread=True, executor=self.writer)
+
+    def _renew(self, until: datetime) -> int:
+        with session(self.engine) as s:
+            return renew(s, self.token, until)
 
     async def _give_back(self) -> None:
         """After a run that did not complete: record what was sent, return the rest to pending at once.
@@ -255,11 +268,19 @@ class _Run:
             pass
 
     async def _sender(self, name: str, q: asyncio.Queue[Job | None]) -> None:
+        """Render each job while the outcome of the one before is committed, then send it.
+
+        A sender sends its next message only once the outcome of its last is committed, so a
+        crash repeats at most one message a sender; the job's share of the in-flight budget goes
+        back at that commit too. Rendering overlaps the wait.
+        """
         channel = self.channels[name]
         assert channel is not None  # prepare() skipped the rows of unconfigured channels
+        last: asyncio.Future[None] | None = None  # the commit of this sender's last outcomes
         while (job := await q.get()) is not None and not self.stopping:
             b, contexts = job
             share = await self.budget.take(len(b.items))
+            committed = None
             try:
                 try:
                     msg = render_bundle(b, contexts, self.directory)
@@ -268,15 +289,25 @@ class _Run:
                                         attempted=False) for r in b.items]
                     new_rows: list[dict[str, Any]] = []
                 else:
+                    if last is not None:
+                        await last  # raises DatabaseUnavailable: nothing more goes out
                     outcomes, new_rows = await self._send(name, channel, b, msg)
                 for o in outcomes:
                     self.summary.note(o)
                 self.summary.fallbacks += len(new_rows)
-                await self.recorder.put(outcomes, new_rows)
+                committed = last = self.recorder.submit(outcomes, new_rows)
+                committed.add_done_callback(lambda f, share=share: self._settled(f, share))
             finally:
-                await self.budget.give(share)
+                if committed is None:
+                    self.budget.give(share)
                 q.task_done()
         q.task_done()
+
+    def _settled(self, committed: asyncio.Future[None], share: int) -> None:
+        """A job's outcomes are committed (or failed to be, which its sender's next step reports)."""
+        if not committed.cancelled():
+            committed.exception()  # the recorder's error is raised at the next take or submit
+        self.budget.give(share)
 
     async def _send(self, name: str, channel: Channel, b: Bundle[Claimed], msg: OutgoingMessage,
                     ) -> tuple[list[Outcome], list[dict[str, Any]]]:

@@ -1,9 +1,12 @@
 """The dispatcher's plumbing: rate limits, the in-flight budget, patient database calls, recording.
 
-Recording bounds what a crash repeats: a sender hands its outcome to the ``Recorder`` and waits
-until it is committed before it releases its share of the ``Budget``, so at any moment no more
-than ``Budget`` notifications are sent but not yet recorded (a digest counts each notification
-it carries). Outcomes that arrive together share one transaction (group commit).
+Recording bounds what a crash repeats: a sender takes its share of the ``Budget`` before it
+sends and hands its outcome to the ``Recorder``, which gives the share back once the outcome is
+committed, so at any moment no more than ``Budget`` notifications are sent but not yet recorded
+(a digest counts each notification it carries). The sender renders its next message meanwhile
+and sends it once that commit is done (``dispatcher._Run._sender``), so singles stay within one
+a sender. Outcomes that arrive while a commit is under way share the next transaction (group
+commit).
 
 A database that stops answering (SQLite locked by another writer, a full disk, PostgreSQL
 restarting) is waited for ``patience`` seconds; after that the error is raised as
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -36,16 +40,18 @@ class DatabaseUnavailable(Exception):
         super().__init__(f"Cơ sở dữ liệu không trả lời khi {what}: {first_line}")
 
 
-async def patiently(call: Callable[[], T], what: str, patience: float, *, in_thread: bool = False) -> T:
+async def patiently(call: Callable[[], T], what: str, patience: float, *, in_thread: bool = False,
+                    executor: Executor | None = None) -> T:
     """``call()``, tried again while the database is unavailable, for at most ``patience`` seconds.
 
-    Only ``OperationalError`` (locked, disk full, connection lost) is waited out; any other
-    database error is raised at once, as ``DatabaseUnavailable`` too.
+    ``in_thread`` runs it in ``executor`` (default: the event loop's). Only ``OperationalError``
+    (locked, disk full, connection lost) is waited out; any other database error is raised at
+    once, as ``DatabaseUnavailable`` too.
     """
     deadline = time.monotonic() + patience
     for attempt in range(10**6):
         try:
-            return await asyncio.to_thread(call) if in_thread else call()
+            return await asyncio.get_running_loop().run_in_executor(executor, call) if in_thread else call()
         except DBAPIError as exc:
             delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
             if not isinstance(exc, OperationalError) or time.monotonic() + delay > deadline:
@@ -77,56 +83,83 @@ class Budget:
 
     def __init__(self, total: int) -> None:
         self.total = self.free = total
-        self._changed = asyncio.Condition()
+        self._freed = asyncio.Event()
 
     async def take(self, n: int) -> int:
         n = min(n, self.total)
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.free >= n)
-            self.free -= n
+        while self.free < n:
+            self._freed.clear()
+            await self._freed.wait()
+        self.free -= n
         return n
 
-    async def give(self, n: int) -> None:
-        async with self._changed:
-            self.free += n
-            self._changed.notify_all()
+    def give(self, n: int) -> None:
+        self.free += n
+        self._freed.set()
 
 
 class Recorder:
     """Commits outcomes (and new fallback rows) in groups.
 
-    In a worker thread: a commit waits on the disk (SQLite's fsync) or the network
+    In a worker thread (``executor``): a commit waits on the disk (SQLite's fsync) or the network
     (PostgreSQL), and on the event loop that wait would stall every open SMTP conversation, not
     only the senders waiting for this commit; through a 20 ms round trip this decided the rate
-    (``benchmarks/dispatch.py``'s network part). When the database stays unavailable past
+    (``benchmarks/dispatch.py``'s network part). The dispatcher gives it the one thread that
+    also claims: two SQLite writers of one process would wait for each other's lock in SQLite's
+    busy handler, which sleeps in steps of milliseconds. When the database stays unavailable past
     ``patience``, every waiting sender gets the error and what could not be written is kept in
     ``unwritten`` for one last try at the end of the run.
     """
 
-    def __init__(self, engine: Engine, now: datetime, token: str, patience: float) -> None:
+    def __init__(self, engine: Engine, now: datetime, token: str, patience: float,
+                 executor: Executor | None = None) -> None:
         self.engine, self.now, self.token, self.patience = engine, now, token, patience
+        self.executor = executor
         self._queue: list[tuple[Sequence[Outcome], list[dict[str, Any]], asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
+        self._last: asyncio.Future[None] | None = None  # the future of the last group submitted
         self.error: DatabaseUnavailable | None = None
         self.unwritten: tuple[list[Outcome], list[dict[str, Any]]] = ([], [])
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
-    async def put(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None) -> None:
-        """Return once ``outcomes`` are committed; raise ``DatabaseUnavailable`` if they cannot be."""
+    def submit(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None,
+               ) -> asyncio.Future[None]:
+        """Queue ``outcomes`` for the next commit; the future is done once they are committed.
+
+        Raises ``DatabaseUnavailable`` at once when an earlier commit failed (what it was given
+        is kept in ``unwritten``); a failed commit fails its future with that error too.
+        """
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.error is not None or self._closed:  # closed: a sender the stop left behind
             self.unwritten[0].extend(outcomes)
             self.unwritten[1].extend(new_rows or [])
             if self.error is not None:
                 raise self.error
-            return
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            fut.set_result(None)
+            return fut
         self._queue.append((outcomes, new_rows or [], fut))
+        self._last = fut
         self._wake.set()
-        await fut
+        return fut
+
+    async def put(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None) -> None:
+        """Return once ``outcomes`` are committed; raise ``DatabaseUnavailable`` if they cannot be."""
+        await self.submit(outcomes, new_rows)
+
+    async def flush(self) -> None:
+        """Wait until everything submitted so far is committed; raise the error of a failed commit.
+
+        Commits happen in order and a failed one fails every later future, so waiting for the
+        last submitted is enough.
+        """
+        if self.error is not None:
+            raise self.error
+        if self._last is not None:
+            await asyncio.shield(self._last)
 
     async def close(self, grace: float) -> None:
         """Commit what is queued and end; after ``grace`` seconds, keep the rest in ``unwritten``."""
@@ -150,7 +183,7 @@ class Recorder:
                 rows = [r for _, group, _ in taken for r in group]
                 try:
                     await patiently(lambda o=outcomes, r=rows: self.write(o, r), "ghi kết quả gửi", self.patience,
-                                    in_thread=True)
+                                    in_thread=True, executor=self.executor)
                 except DatabaseUnavailable as exc:
                     self.error = exc
                     self.unwritten = (outcomes, rows)
@@ -169,7 +202,8 @@ class Recorder:
                 return
 
     def write(self, outcomes: list[Outcome], rows: list[dict[str, Any]]) -> None:
-        with session(self.engine) as s:
-            record(s, outcomes, self.now, self.token)
-            if rows:
+        with self.engine.connect() as conn:
+            record(conn, outcomes, self.now, self.token)
+        if rows:
+            with session(self.engine) as s:
                 enqueue(s, rows)
