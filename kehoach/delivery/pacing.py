@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -40,18 +39,16 @@ class DatabaseUnavailable(Exception):
         super().__init__(f"Cơ sở dữ liệu không trả lời khi {what}: {first_line}")
 
 
-async def patiently(call: Callable[[], T], what: str, patience: float, *, in_thread: bool = False,
-                    executor: Executor | None = None) -> T:
+async def patiently(call: Callable[[], T], what: str, patience: float, *, in_thread: bool = False) -> T:
     """``call()``, tried again while the database is unavailable, for at most ``patience`` seconds.
 
-    ``in_thread`` runs it in ``executor`` (default: the event loop's). Only ``OperationalError``
-    (locked, disk full, connection lost) is waited out; any other database error is raised at
-    once, as ``DatabaseUnavailable`` too.
+    Only ``OperationalError`` (locked, disk full, connection lost) is waited out; any other
+    database error is raised at once, as ``DatabaseUnavailable`` too.
     """
     deadline = time.monotonic() + patience
     for attempt in range(10**6):
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, call) if in_thread else call()
+            return await asyncio.to_thread(call) if in_thread else call()
         except DBAPIError as exc:
             delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
             if not isinstance(exc, OperationalError) or time.monotonic() + delay > deadline:
@@ -101,20 +98,16 @@ class Budget:
 class Recorder:
     """Commits outcomes (and new fallback rows) in groups.
 
-    In a worker thread (``executor``): a commit waits on the disk (SQLite's fsync) or the network
+    In a worker thread: a commit waits on the disk (SQLite's fsync) or the network
     (PostgreSQL), and on the event loop that wait would stall every open SMTP conversation, not
     only the senders waiting for this commit; through a 20 ms round trip this decided the rate
-    (``benchmarks/dispatch.py``'s network part). The dispatcher gives it the one thread that
-    also claims: two SQLite writers of one process would wait for each other's lock in SQLite's
-    busy handler, which sleeps in steps of milliseconds. When the database stays unavailable past
+    (``benchmarks/dispatch.py``'s network part). When the database stays unavailable past
     ``patience``, every waiting sender gets the error and what could not be written is kept in
     ``unwritten`` for one last try at the end of the run.
     """
 
-    def __init__(self, engine: Engine, now: datetime, token: str, patience: float,
-                 executor: Executor | None = None) -> None:
+    def __init__(self, engine: Engine, now: datetime, token: str, patience: float) -> None:
         self.engine, self.now, self.token, self.patience = engine, now, token, patience
-        self.executor = executor
         self._queue: list[tuple[Sequence[Outcome], list[dict[str, Any]], asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._closed = False
@@ -183,7 +176,7 @@ class Recorder:
                 rows = [r for _, group, _ in taken for r in group]
                 try:
                     await patiently(lambda o=outcomes, r=rows: self.write(o, r), "ghi kết quả gửi", self.patience,
-                                    in_thread=True, executor=self.executor)
+                                    in_thread=True)
                 except DatabaseUnavailable as exc:
                     self.error = exc
                     self.unwritten = (outcomes, rows)

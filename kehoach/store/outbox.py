@@ -347,6 +347,9 @@ def claim(
             .values(status=Status.SENDING.value, claimed_until=now + lease, claim_token=token, updated_at=now)
             .execution_options(synchronize_session=False)
         )
+    # Committed before the rows are read back: SQLite has one writer, and the dispatcher's
+    # outcomes wait for this claim's write lock (the rows are ours by the token meanwhile).
+    session.commit()
     rows = [Claimed(*r) for chunk in chunks(ids) for r in session.execute(
         select(*_CLAIMED).where(col(Outbox.id).in_(chunk), Outbox.claim_token == token,
                                 Outbox.status == Status.SENDING.value)
