@@ -4,8 +4,8 @@ Recording bounds what a crash repeats: a sender takes its share of the ``Budget`
 sends and hands its outcome to the ``Recorder``, which gives the share back once the outcome is
 committed, so at any moment no more than ``Budget`` notifications are sent but not yet recorded
 (a digest counts each notification it carries). The sender renders its next message meanwhile
-and sends it once that commit is done (``dispatcher._Run._sender``), so singles stay within one
-a sender. Outcomes that arrive while a commit is under way share the next transaction (group
+and sends it once that commit is done (``dispatcher._Run._sender``), so with single messages a
+crash repeats at most one a sender. Outcomes that arrive while a commit is under way share the next transaction (group
 commit).
 
 A database that stops answering (SQLite locked by another writer, a full disk, PostgreSQL
