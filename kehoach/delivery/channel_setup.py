@@ -89,7 +89,8 @@ def channels_from_settings(settings: Settings, engine: Engine,
             template_id=settings.zalo_template_id,
             tokens=DbTokenStore(engine, settings.zalo_app_id,
                                 initial_refresh_token=settings.zalo_refresh_token.get_secret_value()),
-            api_base=settings.zalo_api_base, oauth_base=settings.zalo_oauth_base, **extra,
+            api_base=settings.zalo_api_base, oauth_base=settings.zalo_oauth_base,
+            concurrency=settings.zalo_concurrency, **extra,
         )
     return {"email": email, "zalo": zalo}
 

@@ -1,9 +1,12 @@
 """The dispatcher's plumbing: rate limits, the in-flight budget, patient database calls, recording.
 
-Recording bounds what a crash repeats: a sender hands its outcome to the ``Recorder`` and waits
-until it is committed before it releases its share of the ``Budget``, so at any moment no more
-than ``Budget`` notifications are sent but not yet recorded (a digest counts each notification
-it carries). Outcomes that arrive together share one transaction (group commit).
+Recording bounds what a crash repeats: a sender takes its share of the ``Budget`` before it
+sends and hands its outcome to the ``Recorder``, which gives the share back once the outcome is
+committed, so at any moment no more than ``Budget`` notifications are sent but not yet recorded
+(a digest counts each notification it carries). The sender renders its next message meanwhile
+and sends it once that commit is done (``dispatcher._Run._sender``), so with single messages a
+crash repeats at most one a sender. Outcomes that arrive while a commit is under way share the next transaction (group
+commit).
 
 A database that stops answering (SQLite locked by another writer, a full disk, PostgreSQL
 restarting) is waited for ``patience`` seconds; after that the error is raised as
@@ -77,19 +80,19 @@ class Budget:
 
     def __init__(self, total: int) -> None:
         self.total = self.free = total
-        self._changed = asyncio.Condition()
+        self._freed = asyncio.Event()
 
     async def take(self, n: int) -> int:
         n = min(n, self.total)
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.free >= n)
-            self.free -= n
+        while self.free < n:
+            self._freed.clear()
+            await self._freed.wait()
+        self.free -= n
         return n
 
-    async def give(self, n: int) -> None:
-        async with self._changed:
-            self.free += n
-            self._changed.notify_all()
+    def give(self, n: int) -> None:
+        self.free += n
+        self._freed.set()
 
 
 class Recorder:
@@ -109,24 +112,47 @@ class Recorder:
         self._wake = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
+        self._last: asyncio.Future[None] | None = None  # the future of the last group submitted
         self.error: DatabaseUnavailable | None = None
         self.unwritten: tuple[list[Outcome], list[dict[str, Any]]] = ([], [])
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
-    async def put(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None) -> None:
-        """Return once ``outcomes`` are committed; raise ``DatabaseUnavailable`` if they cannot be."""
+    def submit(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None,
+               ) -> asyncio.Future[None]:
+        """Queue ``outcomes`` for the next commit; the future is done once they are committed.
+
+        Raises ``DatabaseUnavailable`` at once when an earlier commit failed (what it was given
+        is kept in ``unwritten``); a failed commit fails its future with that error too.
+        """
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.error is not None or self._closed:  # closed: a sender the stop left behind
             self.unwritten[0].extend(outcomes)
             self.unwritten[1].extend(new_rows or [])
             if self.error is not None:
                 raise self.error
-            return
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            fut.set_result(None)
+            return fut
         self._queue.append((outcomes, new_rows or [], fut))
+        self._last = fut
         self._wake.set()
-        await fut
+        return fut
+
+    async def put(self, outcomes: Sequence[Outcome], new_rows: list[dict[str, Any]] | None = None) -> None:
+        """Return once ``outcomes`` are committed; raise ``DatabaseUnavailable`` if they cannot be."""
+        await self.submit(outcomes, new_rows)
+
+    async def flush(self) -> None:
+        """Wait until everything submitted so far is committed; raise the error of a failed commit.
+
+        Commits happen in order and a failed one fails every later future, so waiting for the
+        last submitted is enough.
+        """
+        if self.error is not None:
+            raise self.error
+        if self._last is not None:
+            await asyncio.shield(self._last)
 
     async def close(self, grace: float) -> None:
         """Commit what is queued and end; after ``grace`` seconds, keep the rest in ``unwritten``."""
@@ -169,7 +195,8 @@ class Recorder:
                 return
 
     def write(self, outcomes: list[Outcome], rows: list[dict[str, Any]]) -> None:
-        with session(self.engine) as s:
-            record(s, outcomes, self.now, self.token)
-            if rows:
+        with self.engine.connect() as conn:
+            record(conn, outcomes, self.now, self.token)
+        if rows:
+            with session(self.engine) as s:
                 enqueue(s, rows)

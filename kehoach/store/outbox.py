@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -347,6 +347,9 @@ def claim(
             .values(status=Status.SENDING.value, claimed_until=now + lease, claim_token=token, updated_at=now)
             .execution_options(synchronize_session=False)
         )
+    # Committed before the rows are read back: SQLite has one writer, and the dispatcher's
+    # outcomes wait for this claim's write lock (the rows are ours by the token meanwhile).
+    session.commit()
     rows = [Claimed(*r) for chunk in chunks(ids) for r in session.execute(
         select(*_CLAIMED).where(col(Outbox.id).in_(chunk), Outbox.claim_token == token,
                                 Outbox.status == Status.SENDING.value)
@@ -433,11 +436,12 @@ _RECORD = _record_statement()
 _LOG = DeliveryAttempt.__table__.insert()
 
 
-def record(session: Session, outcomes: Sequence[Outcome], now: datetime, token: str) -> None:
+def record(session: Session | Connection, outcomes: Sequence[Outcome], now: datetime, token: str) -> None:
     """Write a batch of outcomes and their attempt log in one transaction.
 
     Only rows still claimed by ``token`` change: if our lease expired and another run took a
-    row over, that run records it.
+    row over, that run records it. The dispatcher passes a Core ``Connection``: an ORM session
+    for each group of a few outcomes cost as much as the rows themselves.
     """
     if not outcomes:
         return
@@ -447,7 +451,8 @@ def record(session: Session, outcomes: Sequence[Outcome], now: datetime, token: 
          "b_retry_at": o.retry_at, "b_inc": 1 if o.attempted else 0, "b_now": now}
         for o in outcomes
     ]
-    conn = session.connection()  # Core execution: the ORM's per-statement work is most of the cost here
+    # Core execution: the ORM's per-statement work is most of the cost here
+    conn = session.connection() if isinstance(session, Session) else session
     conn.execute(_RECORD, params)
     conn.execute(
         _LOG,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
@@ -22,6 +23,7 @@ from notifications.channels.zalo_tokens import TokenPair, TokenStore
 from notifications.message import Delivery, OutgoingMessage
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+JSON = "application/json"
 
 
 class Action(enum.Enum):
@@ -84,11 +86,13 @@ class ZaloChannel:
         api_base: str = "https://business.openapi.zalo.me",
         oauth_base: str = "https://oauth.zaloapp.com",
         timeout: float = 15.0,
+        concurrency: int = 4,
         next_working_morning: Callable[[datetime], datetime] = next_weekday_morning,
         clock: Callable[[], datetime] = system_now,
     ) -> None:
         """``secret_key`` is the unwrapped app secret; ``tokens`` was seeded with the settings'
-        refresh token and holds every later one."""
+        refresh token and holds every later one. At most ``concurrency`` connections are open at once
+        (the dispatcher's Zalo senders), kept alive between messages."""
         self._app_id = app_id
         self._secret_key = secret_key
         self._template_id = template_id
@@ -97,7 +101,10 @@ class ZaloChannel:
         self._oauth_base = oauth_base.rstrip("/")
         self._next_working_morning = next_working_morning
         self._clock = clock
-        self._client = httpx.AsyncClient(timeout=timeout)
+        # One client for the run: its connections are kept alive and reused, at most ``concurrency``.
+        self._client = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(
+            max_connections=concurrency, max_keepalive_connections=concurrency))
+        self._template_url = httpx.URL(f"{self._api_base}/message/template")  # parsed once, not per message
 
     def __repr__(self) -> str:
         return f"ZaloChannel({self._api_base!r}, app_id={self._app_id!r})"
@@ -161,11 +168,11 @@ class ZaloChannel:
 
     async def _send(self, body: dict[str, Any], pair: TokenPair, key: str) -> dict[str, Any]:
         return await self._post(
-            f"{self._api_base}/message/template", key,
-            headers={"access_token": pair.access_token}, json=body,
+            self._template_url, key, headers={"access_token": pair.access_token, "content-type": JSON},
+            content=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
         )
 
-    async def _post(self, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
+    async def _post(self, url: str | httpx.URL, what: str, **kwargs: Any) -> dict[str, Any]:
         """POST and decode; transport failures and 5xx are retries, named by ``what``."""
         try:
             response = await self._client.post(url, **kwargs)

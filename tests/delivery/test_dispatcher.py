@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import mailbox
+import sys
 from datetime import date, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from kehoach.delivery.channel_setup import channels_from_settings
-from kehoach.delivery.dispatcher import DispatchSummary, Options, dispatch_async
+from kehoach.delivery.dispatcher import SWITCH_INTERVAL, DispatchSummary, Options, dispatch_async
 from kehoach.notification import Kind
 from kehoach.plans.directory import Directory
 from kehoach.settings import Settings
@@ -21,6 +22,7 @@ from kehoach.store.tables import DeliveryAttempt, Outbox
 from kehoach.store.zalo_tokens import DbTokenStore
 from notifications.channels import EmailChannel, ZaloChannel
 from notifications.channels.base import Channel
+from notifications.message import Delivery, OutgoingMessage
 from tests.delivery_factories import at, context, directory, notification
 from tests.servers.smtp import SMTPServer
 from tests.servers.zalo import APP_ID, SECRET_KEY, ZaloServer
@@ -232,6 +234,34 @@ async def test_small_batches_still_send_everything(engine: Engine, smtp_server: 
     summary = await run(engine, {"email": email_channel(smtp_server), "zalo": None}, dirx=directory(45),
                         options=Options(batch_size=7, lease=timedelta(minutes=1)))
     assert summary.sent == 45 and len(smtp_server.recorder.messages) == 45
+
+
+class SwitchIntervalSeen:
+    """A channel that notes the GIL switch interval at each send; it delivers nowhere."""
+
+    name = "email"
+
+    def __init__(self) -> None:
+        self.seen: list[float] = []
+
+    async def send(self, msg: OutgoingMessage) -> Delivery:
+        self.seen.append(sys.getswitchinterval())
+        return Delivery(provider_id=msg.key, sent_at=NOW)
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_run_hands_the_gil_over_often_and_puts_the_interval_back(engine: Engine) -> None:
+    items = [notification(f"don-vi-{i}") for i in range(3)]
+    seed(engine, *items)
+    before = sys.getswitchinterval()
+    channel = SwitchIntervalSeen()
+    summary = await run(engine, {"email": channel, "zalo": None}, dirx=directory(3))
+    # (the interpreter keeps the interval in whole microseconds)
+    assert summary.sent == 3 and len(channel.seen) == 3
+    assert all(abs(seen - SWITCH_INTERVAL) < 1e-6 and seen < before for seen in channel.seen)
+    assert sys.getswitchinterval() == before
 
 
 async def test_a_lead_that_recorded_its_dated_task_done_through_the_tasks_report_gets_no_more_reminders(

@@ -30,6 +30,7 @@ class ZaloState:
     faults: list[tuple[int, int]] = field(default_factory=list)  # (zalo error, http status)
     msg_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     accepted: int = 0  # messages answered with success
+    clients: set[tuple[str, int]] = field(default_factory=set)  # the connections ZNS sends came on (address, port)
 
     def new_refresh_token(self) -> str:
         token = "rt-" + secrets.token_hex(8)
@@ -47,6 +48,8 @@ def build_app(state: ZaloState) -> Starlette:
     async def send_template(request: Request) -> JSONResponse:
         body = await request.json()
         state.requests.append(("/message/template", body))
+        if request.client is not None:
+            state.clients.add((request.client.host, request.client.port))
         if state.faults:
             error, status = state.faults.pop(0)
             return JSONResponse({"error": error, "message": "injected"}, status_code=status)

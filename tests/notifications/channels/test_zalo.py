@@ -48,6 +48,24 @@ async def test_success_returns_msg_id_and_sends_the_template(zalo_server: ZaloSe
     assert "Báo cáo kết quả" in body["template_data"]["content"]
 
 
+async def test_concurrent_sends_share_at_most_concurrency_kept_alive_connections(
+    zalo_server: ZaloServer, tmp_path: Path,
+) -> None:
+    # Given a channel allowed 3 connections
+    sender = ZaloChannel(app_id=APP_ID, secret_key=SECRET_KEY, template_id="tpl-1",
+                         tokens=seeded(zalo_server, tmp_path), api_base=zalo_server.url, oauth_base=zalo_server.url,
+                         concurrency=3)
+    # When 30 messages are sent at once, in two rounds
+    for round_ in range(2):
+        await asyncio.gather(*(sender.send(message(key=f"k{round_}-{i}")) for i in range(15)))
+    await sender.aclose()
+    # Then every one arrived whole, over at most 3 connections reused from round to round
+    bodies = zalo_server.state.sends()
+    assert sorted(b["tracking_id"] for b in bodies) == sorted(f"k{r}-{i}" for r in range(2) for i in range(15))
+    assert all("Báo cáo kết quả" in b["template_data"]["content"] for b in bodies)
+    assert 1 <= len(zalo_server.state.clients) <= 3
+
+
 async def test_invalid_token_refreshes_once_and_stores_the_new_pair(zalo_server: ZaloServer, tmp_path: Path) -> None:
     # Given a working token pair, which Zalo then voids
     store = seeded(zalo_server, tmp_path)
