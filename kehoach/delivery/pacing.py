@@ -195,8 +195,15 @@ class Recorder:
                 return
 
     def write(self, outcomes: list[Outcome], rows: list[dict[str, Any]]) -> None:
-        with self.engine.connect() as conn:
-            record(conn, outcomes, self.now, self.token)
+        """Commit the email fallbacks, then the outcomes that caused them.
+
+        In that order a crash between the two commits loses nothing: the failed row is still
+        claimed, is sent again once its lease lapses, fails again, and its fallback's key is
+        already there. The other way round, the failure would be recorded and the email never
+        written.
+        """
         if rows:
             with session(self.engine) as s:
                 enqueue(s, rows)
+        with self.engine.connect() as conn:
+            record(conn, outcomes, self.now, self.token)
