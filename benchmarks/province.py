@@ -27,7 +27,8 @@ dropped at the end unless ``--keep``):
 - ``status_500_s`` and ``rollup_500_s``: every unit of the big plan's annual period submitted, then
   ``kehoach status`` and ``kehoach rollup`` of that period;
 - ``simulate_year_s``: ``kehoach simulate`` of the whole province from 01/01 to ``--simulate-to``
-  (``--simulate-to none`` skips it, and the key is null);
+  (``--simulate-to none`` skips it, and the key is null), and ``simulate_cpu_s`` its CPU time
+  (user + system: comparable between runs on a machine shared with other work);
 - ``peak_rss_mb``: the largest resident set of any command (and of this process).
 
 With ``--fanout`` it measures only the scheduled collection run at 16:30 of the working day on
@@ -476,6 +477,12 @@ def main() -> None:
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
 
 
+def children_cpu() -> float:
+    """User and system CPU seconds of the commands run so far (those waited for)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: str, simulate_to: str) -> None:
     """The commands' figures into ``out``."""
     data = folder / "data"
@@ -502,10 +509,12 @@ def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: st
     out["status_500_s"], _ = run("status", "--plan", big_plan, "--period", period)
     out["rollup_500_s"], _ = run("rollup", "--plan", big_plan, "--period", period,
                                  "--out", str(folder / "rollup"))
-    out["simulate_year_s"] = None
+    out["simulate_year_s"] = out["simulate_cpu_s"] = None
     if simulate_to != "none":
+        before = children_cpu()
         out["simulate_year_s"], _ = run("simulate", "--from", f"{YEAR}-01-01", "--to", simulate_to,
                                         "--data-dir", str(folder / "sim"))
+        out["simulate_cpu_s"] = children_cpu() - before
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out["peak_rss_mb"] = round(max(children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024, 1)
 

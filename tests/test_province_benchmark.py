@@ -44,7 +44,7 @@ def every_figure(done: subprocess.CompletedProcess[str], database: str) -> dict:
 def test_a_tiny_province_prints_every_figure(tmp_path):
     done = tiny_province("--keep", str(tmp_path / "province"), simulate_to="2026-01-31")
     figures = every_figure(done, "sqlite")
-    assert figures["simulate_year_s"] > 0
+    assert figures["simulate_year_s"] > 0 and figures["simulate_cpu_s"] > 0
     assert (tmp_path / "province" / "rollup").is_dir()  # the roll-up wrote its files
     # the simulated January sent its messages into the simulation's own folder
     assert any((tmp_path / "province" / "sim" / "maildir" / "new").iterdir())

@@ -62,7 +62,7 @@ def channels_from_settings(settings: Settings, engine: Engine,
 
     ``engine`` holds the installation's Zalo token pair.
     """
-    maildir = MaildirChannel(maildir_path(settings), mail_from=settings.mail_from)
+    maildir = MaildirChannel(maildir_path(settings), mail_from=settings.mail_from, durable=not settings.simulation)
     email: Channel = maildir
     if settings.smtp_configured and (settings.simulation_smtp or not settings.simulation):
         assert settings.smtp_host is not None

@@ -9,13 +9,13 @@ override address; a message with no such recipient goes to the practice Maildir 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from notifications.channels.base import Channel, DeliveryError, system_now
 from notifications.message import Delivery, OutgoingMessage
@@ -34,7 +34,12 @@ def is_test_address(address: str) -> bool:
 
 
 class ZaloRecord:
-    """Zalo in practice: the request each message would make, one JSON line per message."""
+    """Zalo in practice: the request each message would make, one JSON line per message.
+
+    The file is opened at the first message and closed by ``aclose``; each line is handed to the
+    kernel (flushed) before ``send`` returns, so a process that stops after the dispatcher
+    recorded a message as sent has its line in the file.
+    """
 
     name = "zalo"
 
@@ -42,6 +47,7 @@ class ZaloRecord:
         self.path = Path(path)
         self._clock = clock
         self._ids = itertools.count(1)
+        self._file: TextIO | None = None
 
     def __repr__(self) -> str:
         return f"ZaloRecord({str(self.path)!r})"
@@ -50,18 +56,22 @@ class ZaloRecord:
         line = json.dumps({"phone": list(msg.to), "key": msg.key, "template_id": msg.zalo_template_id,
                            "template_data": msg.zalo_template_data}, ensure_ascii=False)
         try:
-            await asyncio.to_thread(self._append, line)
+            self._append(line)
         except OSError as exc:
             raise DeliveryError(f"cannot record Zalo message {msg.key} in {self.path}: {exc}") from exc
         return Delivery(provider_id=f"mo-phong-{next(self._ids)}", sent_at=self._clock())
 
     async def aclose(self) -> None:
-        """Nothing stays open between messages."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(line + "\n")
+        self._file.flush()
 
 
 class TestRecipientsOnly:

@@ -7,6 +7,7 @@ import mailbox
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from kehoach.calendar import VN_TZ
@@ -20,6 +21,7 @@ from kehoach.store.beats import last_beat
 from kehoach.store.db import make_engine, session
 from kehoach.store.submission_tables import Submission
 from kehoach.store.tables import Outbox
+from tests.notifications.channels.test_maildir import fsyncs
 
 
 def test_dispatch_ticks_every_quarter_hour_of_the_working_day() -> None:
@@ -44,8 +46,11 @@ def test_the_same_units_submit_in_every_run_and_about_the_share_asked() -> None:
     assert not any(submits("p", "bc-nam-2026", u, 0.0) for u in units)
 
 
-def test_a_simulated_week_syncs_every_working_morning_and_delivers_to_its_own_maildir(tmp_path: Path) -> None:
+def test_a_simulated_week_syncs_every_working_morning_and_delivers_to_its_own_maildir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Given the seed plans and a simulation with its own data folder (no Prefect anywhere)
+    synced = fsyncs(monkeypatch)
     data = tmp_path / "sim"
     settings = Settings(data_dir=data, simulation=True)
     config = load_config(settings)
@@ -70,4 +75,6 @@ def test_a_simulated_week_syncs_every_working_morning_and_delivers_to_its_own_ma
     assert {r.unit for r in subs} <= {r.unit for r in confirmed}
     # and every email sent is in the simulation's Maildir, the beat of its dispatch recorded
     assert sent and len(list(mailbox.Maildir(data / "maildir", create=False))) > 0
+    # each written without an fsync (a practice folder, emptied by the next simulation)
+    assert synced == []
     assert last_beat(engine, DISPATCH_BEAT) is not None
