@@ -13,13 +13,15 @@ import json
 import uuid
 from json.encoder import encode_basestring
 from itertools import islice
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -52,11 +54,23 @@ class ContentHash:
     """What sync compares: a changed plan changes it, an identical re-expansion does not.
 
     The digest of the row's fields and its whole context, as one JSON list. A context is
-    shared by every recipient of an event, so its JSON is written once per event, not per row.
+    shared by every recipient of an event, so its JSON is written once per event, not per row;
+    so is the context a row stores (``stored``): one dict per event and channel, which
+    ``_insert`` encodes once.
     """
 
     def __init__(self) -> None:
         self._contexts: dict[int, tuple[Mapping[str, Any], str]] = {}  # the context is kept: its id stays its own
+        self._stored: dict[tuple[int, str], tuple[object, dict[str, Any]]] = {}
+
+    def stored(self, n: Notification) -> dict[str, Any]:
+        """``n.stored_context()``, the same dict for every recipient of the event on that channel
+        (what it keeps depends only on the event and the channel)."""
+        source = n.context if n.ref is None else n.ref
+        held = self._stored.get((id(source), n.channel))
+        if held is None:
+            held = self._stored[id(source), n.channel] = (source, n.stored_context())
+        return held[1]
 
     def __call__(self, n: Notification) -> str:
         held = self._contexts.get(id(n.context))
@@ -73,12 +87,12 @@ def _string(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def _content(n: Notification, digest: str) -> dict[str, Any]:
+def _content(n: Notification, digest: str, context: dict[str, Any]) -> dict[str, Any]:
     """The row's columns; a notification of a plan's expansion stores its reference, not its context."""
     return {
         "plan": n.plan, "kind": n.kind.value, "unit": n.unit, "channel": n.channel,
         "period": n.period, "send_at": n.send_at, "deadline": n.deadline, "subject": n.subject,
-        "context": n.stored_context(), "content_hash": digest,
+        "context": context, "content_hash": digest,
     }
 
 
@@ -90,28 +104,71 @@ class UpsertCounts:
     frozen: int = 0  # rows already sending, sent, failed or skipped: never touched
 
 
+class _InsertSQL(NamedTuple):
+    """The insert of rows of some columns, as the driver takes it: its SQL, the parameters in
+    order with their column default (``None``: the row gives it) and each one's bind processor."""
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: tuple[Any, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+
+
+_GIVEN = object()
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(dialect: Dialect, columns: tuple[str, ...]) -> _InsertSQL:
+    ins = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(Outbox.__table__)
+    compiled = ins.on_conflict_do_nothing(index_elements=["key"]).compile(dialect=dialect, column_keys=list(columns))
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+    defaults = []
+    for name in names:
+        default = Outbox.__table__.c[name].default if name not in columns else None
+        if default is not None and not default.is_scalar:
+            raise ValueError(f"column {name} has a computed default: give it in the row")
+        defaults.append(_GIVEN if name in columns else None if default is None else default.arg)
+    processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    return _InsertSQL(str(compiled), names, tuple(defaults), processors, compiled.positional)
+
+
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert, ignoring keys another writer inserted meanwhile (the key is unique).
 
-    A Core executemany on the table, rows of the same columns together: the ORM's bulk insert
-    did the same statement with per-row bookkeeping that was most of a province's first sync.
+    The driver's executemany of the statement SQLAlchemy compiles, rows of the same columns
+    together, each value through its column's bind processor as SQLAlchemy would: its per-row
+    bookkeeping was a third of a province's first sync. A context shared by many rows (one dict
+    per event, ``ContentHash.stored``) is encoded once.
     """
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox.__table__)
-    stmt = ins.on_conflict_do_nothing(index_elements=["key"])
+    conn = session.connection()
     same: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         same.setdefault(tuple(row), []).append(row)
-    conn = session.connection()
-    for group in same.values():
-        conn.execute(stmt, group)
+    for columns, group in same.items():
+        plan = _insert_sql(conn.dialect, columns)
+        encoded: dict[int, Any] = {}  # id of a value → its bound form; the rows hold the values meanwhile
+
+        def bound(value: Any, process: Callable[[Any], Any] | None) -> Any:
+            if process is None:
+                return value
+            if isinstance(value, dict):
+                if (done := encoded.get(id(value))) is None:
+                    done = encoded[id(value)] = process(value)
+                return done
+            return process(value)
+
+        params = [tuple(bound(row[name] if default is _GIVEN else default, process)
+                        for name, default, process in zip(plan.names, plan.defaults, plan.processors))
+                  for row in group]
+        conn.exec_driver_sql(plan.sql, params if plan.positional else [dict(zip(plan.names, p)) for p in params])
 
 
 def upsert_by_key(
     session: Session, notifications: Iterable[Notification], now: datetime, year: int | None = None, *,
-    insert: bool = True, revive: str | None = None,
+    insert: bool = True, revive: str | None = None, new_plans: Container[str] = (),
 ) -> UpsertCounts:
     """Bring the outbox in line with an expansion; idempotent, never touches a sent row.
 
@@ -119,7 +176,9 @@ def upsert_by_key(
     transaction. ``insert=False`` only updates the rows already there. A row skipped with
     the reason ``revive`` (sync's "no longer in the plan") that the expansion produces again
     is pending again: a sync inside a horizon skips a row whose date moved beyond it, and
-    writes it back when the horizon reaches its new date.
+    writes it back when the horizon reaches its new date. The notifications of ``new_plans``
+    (plans with no row in the outbox, ``plans_without_rows``) are inserted without looking
+    their keys up: none can be there.
     """
     counts = UpsertCounts()
     digest = ContentHash()
@@ -127,13 +186,14 @@ def upsert_by_key(
     for batch in batched(notifications):
         by_key = {n.key: n for n in batch}
         keys = list(by_key)
+        looked_up = [k for k in keys if by_key[k].plan not in new_plans]
         existing = {
             k: (i, s, h, d, e)
             for i, k, s, h, d, e in session.execute(
                 select(Outbox.id, Outbox.key, Outbox.status, Outbox.content_hash, Outbox.deadline, Outbox.last_error)
-                .where(col(Outbox.key).in_(keys))
+                .where(col(Outbox.key).in_(looked_up))
             )
-        }
+        } if looked_up else {}
         new_rows, changed, revived = [], [], []
         moved: dict[int, dict[str, Any]] = {}
         for key in keys:
@@ -141,7 +201,8 @@ def upsert_by_key(
             if key not in existing:
                 if insert:
                     new_rows.append({"key": key, "source": Source.PLAN.value, "status": Status.PENDING.value,
-                                     "attempts": 0, "updated_at": now, "year": year, **_content(n, digest(n))})
+                                     "attempts": 0, "updated_at": now, "year": year,
+                                     **_content(n, digest(n), digest.stored(n))})
                 continue
             row_id, status, old_hash, old_deadline, last_error = existing[key]
             back = revive is not None and status == Status.SKIPPED and last_error == revive
@@ -153,7 +214,7 @@ def upsert_by_key(
                 counts.unchanged += 1
                 continue
             into = revived if back else changed
-            into.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n, new_hash).items()},
+            into.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n, new_hash, digest.stored(n)).items()},
                          "v_updated_at": now})
             if old_deadline != n.deadline:
                 moved[row_id] = into[-1]
@@ -200,6 +261,12 @@ def _count_moves(session: Session, moved: dict[int, dict[str, Any]]) -> None:
         update_row = moved[row_id]
         sequence = int((old or {}).get("ics_sequence", 0)) + 1
         update_row["v_context"] = {**update_row["v_context"], "ics_sequence": sequence}
+
+
+def plans_without_rows(session: Session, plan_ids: Iterable[str]) -> set[str]:
+    """The plans with no row at all in the outbox: every key of a plan's rows begins with its id
+    (``notification.event_key``), so none of their keys can be there yet."""
+    return {p for p in plan_ids if session.scalar(select(Outbox.id).where(Outbox.plan == p).limit(1)) is None}
 
 
 def pending_of_year(session: Session, plans: list[str], year: int,
