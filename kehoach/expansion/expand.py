@@ -9,10 +9,12 @@ fan-out, so what a sync costs follows the horizon, not the year.
 from __future__ import annotations
 
 import gc
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from operator import itemgetter
+from threading import Lock
 
 from kehoach.calendar import WorkingCalendar, at_local
 from kehoach.plans.directory import Directory
@@ -29,8 +31,33 @@ from notifications.ics import DEADLINE_KINDS
 from notifications.render import render_subject
 
 
+_KEPT = 1024  # plans × years × calendars × directories whose events a process keeps
+_kept: OrderedDict[tuple[int, int, int, int], tuple[Plan, WorkingCalendar, Directory, list[Event]]] = OrderedDict()
+_kept_lock = Lock()
+
+
 def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
-    """The year's events, dropping those before the plan takes effect; none outside its span."""
+    """The year's events, dropping those before the plan takes effect; none outside its span.
+
+    Kept per plan, year, calendar and directory (each immutable, known by identity and held
+    while kept) for the process: a process that syncs every morning (the simulation, the
+    embedded runner) builds a plan's year once, not every morning.
+    """
+    key = (id(plan), year, id(cal), id(directory))
+    with _kept_lock:
+        held = _kept.get(key)
+        if held is not None:
+            _kept.move_to_end(key)
+    if held is None:
+        held = (plan, cal, directory, _plan_events(plan, year, cal, directory))
+        with _kept_lock:
+            _kept[key] = held
+            while len(_kept) > _KEPT:
+                _kept.popitem(last=False)
+    return list(held[3])
+
+
+def _plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
     if year not in plan.span_years:
         return []
     events: list[Event] = []

@@ -44,7 +44,7 @@ from kehoach.submissions.record import plan_extensions
 from kehoach.delivery.cancellation import Event, cancellations
 from kehoach.submissions.task_done import adopt_legacy_completions
 from kehoach.store.outbox import (
-    UpsertCounts, enqueue, plans_with_pending, plans_without_rows, retire_missing, skip_plan_rows, upsert_by_key,
+    UpsertCounts, enqueue, outbox_plans, plans_without_rows, retire_missing, skip_plan_rows, upsert_by_key,
 )
 
 RETIRED = "Không còn trong kế hoạch (đã đồng bộ lại)"
@@ -169,7 +169,7 @@ def sync(
     counts = sync_notifications(session, year, judged, notifications, now, horizon, _YearEvents(year_events))
     counts.full, counts.extended = len(judged), len(since)
     if plan_ids is None:
-        counts.retired += skip_plan_rows(session, plans_with_pending(session) - set(config.plans), now, PLAN_GONE)
+        counts.retired += skip_plan_rows(session, outbox_plans(session) - set(config.plans), now, PLAN_GONE)
     return counts
 
 

@@ -13,6 +13,7 @@ import json
 import uuid
 from json.encoder import encode_basestring
 from itertools import islice
+from operator import itemgetter
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +31,7 @@ from kehoach.store.plan_tables import PlanState, PlanStateRow
 from kehoach.store.tables import DeliveryAttempt, Outbox, Source, Status, UTCDateTime
 
 CHUNK = 500
+_TABLE = Outbox.__table__.name
 PAGE = 10 * CHUNK
 T = TypeVar("T")
 
@@ -105,17 +107,13 @@ class UpsertCounts:
 
 
 class _InsertSQL(NamedTuple):
-    """The insert of rows of some columns, as the driver takes it: its SQL, the parameters in
-    order with their column default (``None``: the row gives it) and each one's bind processor."""
+    """The insert of rows of some columns, as the driver takes it."""
 
     sql: str
-    names: tuple[str, ...]
-    defaults: tuple[Any, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    names: tuple[str, ...]  # the parameters, in order
+    defaults: dict[str, Any]  # the column defaults of the parameters the rows do not give
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor) where there is one
     positional: bool
-
-
-_GIVEN = object()
 
 
 @lru_cache(maxsize=32)
@@ -123,14 +121,18 @@ def _insert_sql(dialect: Dialect, columns: tuple[str, ...]) -> _InsertSQL:
     ins = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(Outbox.__table__)
     compiled = ins.on_conflict_do_nothing(index_elements=["key"]).compile(dialect=dialect, column_keys=list(columns))
     names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
-    defaults = []
+    defaults = {}
     for name in names:
-        default = Outbox.__table__.c[name].default if name not in columns else None
-        if default is not None and not default.is_scalar:
-            raise ValueError(f"column {name} has a computed default: give it in the row")
-        defaults.append(_GIVEN if name in columns else None if default is None else default.arg)
-    processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-    return _InsertSQL(str(compiled), names, tuple(defaults), processors, compiled.positional)
+        if name not in columns and (default := Outbox.__table__.c[name].default) is not None:
+            if not default.is_scalar:
+                raise ValueError(f"column {name} has a computed default: give it in the row")
+            defaults[name] = default.arg
+    processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    processed = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+    return _InsertSQL(str(compiled), names, defaults, processed, compiled.positional)
+
+
+_UNSEEN = object()
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -138,8 +140,8 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
 
     The driver's executemany of the statement SQLAlchemy compiles, rows of the same columns
     together, each value through its column's bind processor as SQLAlchemy would: its per-row
-    bookkeeping was a third of a province's first sync. A context shared by many rows (one dict
-    per event, ``ContentHash.stored``) is encoded once.
+    bookkeeping was a third of a province's first sync. A value many rows share (an event's
+    context, ``ContentHash.stored``, its send time, the sync's ``now``) is processed once.
     """
     if not rows:
         return
@@ -149,21 +151,18 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
         same.setdefault(tuple(row), []).append(row)
     for columns, group in same.items():
         plan = _insert_sql(conn.dialect, columns)
-        encoded: dict[int, Any] = {}  # id of a value → its bound form; the rows hold the values meanwhile
-
-        def bound(value: Any, process: Callable[[Any], Any] | None) -> Any:
-            if process is None:
-                return value
-            if isinstance(value, dict):
-                if (done := encoded.get(id(value))) is None:
-                    done = encoded[id(value)] = process(value)
-                return done
-            return process(value)
-
-        params = [tuple(bound(row[name] if default is _GIVEN else default, process)
-                        for name, default, process in zip(plan.names, plan.defaults, plan.processors))
-                  for row in group]
-        conn.exec_driver_sql(plan.sql, params if plan.positional else [dict(zip(plan.names, p)) for p in params])
+        take = itemgetter(*plan.names)
+        # per processed parameter: id of a value → its bound form (the rows hold the values meanwhile)
+        bound: list[dict[int, Any]] = [{} for _ in plan.processed]
+        params = []
+        for row in group:
+            values = list(take({**plan.defaults, **row} if plan.defaults else row))
+            for (i, process), done in zip(plan.processed, bound):
+                if (value := done.get(id(values[i]), _UNSEEN)) is _UNSEEN:
+                    value = done[id(values[i])] = process(values[i])
+                values[i] = value
+            params.append(tuple(values) if plan.positional else dict(zip(plan.names, values)))
+        conn.exec_driver_sql(plan.sql, params)
 
 
 def upsert_by_key(
@@ -263,10 +262,19 @@ def _count_moves(session: Session, moved: dict[int, dict[str, Any]]) -> None:
         update_row["v_context"] = {**update_row["v_context"], "ics_sequence": sequence}
 
 
+def outbox_plans(session: Session) -> set[str]:
+    """Every plan id with a row in the outbox, whatever its status: one index step per plan
+    (a loose index scan), not a read of every row."""
+    return set(session.scalars(text(
+        f"WITH RECURSIVE p(plan) AS (SELECT MIN(plan) FROM {_TABLE} UNION ALL "
+        f"SELECT (SELECT MIN(plan) FROM {_TABLE} WHERE plan > p.plan) FROM p WHERE p.plan IS NOT NULL) "
+        "SELECT plan FROM p WHERE plan IS NOT NULL")))
+
+
 def plans_without_rows(session: Session, plan_ids: Iterable[str]) -> set[str]:
     """The plans with no row at all in the outbox: every key of a plan's rows begins with its id
     (``notification.event_key``), so none of their keys can be there yet."""
-    return {p for p in plan_ids if session.scalar(select(Outbox.id).where(Outbox.plan == p).limit(1)) is None}
+    return set(plan_ids) - outbox_plans(session)
 
 
 def pending_of_year(session: Session, plans: list[str], year: int,
@@ -305,11 +313,6 @@ def retire_missing(
         )
     session.commit()
     return len(gone)
-
-
-def plans_with_pending(session: Session) -> set[str]:
-    """Every plan id that still has rows waiting to be sent."""
-    return set(session.scalars(select(Outbox.plan).where(Outbox.status == Status.PENDING.value).distinct()))
 
 
 def skip_plan_rows(session: Session, plan_ids: Iterable[str], now: datetime, reason: str) -> int:

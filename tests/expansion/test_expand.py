@@ -96,3 +96,22 @@ def test_unit_without_any_contact_still_gets_a_notification(tmp_path):
     cfg = load(tmp_path, contacts=contacts)
     notes = expand(cfg.plan("2026-thu-nghiem"), 2026, cfg.directory, cfg.calendar([2026]))
     assert {n.channel for n in notes if n.unit == "phong-2"} == {"email"}
+
+
+def test_a_plan_or_directory_replaced_in_a_running_process_is_expanded_anew(tmp_path) -> None:
+    # Given a plan expanded once in this process (its year's events are kept for the next sync)
+    cfg = load(tmp_path)
+    plan, cal = cfg.plan("2026-thu-nghiem"), cfg.calendar([2026])
+    before = expand(plan, 2026, cfg.directory, cal)
+    assert expand(plan, 2026, cfg.directory, cal) == before
+    # When the plan is replaced by an edited copy (an upload in the console), and the directory
+    # by one where the group has one more unit (an edit in the console)
+    moved = load(tmp_path / "v2", PLAN.replace("due: 15/12", "due: 31/12").replace("due: 05/12", "due: 24/12"))
+    grown = load(tmp_path / "v3", contacts=CONTACTS + "  - id: phong-3\n    name: Phòng 3\n    groups: [cac-don-vi]\n")
+    # Then each expansion follows what it was given, not what was expanded before
+    assert days(expand(moved.plan("2026-thu-nghiem"), 2026, cfg.directory, cal), Kind.REPORT_DUE) == [
+        date(2026, 12, 24)]
+    assert days(expand(plan, 2026, grown.directory, cal), Kind.REPORT_DUE, "phong-3") == [date(2026, 12, 4)]
+    assert days(before, Kind.REPORT_DUE, "phong-3") == []
+    assert [u.id for u in grown.directory.resolve(["cac-don-vi"])] == ["van-phong", "phong-1", "phong-2", "phong-3"]
+    assert [u.id for u in cfg.directory.resolve(["cac-don-vi"])] == ["van-phong", "phong-1", "phong-2"]
