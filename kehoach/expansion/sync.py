@@ -91,13 +91,14 @@ def sync_notifications(
         counts.window_from, counts.window_to = horizon.span()
     new = plans_without_rows(session, plan_ids)
     plans = [p for p in plan_ids if p not in new]
+    judged = set(plans)  # the others' notifications (new plans, or a sync's extended ones) retire nothing
     produced = Produced()
     inside = [] if horizon is None else horizon.rows()
 
     def noted() -> Iterator[Notification]:
         for n in notifications:
             counts.by_plan[n.plan] = counts.by_plan.get(n.plan, 0) + 1
-            if n.plan not in new:
+            if n.plan in judged:
                 produced.add(n)
             yield n
 
