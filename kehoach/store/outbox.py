@@ -63,6 +63,7 @@ class ContentHash:
 
     def __init__(self) -> None:
         self._contexts: dict[int, tuple[Mapping[str, Any], str]] = {}  # the context is kept: its id stays its own
+        self._events: dict[int, _EventHash] = {}  # by the id of the context, which it holds
         self._stored: dict[tuple[int, str], tuple[object, dict[str, Any]]] = {}
 
     def stored(self, n: Notification) -> dict[str, Any]:
@@ -75,13 +76,37 @@ class ContentHash:
         return held[1]
 
     def __call__(self, n: Notification) -> str:
+        """sha256 of ``[plan, kind, unit, channel, period, send time, deadline, subject, context]``
+        in JSON; what precedes the unit is hashed once per event and what follows it encoded once."""
+        held = self._events.get(id(n.context))
+        if held is None or any(a is not b for a, b in zip(held.fields, _event_fields(n))):
+            held = self._events[id(n.context)] = self._event(n)
+        h = held.before.copy()
+        h.update(f"{_string(n.unit)}, {_string(n.channel)}".encode())
+        h.update(held.after)
+        return h.hexdigest()
+
+    def _event(self, n: Notification) -> _EventHash:
         held = self._contexts.get(id(n.context))
         if held is None:
             held = self._contexts[id(n.context)] = (n.context, _json(n.context))
-        head = ", ".join((_string(n.plan), _string(n.kind.value), _string(n.unit), _string(n.channel),
-                          _string(n.period), repr(n.send_at.timestamp()),
-                          _string(n.deadline.isoformat() if n.deadline else None), _string(n.subject)))
-        return hashlib.sha256(f"[{head}, {held[1]}]".encode()).hexdigest()
+        before = f"[{_string(n.plan)}, {_string(n.kind.value)}, ".encode()
+        after = ", ".join(("", _string(n.period), repr(n.send_at.timestamp()),
+                           _string(n.deadline.isoformat() if n.deadline else None), _string(n.subject), held[1]))
+        return _EventHash(_event_fields(n), hashlib.sha256(before), f"{after}]".encode())
+
+
+class _EventHash(NamedTuple):
+    """The parts of a row's digest its event's recipients share, for the values ``fields`` (held:
+    the same objects again mean the same parts)."""
+
+    fields: tuple[object, ...]
+    before: Any  # the sha256 state after what precedes the unit
+    after: bytes  # what follows the channel
+
+
+def _event_fields(n: Notification) -> tuple[object, ...]:
+    return n.context, n.plan, n.kind, n.period, n.send_at, n.deadline, n.subject
 
 
 def _string(value: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from datetime import UTC, date, timedelta
 
@@ -278,6 +280,13 @@ def test_a_plan_with_no_rows_is_inserted_without_look_ups_into_the_same_rows(eng
         assert through_upsert == _dump(engine) == reference and len(reference) == 12
         assert looked_up == bulk
         assert (bulk.inserted, bulk.unchanged) == (12, 0)
+        # and each row's digest is still the one rows written by earlier versions carry
+        stored = {row.key: row for row in listing(s)}
+        for n in notes:
+            fields = [n.plan, n.kind.value, n.unit, n.channel, n.period, n.send_at.timestamp(),
+                      n.deadline.isoformat(), n.subject, n.context]
+            text_ = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+            assert stored[n.key].content_hash == hashlib.sha256(text_.encode()).hexdigest()
         # and upserted again, with look-ups, nothing has changed
         again = upsert_by_key(s, notes, NOW, 2026)
         assert (again.inserted, again.updated, again.unchanged) == (0, 0, 12)
