@@ -9,6 +9,7 @@ fan-out, so what a sync costs follows the horizon, not the year.
 from __future__ import annotations
 
 import gc
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,30 +32,39 @@ from notifications.ics import DEADLINE_KINDS
 from notifications.render import render_subject
 
 
-_KEPT = 1024  # plans × years × calendars × directories whose events a process keeps
-_kept: OrderedDict[tuple[int, int, int, int], tuple[Plan, WorkingCalendar, Directory, list[Event]]] = OrderedDict()
+_KEPT = 2048  # plan-years a process keeps at most
+_kept: OrderedDict[tuple[int, int, int, int], list[Event]] = OrderedDict()
 _kept_lock = Lock()
 
 
 def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
     """The year's events, dropping those before the plan takes effect; none outside its span.
 
-    Kept per plan, year, calendar and directory (each immutable, known by identity and held
-    while kept) for the process: a process that syncs every morning (the simulation, the
-    embedded runner) builds a plan's year once, not every morning.
+    Kept per plan, year, calendar and directory (each immutable, known by identity) for as long
+    as all three live: a process that syncs every morning (the simulation, the embedded runner)
+    builds a plan's year once, not every morning, and a plan or directory replaced in the console
+    takes its events with it when it goes.
     """
     key = (id(plan), year, id(cal), id(directory))
     with _kept_lock:
-        held = _kept.get(key)
-        if held is not None:
+        events = _kept.get(key)
+        if events is not None:
             _kept.move_to_end(key)
-    if held is None:
-        held = (plan, cal, directory, _plan_events(plan, year, cal, directory))
+    if events is None:
+        events = _plan_events(plan, year, cal, directory)
         with _kept_lock:
-            _kept[key] = held
+            if key not in _kept:
+                for owner in (plan, cal, directory):
+                    weakref.finalize(owner, _forget, key)
+            _kept[key] = events
             while len(_kept) > _KEPT:
                 _kept.popitem(last=False)
-    return list(held[3])
+    return list(events)
+
+
+def _forget(key: tuple[int, int, int, int]) -> None:
+    with _kept_lock:
+        _kept.pop(key, None)
 
 
 def _plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
