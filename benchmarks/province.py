@@ -17,7 +17,9 @@ dropped at the end unless ``--keep``):
   morning sync of the Action Month kickoff's day (computed from the plans), so its horizon
   (KEHOACH_SYNC_HORIZON_DAYS, 14 days) holds the kickoff; the second must write nothing (SQLite's
   files are compared byte for byte, PostgreSQL's rows inserted, updated and deleted are counted);
-  ``sync_rows``: the outbox rows the first wrote;
+  ``sync_rows``: the outbox rows the first wrote; ``sync_next_s`` and ``sync_next_cpu_s`` (its
+  user and system CPU): ``kehoach sync --now`` at 06:30 the next working day, after the roll-up
+  (the incremental sync of every morning: the horizon's new day);
 - ``preview_s``: ``kehoach preview --year 2026 --format json``;
 - ``kickoff_messages`` and ``kickoff_s``: earlier notifications marked handled, ``kehoach dispatch``
   at the Action Month's kickoff moment, email to a local aiosmtpd sink and Zalo to the local Zalo
@@ -246,8 +248,9 @@ def _zalo(ready: Any, sent: Any) -> None:
             time.sleep(0.1)
 
 
-def morning_of_kickoff(env: dict[str, str]) -> datetime:
-    """The morning sync (06:30) of the day of the province's first Action Month kickoff, from the plans.
+def mornings_of_kickoff(env: dict[str, str]) -> tuple[datetime, datetime]:
+    """The morning sync (06:30) of the day of the province's first Action Month kickoff, from the
+    plans, and the morning sync of the next working day.
 
     The sync the installation runs before that day's dispatches: a sync the day before would
     leave the kickoff's dispatch to move the horizon on first (``freshness.sync_changed``).
@@ -267,7 +270,8 @@ def morning_of_kickoff(env: dict[str, str]) -> datetime:
     if not kickoffs:
         raise SystemExit("no Action Month kickoff in the province's plans")
     first = min(kickoffs)
-    return min(at_local(first.date(), clock(6, 30)), first)
+    after = cal.add_working_days(first.date(), 1)
+    return min(at_local(first.date(), clock(6, 30)), first), at_local(after, clock(6, 30))
 
 
 def outbox_rows(url: str) -> int:
@@ -489,7 +493,7 @@ def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: st
     url = env["KEHOACH_DATABASE_URL"]
     run = Runner(env).run
 
-    synced_at = morning_of_kickoff(env).isoformat()
+    synced_at, next_morning = (m.isoformat() for m in mornings_of_kickoff(env))
     out["sync_at"] = synced_at
     out["sync_first_s"], _ = run("sync", "--year", str(YEAR), "--now", synced_at)
     before = _db_state(data, url)
@@ -509,6 +513,9 @@ def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: st
     out["status_500_s"], _ = run("status", "--plan", big_plan, "--period", period)
     out["rollup_500_s"], _ = run("rollup", "--plan", big_plan, "--period", period,
                                  "--out", str(folder / "rollup"))
+    spent = children_cpu()
+    out["sync_next_s"], _ = run("sync", "--now", next_morning)
+    out["sync_next_cpu_s"] = children_cpu() - spent
     out["simulate_year_s"] = out["simulate_cpu_s"] = None
     if simulate_to != "none":
         before = children_cpu()

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = {"command_startup_s", "sync_first_s", "sync_again_s", "preview_s", "kickoff_messages", "kickoff_s",
-        "status_500_s", "rollup_500_s", "simulate_year_s", "peak_rss_mb"}
+KEYS = {"command_startup_s", "sync_first_s", "sync_again_s", "sync_next_s", "sync_next_cpu_s", "preview_s",
+        "kickoff_messages", "kickoff_s", "status_500_s", "rollup_500_s", "simulate_year_s", "peak_rss_mb"}
 
 
 def tiny_province(*extra: str, simulate_to: str = "none") -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,13 @@ fan-out, so what a sync costs follows the horizon, not the year.
 from __future__ import annotations
 
 import gc
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from operator import itemgetter
+from threading import Lock
 
 from kehoach.calendar import WorkingCalendar, at_local
 from kehoach.plans.directory import Directory
@@ -29,8 +32,42 @@ from notifications.ics import DEADLINE_KINDS
 from notifications.render import render_subject
 
 
+_KEPT = 2048  # plan-years a process keeps at most
+_kept: OrderedDict[tuple[int, int, int, int], list[Event]] = OrderedDict()
+_kept_lock = Lock()
+
+
 def plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
-    """The year's events, dropping those before the plan takes effect; none outside its span."""
+    """The year's events, dropping those before the plan takes effect; none outside its span.
+
+    Kept per plan, year, calendar and directory (each immutable, known by identity) for as long
+    as all three live: a process that syncs every morning (the simulation, the embedded runner)
+    builds a plan's year once, not every morning, and a plan or directory replaced in the console
+    takes its events with it when it goes.
+    """
+    key = (id(plan), year, id(cal), id(directory))
+    with _kept_lock:
+        events = _kept.get(key)
+        if events is not None:
+            _kept.move_to_end(key)
+    if events is None:
+        events = _plan_events(plan, year, cal, directory)
+        with _kept_lock:
+            if key not in _kept:
+                for owner in (plan, cal, directory):
+                    weakref.finalize(owner, _forget, key)
+            _kept[key] = events
+            while len(_kept) > _KEPT:
+                _kept.popitem(last=False)
+    return list(events)
+
+
+def _forget(key: tuple[int, int, int, int]) -> None:
+    with _kept_lock:
+        _kept.pop(key, None)
+
+
+def _plan_events(plan: Plan, year: int, cal: WorkingCalendar, directory: Directory) -> list[Event]:
     if year not in plan.span_years:
         return []
     events: list[Event] = []

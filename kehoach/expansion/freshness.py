@@ -40,6 +40,7 @@ from kehoach.expansion.horizon import DEFAULT_HORIZON_DAYS
 from kehoach.expansion.horizon import Horizon
 from kehoach.expansion.sync import SyncCounts, horizon_of, sync
 from kehoach.plans.config import Config
+from kehoach.store.outbox import chunks
 from kehoach.store.plan_tables import PlanSync
 
 
@@ -76,8 +77,10 @@ def record_synced(session: Session, year: int, prints: dict[str, str], now: date
     and the day of the horizon synced (a plan synced again unchanged at the same moment writes nothing)."""
     changed = False
     today = now.astimezone(VN_TZ).date()
+    known = {r.plan: r for ids in chunks(list(prints)) for r in session.exec(
+        select(PlanSync).where(PlanSync.year == year, col(PlanSync.plan).in_(ids)))}
     for plan_id, fingerprint in prints.items():
-        row = session.get(PlanSync, (plan_id, year))
+        row = known.get(plan_id)
         if row is None:
             row = PlanSync(plan=plan_id, year=year, fingerprint=fingerprint, synced_at=now)
         elif row.fingerprint == fingerprint and row.synced_to == synced_to \
@@ -109,15 +112,15 @@ def written_to(session: Session, year: int, prints: dict[str, str], horizon: Hor
 
 def sync_recorded(config: Config, year: int, session: Session, now: datetime,
                   plan_ids: list[str] | None = None, days: int = DEFAULT_HORIZON_DAYS,
-                  full: bool = False) -> SyncCounts:
-    """``sync`` (every plan, or ``plan_ids``), then record the synced plans' fingerprints and
-    the end of the horizon written.
+                  full: bool = False, prints: dict[str, str] | None = None) -> SyncCounts:
+    """``sync`` (every plan, or ``plan_ids``), then record the synced plans' fingerprints
+    (``prints``, if the caller has them) and the end of the horizon written.
 
     Incremental unless ``full``: a plan unchanged since a sync whose horizon this one still
     covers only has the days beyond it written (``written_to``). A year the horizon does not
     reach is not recorded: nothing of it was synced.
     """
-    prints = fingerprints(config)
+    prints = fingerprints(config) if prints is None else prints
     chosen = list(config.plans) if plan_ids is None else plan_ids
     horizon = horizon_of(config, now, days)
     since = {} if full else written_to(session, year, prints, horizon, chosen)
@@ -131,7 +134,8 @@ def sync_horizon(config: Config, session: Session, now: datetime, plan_ids: list
                  days: int = DEFAULT_HORIZON_DAYS, year: int | None = None, full: bool = False) -> list[SyncCounts]:
     """``sync_recorded`` of ``year``, or of every year the horizon of ``now`` reaches (two around New Year)."""
     years = [year] if year is not None else horizon_of(config, now, days).years()
-    return [sync_recorded(config, y, session, now, plan_ids, days, full) for y in years]
+    prints = fingerprints(config)
+    return [sync_recorded(config, y, session, now, plan_ids, days, full, prints) for y in years]
 
 
 def sync_changed(config: Config, engine: Engine, now: datetime, days: int = DEFAULT_HORIZON_DAYS) -> list[str]:
@@ -153,6 +157,6 @@ def sync_changed(config: Config, engine: Engine, now: datetime, days: int = DEFA
             new = {p for p, f in prints.items() if p not in seen or seen[p].fingerprint != f}
             stale = {p for p in prints if p in seen and seen[p].synced_at.astimezone(VN_TZ).date() < today}
             if new | stale:
-                sync_recorded(config, year, session, now, sorted(new | stale), days)
+                sync_recorded(config, year, session, now, sorted(new | stale), days, prints=prints)
             changed |= new
         return sorted(changed)

@@ -25,7 +25,7 @@ each event's recipients are kept to find what to retire (``expansion.produced``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,7 +44,7 @@ from kehoach.submissions.record import plan_extensions
 from kehoach.delivery.cancellation import Event, cancellations
 from kehoach.submissions.task_done import adopt_legacy_completions
 from kehoach.store.outbox import (
-    UpsertCounts, enqueue, plans_with_pending, retire_missing, skip_plan_rows, upsert_by_key,
+    UpsertCounts, enqueue, outbox_plans, plans_without_rows, retire_missing, skip_plan_rows, upsert_by_key,
 )
 
 RETIRED = "Không còn trong kế hoạch (đã đồng bộ lại)"
@@ -76,29 +76,33 @@ def horizon_of(config: Config, now: datetime, days: int) -> Horizon:
 
 
 def sync_notifications(
-    session: Session, year: int, plan_ids: Iterable[str], notifications: Iterable[Notification], now: datetime,
+    session: Session, year: int, plan_ids: Sequence[str], notifications: Iterable[Notification], now: datetime,
     horizon: Horizon | None = None, live: Container[Event] | None = None,
 ) -> SyncCounts:
     """Upsert ``notifications`` as they come and retire the plans' other pending rows of ``year``.
 
     With a ``horizon``, only the pending rows inside it are judged, and ``live`` says which
     calendar events the plans still produce in the whole year; without one, the
-    notifications are the whole year's.
+    notifications are the whole year's. A plan with no row in the outbox yet (a first sync)
+    has nothing to look up, retire or cancel: its rows are only inserted.
     """
     counts = SyncCounts(year)
     if horizon is not None:
         counts.window_from, counts.window_to = horizon.span()
-    plans = list(plan_ids)
+    new = plans_without_rows(session, plan_ids)
+    plans = [p for p in plan_ids if p not in new]
+    judged = set(plans)  # the others' notifications (new plans, or a sync's extended ones) retire nothing
     produced = Produced()
     inside = [] if horizon is None else horizon.rows()
 
     def noted() -> Iterator[Notification]:
         for n in notifications:
             counts.by_plan[n.plan] = counts.by_plan.get(n.plan, 0) + 1
-            produced.add(n)
+            if n.plan in judged:
+                produced.add(n)
             yield n
 
-    up: UpsertCounts = upsert_by_key(session, noted(), now, year, revive=RETIRED)
+    up: UpsertCounts = upsert_by_key(session, noted(), now, year, revive=RETIRED, new_plans=new)
     produced.close()
     counts.inserted, counts.updated, counts.unchanged, counts.frozen = up.inserted, up.updated, up.unchanged, up.frozen
     cancel = cancellations(session, plans, year, produced, produced.live if live is None else live, now, *inside)
@@ -166,7 +170,7 @@ def sync(
     counts = sync_notifications(session, year, judged, notifications, now, horizon, _YearEvents(year_events))
     counts.full, counts.extended = len(judged), len(since)
     if plan_ids is None:
-        counts.retired += skip_plan_rows(session, plans_with_pending(session) - set(config.plans), now, PLAN_GONE)
+        counts.retired += skip_plan_rows(session, outbox_plans(session) - set(config.plans), now, PLAN_GONE)
     return counts
 
 

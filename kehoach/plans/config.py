@@ -61,19 +61,29 @@ def load_config(settings: Settings, files: Iterable[Path] | None = None, *, engi
     With ``engine`` (and ``now`` for the seed's audit line) the directory is the database's, and
     the validated config of the default files is cached in the data folder (``config_cache``).
     """
-    key = None
-    if engine is not None and now is not None and files is None:
-        with Session(engine) as session:
-            revision = directory_revision(session)
-        if revision:  # a fresh database is seeded by this load: cache from the next one
-            key = config_cache.fingerprint(
-                str(engine.url), revision, [settings.contacts_file, settings.calendar_file, *plan_files(settings)])
-            if (cached := config_cache.read(settings.data_dir, key)) is not None:
-                return cached
+    if engine is None or now is None or files is not None:
+        return _load_config(settings, files, engine=engine, now=now)
+    revision = _revision(engine)
+    if revision:
+        key = _cache_key(settings, engine, revision)
+        if (cached := config_cache.read(settings.data_dir, key)) is not None:
+            return cached
     config = _load_config(settings, files, engine=engine, now=now)
-    if key is not None:
-        config_cache.write(settings.data_dir, key, config)
+    if not revision:  # this load seeded a fresh database: the seed is the revision the next command sees
+        revision = _revision(engine)
+        key = _cache_key(settings, engine, revision)
+    config_cache.write(settings.data_dir, key, config)
     return config
+
+
+def _revision(engine: Engine) -> int:
+    with Session(engine) as session:
+        return directory_revision(session)
+
+
+def _cache_key(settings: Settings, engine: Engine, revision: int) -> str:
+    return config_cache.fingerprint(
+        str(engine.url), revision, [settings.contacts_file, settings.calendar_file, *plan_files(settings)])
 
 
 def _load_config(settings: Settings, files: Iterable[Path] | None, *, engine: Engine | None,

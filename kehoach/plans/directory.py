@@ -6,6 +6,7 @@ Plans name units and groups by id; ``Directory.resolve`` turns those names into 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Annotated
 
@@ -49,6 +50,11 @@ class UnitGroup(BaseModel):
     name: str
 
 
+# Directory.resolve's answers, by the id of the directory while it lives: kept out of the model,
+# whose equality compares its private attributes too.
+_RESOLVED: dict[int, dict[tuple[str, ...], tuple[Unit, ...]]] = {}
+
+
 class Directory(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -88,13 +94,22 @@ class Directory(BaseModel):
         return list(self.__pydantic_private__["_members"].get(group_id, []))  # type: ignore[index]
 
     def resolve(self, refs: Iterable[str]) -> list[Unit]:
-        """Units named by ids or group ids, each once, in the order first named."""
-        seen: dict[str, Unit] = {}
-        for ref in refs:
-            found = self.members(ref) if self.is_group(ref) else [self.unit(ref)]
-            for u in found:
-                seen.setdefault(u.id, u)
-        return list(seen.values())
+        """Units named by ids or group ids, each once, in the order first named.
+
+        Kept per list of refs (the directory does not change): a province's year of periods
+        names the same few hundred units in each of them.
+        """
+        named = tuple(refs)
+        if (resolved := _RESOLVED.get(id(self))) is None:
+            resolved = _RESOLVED[id(self)] = {}
+            weakref.finalize(self, _RESOLVED.pop, id(self), None)
+        if (found := resolved.get(named)) is None:
+            seen: dict[str, Unit] = {}
+            for ref in named:
+                for u in self.members(ref) if self.is_group(ref) else [self.unit(ref)]:
+                    seen.setdefault(u.id, u)
+            found = resolved[named] = tuple(seen.values())
+        return list(found)
 
     def includes(self, refs: Iterable[str], unit_id: str) -> bool:
         """Whether ``refs`` name ``unit_id`` (itself or a group of it), without listing every unit they name.

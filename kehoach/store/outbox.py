@@ -13,13 +13,16 @@ import json
 import uuid
 from json.encoder import encode_basestring
 from itertools import islice
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -28,6 +31,7 @@ from kehoach.store.plan_tables import PlanState, PlanStateRow
 from kehoach.store.tables import DeliveryAttempt, Outbox, Source, Status, UTCDateTime
 
 CHUNK = 500
+_TABLE = Outbox.__table__.name
 PAGE = 10 * CHUNK
 T = TypeVar("T")
 
@@ -52,20 +56,57 @@ class ContentHash:
     """What sync compares: a changed plan changes it, an identical re-expansion does not.
 
     The digest of the row's fields and its whole context, as one JSON list. A context is
-    shared by every recipient of an event, so its JSON is written once per event, not per row.
+    shared by every recipient of an event, so its JSON is written once per event, not per row;
+    so is the context a row stores (``stored``): one dict per event and channel, which
+    ``_insert`` encodes once.
     """
 
     def __init__(self) -> None:
         self._contexts: dict[int, tuple[Mapping[str, Any], str]] = {}  # the context is kept: its id stays its own
+        self._events: dict[int, _EventHash] = {}  # by the id of the context, which it holds
+        self._stored: dict[tuple[int, str], tuple[object, dict[str, Any]]] = {}
+
+    def stored(self, n: Notification) -> dict[str, Any]:
+        """``n.stored_context()``, the same dict for every recipient of the event on that channel
+        (what it keeps depends only on the event and the channel)."""
+        source = n.context if n.ref is None else n.ref
+        held = self._stored.get((id(source), n.channel))
+        if held is None:
+            held = self._stored[id(source), n.channel] = (source, n.stored_context())
+        return held[1]
 
     def __call__(self, n: Notification) -> str:
+        """sha256 of ``[plan, kind, unit, channel, period, send time, deadline, subject, context]``
+        in JSON; what precedes the unit is hashed once per event and what follows it encoded once."""
+        held = self._events.get(id(n.context))
+        if held is None or any(a is not b for a, b in zip(held.fields, _event_fields(n))):
+            held = self._events[id(n.context)] = self._event(n)
+        h = held.before.copy()
+        h.update(f"{_string(n.unit)}, {_string(n.channel)}".encode())
+        h.update(held.after)
+        return h.hexdigest()
+
+    def _event(self, n: Notification) -> _EventHash:
         held = self._contexts.get(id(n.context))
         if held is None:
             held = self._contexts[id(n.context)] = (n.context, _json(n.context))
-        head = ", ".join((_string(n.plan), _string(n.kind.value), _string(n.unit), _string(n.channel),
-                          _string(n.period), repr(n.send_at.timestamp()),
-                          _string(n.deadline.isoformat() if n.deadline else None), _string(n.subject)))
-        return hashlib.sha256(f"[{head}, {held[1]}]".encode()).hexdigest()
+        before = f"[{_string(n.plan)}, {_string(n.kind.value)}, ".encode()
+        after = ", ".join(("", _string(n.period), repr(n.send_at.timestamp()),
+                           _string(n.deadline.isoformat() if n.deadline else None), _string(n.subject), held[1]))
+        return _EventHash(_event_fields(n), hashlib.sha256(before), f"{after}]".encode())
+
+
+class _EventHash(NamedTuple):
+    """The parts of a row's digest its event's recipients share, for the values ``fields`` (held:
+    the same objects again mean the same parts)."""
+
+    fields: tuple[object, ...]
+    before: Any  # the sha256 state after what precedes the unit
+    after: bytes  # what follows the channel
+
+
+def _event_fields(n: Notification) -> tuple[object, ...]:
+    return n.context, n.plan, n.kind, n.period, n.send_at, n.deadline, n.subject
 
 
 def _string(value: str | None) -> str:
@@ -73,12 +114,12 @@ def _string(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def _content(n: Notification, digest: str) -> dict[str, Any]:
+def _content(n: Notification, digest: str, context: dict[str, Any]) -> dict[str, Any]:
     """The row's columns; a notification of a plan's expansion stores its reference, not its context."""
     return {
         "plan": n.plan, "kind": n.kind.value, "unit": n.unit, "channel": n.channel,
         "period": n.period, "send_at": n.send_at, "deadline": n.deadline, "subject": n.subject,
-        "context": n.stored_context(), "content_hash": digest,
+        "context": context, "content_hash": digest,
     }
 
 
@@ -90,28 +131,68 @@ class UpsertCounts:
     frozen: int = 0  # rows already sending, sent, failed or skipped: never touched
 
 
+class _InsertSQL(NamedTuple):
+    """The insert of rows of some columns, as the driver takes it."""
+
+    sql: str
+    names: tuple[str, ...]  # the parameters, in order
+    defaults: dict[str, Any]  # the column defaults of the parameters the rows do not give
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor) where there is one
+    positional: bool
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(dialect: Dialect, columns: tuple[str, ...]) -> _InsertSQL:
+    ins = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(Outbox.__table__)
+    compiled = ins.on_conflict_do_nothing(index_elements=["key"]).compile(dialect=dialect, column_keys=list(columns))
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+    defaults = {}
+    for name in names:
+        if name not in columns and (default := Outbox.__table__.c[name].default) is not None:
+            if not default.is_scalar:
+                raise ValueError(f"column {name} has a computed default: give it in the row")
+            defaults[name] = default.arg
+    processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    processed = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+    return _InsertSQL(str(compiled), names, defaults, processed, compiled.positional)
+
+
+_UNSEEN = object()
+
+
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert, ignoring keys another writer inserted meanwhile (the key is unique).
 
-    A Core executemany on the table, rows of the same columns together: the ORM's bulk insert
-    did the same statement with per-row bookkeeping that was most of a province's first sync.
+    The driver's executemany of the statement SQLAlchemy compiles, rows of the same columns
+    together, each value through its column's bind processor as SQLAlchemy would: its per-row
+    bookkeeping was a third of a province's first sync. A value many rows share (an event's
+    context, ``ContentHash.stored``, its send time, the sync's ``now``) is processed once.
     """
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox.__table__)
-    stmt = ins.on_conflict_do_nothing(index_elements=["key"])
+    conn = session.connection()
     same: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         same.setdefault(tuple(row), []).append(row)
-    conn = session.connection()
-    for group in same.values():
-        conn.execute(stmt, group)
+    for columns, group in same.items():
+        plan = _insert_sql(conn.dialect, columns)
+        take = itemgetter(*plan.names)
+        # per processed parameter: id of a value → its bound form (the rows hold the values meanwhile)
+        bound: list[dict[int, Any]] = [{} for _ in plan.processed]
+        params = []
+        for row in group:
+            values = list(take({**plan.defaults, **row} if plan.defaults else row))
+            for (i, process), done in zip(plan.processed, bound):
+                if (value := done.get(id(values[i]), _UNSEEN)) is _UNSEEN:
+                    value = done[id(values[i])] = process(values[i])
+                values[i] = value
+            params.append(tuple(values) if plan.positional else dict(zip(plan.names, values)))
+        conn.exec_driver_sql(plan.sql, params)
 
 
 def upsert_by_key(
     session: Session, notifications: Iterable[Notification], now: datetime, year: int | None = None, *,
-    insert: bool = True, revive: str | None = None,
+    insert: bool = True, revive: str | None = None, new_plans: Container[str] = (),
 ) -> UpsertCounts:
     """Bring the outbox in line with an expansion; idempotent, never touches a sent row.
 
@@ -119,21 +200,24 @@ def upsert_by_key(
     transaction. ``insert=False`` only updates the rows already there. A row skipped with
     the reason ``revive`` (sync's "no longer in the plan") that the expansion produces again
     is pending again: a sync inside a horizon skips a row whose date moved beyond it, and
-    writes it back when the horizon reaches its new date.
+    writes it back when the horizon reaches its new date. The notifications of ``new_plans``
+    (plans with no row in the outbox, ``plans_without_rows``) are inserted without looking
+    their keys up: none can be there.
     """
     counts = UpsertCounts()
     digest = ContentHash()
-    analyzed_at = CHUNK
+    analyzed_at = max(CHUNK, _estimated_rows(session))  # ANALYZE once the rows inserted double the table
     for batch in batched(notifications):
         by_key = {n.key: n for n in batch}
         keys = list(by_key)
+        looked_up = [k for k in keys if by_key[k].plan not in new_plans]
         existing = {
             k: (i, s, h, d, e)
             for i, k, s, h, d, e in session.execute(
                 select(Outbox.id, Outbox.key, Outbox.status, Outbox.content_hash, Outbox.deadline, Outbox.last_error)
-                .where(col(Outbox.key).in_(keys))
+                .where(col(Outbox.key).in_(looked_up))
             )
-        }
+        } if looked_up else {}
         new_rows, changed, revived = [], [], []
         moved: dict[int, dict[str, Any]] = {}
         for key in keys:
@@ -141,7 +225,8 @@ def upsert_by_key(
             if key not in existing:
                 if insert:
                     new_rows.append({"key": key, "source": Source.PLAN.value, "status": Status.PENDING.value,
-                                     "attempts": 0, "updated_at": now, "year": year, **_content(n, digest(n))})
+                                     "attempts": 0, "updated_at": now, "year": year,
+                                     **_content(n, digest(n), digest.stored(n))})
                 continue
             row_id, status, old_hash, old_deadline, last_error = existing[key]
             back = revive is not None and status == Status.SKIPPED and last_error == revive
@@ -153,7 +238,7 @@ def upsert_by_key(
                 counts.unchanged += 1
                 continue
             into = revived if back else changed
-            into.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n, new_hash).items()},
+            into.append({"b_id": row_id, **{f"v_{c}": v for c, v in _content(n, new_hash, digest.stored(n)).items()},
                          "v_updated_at": now})
             if old_deadline != n.deadline:
                 moved[row_id] = into[-1]
@@ -188,7 +273,16 @@ def _refresh_statistics(session: Session) -> None:
     nothing inside this transaction it would scan every row for each chunk (quadratic; 41 s
     for a province's first sync). ANALYZE as the table doubles keeps the index in use."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {Outbox.__table__.name}"))
+        session.execute(text(f"ANALYZE {_TABLE}"))
+
+
+def _estimated_rows(session: Session) -> int:
+    """PostgreSQL's estimate of the table's rows from its last statistics (0 before any, and on
+    SQLite): a morning's few thousand rows into a province's outbox do not double it, and
+    analysing a table of millions of rows at each sync was most of a PostgreSQL morning."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    return int(session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": _TABLE}) or 0)
 
 
 def _count_moves(session: Session, moved: dict[int, dict[str, Any]]) -> None:
@@ -200,6 +294,21 @@ def _count_moves(session: Session, moved: dict[int, dict[str, Any]]) -> None:
         update_row = moved[row_id]
         sequence = int((old or {}).get("ics_sequence", 0)) + 1
         update_row["v_context"] = {**update_row["v_context"], "ics_sequence": sequence}
+
+
+def outbox_plans(session: Session) -> set[str]:
+    """Every plan id with a row in the outbox, whatever its status: one index step per plan
+    (a loose index scan), not a read of every row."""
+    return set(session.scalars(text(
+        f"WITH RECURSIVE p(plan) AS (SELECT MIN(plan) FROM {_TABLE} UNION ALL "
+        f"SELECT (SELECT MIN(plan) FROM {_TABLE} WHERE plan > p.plan) FROM p WHERE p.plan IS NOT NULL) "
+        "SELECT plan FROM p WHERE plan IS NOT NULL")))
+
+
+def plans_without_rows(session: Session, plan_ids: Iterable[str]) -> set[str]:
+    """The plans with no row at all in the outbox: every key of a plan's rows begins with its id
+    (``notification.event_key``), so none of their keys can be there yet."""
+    return set(plan_ids) - outbox_plans(session)
 
 
 def pending_of_year(session: Session, plans: list[str], year: int,
@@ -238,11 +347,6 @@ def retire_missing(
         )
     session.commit()
     return len(gone)
-
-
-def plans_with_pending(session: Session) -> set[str]:
-    """Every plan id that still has rows waiting to be sent."""
-    return set(session.scalars(select(Outbox.plan).where(Outbox.status == Status.PENDING.value).distinct()))
 
 
 def skip_plan_rows(session: Session, plan_ids: Iterable[str], now: datetime, reason: str) -> int:

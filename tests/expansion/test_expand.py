@@ -1,5 +1,6 @@
 """expand(): dated notifications from a small plan, stable keys, nothing on a day off."""
 
+import gc
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from kehoach.calendar import VN_TZ
 from kehoach.plans.config import Config, load_config
+from kehoach.expansion import expand as expand_module
 from kehoach.expansion.expand import expand
 from kehoach.notification import Kind
 from kehoach.settings import Settings
@@ -96,3 +98,37 @@ def test_unit_without_any_contact_still_gets_a_notification(tmp_path):
     cfg = load(tmp_path, contacts=contacts)
     notes = expand(cfg.plan("2026-thu-nghiem"), 2026, cfg.directory, cfg.calendar([2026]))
     assert {n.channel for n in notes if n.unit == "phong-2"} == {"email"}
+
+
+def test_a_plan_or_directory_replaced_in_a_running_process_is_expanded_anew(tmp_path) -> None:
+    # Given a plan expanded once in this process (its year's events are kept for the next sync)
+    cfg = load(tmp_path)
+    plan, cal = cfg.plan("2026-thu-nghiem"), cfg.calendar([2026])
+    before = expand(plan, 2026, cfg.directory, cal)
+    assert expand(plan, 2026, cfg.directory, cal) == before
+    # When the plan is replaced by an edited copy (an upload in the console), and the directory
+    # by one where the group has one more unit (an edit in the console)
+    moved = load(tmp_path / "v2", PLAN.replace("due: 15/12", "due: 31/12").replace("due: 05/12", "due: 24/12"))
+    grown = load(tmp_path / "v3", contacts=CONTACTS + "  - id: phong-3\n    name: Phòng 3\n    groups: [cac-don-vi]\n")
+    # Then each expansion follows what it was given, not what was expanded before
+    assert days(expand(moved.plan("2026-thu-nghiem"), 2026, cfg.directory, cal), Kind.REPORT_DUE) == [
+        date(2026, 12, 24)]
+    assert days(expand(plan, 2026, grown.directory, cal), Kind.REPORT_DUE, "phong-3") == [date(2026, 12, 4)]
+    assert days(before, Kind.REPORT_DUE, "phong-3") == []
+    assert [u.id for u in grown.directory.resolve(["cac-don-vi"])] == ["van-phong", "phong-1", "phong-2", "phong-3"]
+    assert [u.id for u in cfg.directory.resolve(["cac-don-vi"])] == ["van-phong", "phong-1", "phong-2"]
+
+
+def test_a_plan_gone_from_the_process_takes_its_kept_events_with_it(tmp_path) -> None:
+    # Given a plan expanded once (its year's events kept for the next sync in this process)
+    cfg = load(tmp_path)
+    plan = cfg.plan("2026-thu-nghiem")
+    expand(plan, 2026, cfg.directory, cfg.calendar([2026]))
+    kept = dict(expand_module._kept)
+    assert (id(plan), 2026, id(cfg.calendar([2026])), id(cfg.directory)) in kept
+    # When the plan is gone (replaced in a running config, the old one dropped)
+    gone = (id(plan), 2026, id(cfg.calendar([2026])), id(cfg.directory))
+    del cfg.plans["2026-thu-nghiem"], plan, kept
+    gc.collect()
+    # Then its events are not kept any more
+    assert gone not in expand_module._kept

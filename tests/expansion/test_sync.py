@@ -7,14 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from kehoach.plans.config import load_config
+from kehoach.plans.config import Config, load_config
 from kehoach.settings import Settings
 from kehoach.store.db import make_engine, session
 from kehoach.store.outbox import Outcome, claim, listing, new_token, record
 from kehoach.store.tables import Status
 from kehoach.expansion.sync import RETIRED, sync
 from tests.delivery_factories import at
-from tests.factories import PLAN, write_config
+from tests.factories import PLAN, config_at, write_config
 
 NOW = at(date(2026, 1, 2))
 WHOLE_YEAR = 400  # a horizon from NOW past the year's last notification
@@ -70,3 +70,32 @@ def test_dropped_notifications_are_skipped_with_the_reason(tmp_path: Path) -> No
         retired = [r for r in listing(s) if r.status == "skipped"]
     assert counts.retired == len(retired) > 0
     assert {r.last_error for r in retired} == {RETIRED} and {r.kind for r in retired} == {"task_reminder"}
+
+
+def test_a_new_plan_is_written_beside_a_changed_one_whose_dropped_rows_are_retired(tmp_path: Path) -> None:
+    # Given a synced plan, then its task renamed and a second plan added, synced together:
+    # the new plan has no rows (inserted without look-ups), the other has rows to retire
+    other = PLAN.replace("id: 2026-thu-nghiem", "id: 2026-thu-nghiem-2")
+    renamed_task = PLAN.replace("  - id: ii-1\n", "  - id: ii-9\n")
+
+    def both(root: Path, plan: str) -> Config:
+        cfg = write_config(root, plan=plan)
+        (cfg / "plans" / "plan-2.yaml").write_text(other, encoding="utf-8")
+        return config_at(cfg)
+
+    alone, together = engine_at(tmp_path), make_engine(f"sqlite:///{tmp_path / 'together.db'}")
+    with session(alone) as s:
+        sync(load(tmp_path), 2026, s, NOW)
+        counts = sync(both(tmp_path / "v2", renamed_task), 2026, s, NOW)
+    # and beside it, the same plans synced together from the start (the second plan looked up the second time)
+    with session(together) as s:
+        sync(both(tmp_path / "v3", PLAN), 2026, s, NOW)
+        sync(both(tmp_path / "v4", renamed_task), 2026, s, NOW)
+    # Then the dropped rows are retired, the new plan's inserted, and both outboxes say the same
+    def rows(engine: Engine) -> dict[str, tuple[object, ...]]:
+        with session(engine) as s:
+            return {r.key: (r.status, r.send_at, r.content_hash, r.last_error, r.context) for r in listing(s)}
+
+    assert counts.retired > 0 and counts.by_plan["2026-thu-nghiem-2"] > 0
+    assert rows(alone) == rows(together)
+    assert {k.split("/")[0] for k, r in rows(alone).items() if r[0] == "skipped"} == {"2026-thu-nghiem"}

@@ -14,6 +14,7 @@ from kehoach.errors import PlanError
 from kehoach.plans.config import load_config
 from kehoach.plans.config_cache import CACHE_NAME
 from kehoach.plans.directory_edit import GroupValues, apply_changes
+from kehoach.plans.directory_store import stored_directory
 from kehoach.settings import Settings
 from kehoach.store.backup import backup
 from kehoach.store.db import make_engine, session
@@ -48,6 +49,17 @@ def test_the_second_load_comes_from_a_private_cache(settings: Settings, engine: 
     tamper(settings, "Từ bộ nhớ đệm")
     assert load(settings, engine).plans["2026-thu-nghiem"].title == "Từ bộ nhớ đệm"
     assert first.plans["2026-thu-nghiem"].title == "Kế hoạch thử nghiệm năm 2026"
+
+
+def test_the_load_that_seeds_a_fresh_database_leaves_the_cache_the_next_one_reads(
+        settings: Settings, engine: Engine) -> None:
+    seeded = load(settings, engine)  # a fresh database: this load seeds the directory
+    assert (settings.data_dir / CACHE_NAME).exists()
+    tamper(settings, "Từ bộ nhớ đệm")
+    second = load(settings, engine)
+    assert second.plans["2026-thu-nghiem"].title == "Từ bộ nhớ đệm"
+    with session(engine) as s:
+        assert second.directory == seeded.directory == stored_directory(s)
 
 
 def test_an_edited_plan_file_is_read_again(settings: Settings, engine: Engine) -> None:

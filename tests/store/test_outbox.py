@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from datetime import UTC, date, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, insert, select
 
-from kehoach.notification import Kind
+from kehoach.notification import Kind, Notification
 from kehoach.store.db import session
 from kehoach.store.outbox import (
-    Claimed, Outcome, claim, due, listing, new_token, record, release, retire_missing, upsert_by_key,
+    Claimed, ContentHash, Outcome, claim, due, listing, new_token, plans_without_rows, record, release, retire_missing,
+    upsert_by_key,
 )
 from kehoach.store.tables import DeliveryAttempt, Outbox, Status
-from tests.delivery_factories import at, notification
+from tests.delivery_factories import PLAN, at, context, notification
 
 NOW = at(date(2026, 12, 1), 9)
 LEASE = timedelta(minutes=10)
@@ -225,3 +228,65 @@ def test_every_row_carries_its_plan(engine: Engine) -> None:
     with session(engine) as s:
         upsert_by_key(s, [notification()], NOW, 2026)
         assert s.scalars(select(Outbox.plan)).all() == ["2026-thu-nghiem"]
+
+
+def _expansion() -> list[Notification]:
+    """Three units on two channels, the email rows of a deadline keeping what names it: the
+    recipients of each event share its context and its reference, as expansion makes them."""
+    ctx = context(expected_unit_ids=["phong-1", "phong-2"])
+    ref = {"event": f"{PLAN}/report_reminder/nam-2026/-3", "year": 2026}
+    due = notification(kind=Kind.REPORT_DUE, step="0", send_at=at(date(2026, 12, 4)), ctx=ctx)
+    return [n._replace(ref=ref) for unit in ("phong-1", "phong-2", "phong-3") for channel in ("email", "zalo")
+            for n in (notification(unit, channel=channel, ctx=ctx), due._replace(
+                key=due.key.replace("phong-1/email", f"{unit}/{channel}"), unit=unit, channel=channel))]
+
+
+def _dump(engine: Engine) -> list[tuple[object, ...]]:
+    """Every column of every row but the id, as the database driver returns it."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT * FROM outbox ORDER BY id")
+        names = list(rows.keys())
+        return [tuple(v for k, v in zip(names, r) if k != "id") for r in rows]
+
+
+def _emptied(engine: Engine) -> None:
+    with session(engine) as s:
+        s.execute(delete(Outbox))
+        s.commit()
+
+
+def test_a_plan_with_no_rows_is_inserted_without_look_ups_into_the_same_rows(engine: Engine) -> None:
+    # Given one expansion written three ways: by SQLAlchemy's own insert of the rows upsert builds,
+    # through upsert's key look-ups, and as a plan with no rows yet (no look-ups)
+    notes, digest = _expansion(), ContentHash()
+    with session(engine) as s:
+        s.execute(insert(Outbox), [
+            {"key": n.key, "source": "plan", "status": "pending", "attempts": 0, "updated_at": NOW, "year": 2026,
+             "plan": n.plan, "kind": n.kind.value, "unit": n.unit, "channel": n.channel, "period": n.period,
+             "send_at": n.send_at, "deadline": n.deadline, "subject": n.subject, "context": n.stored_context(),
+             "content_hash": digest(n)} for n in notes])
+        s.commit()
+    reference = _dump(engine)
+    _emptied(engine)
+    with session(engine) as s:
+        looked_up = upsert_by_key(s, notes, NOW, 2026)
+    through_upsert = _dump(engine)
+    _emptied(engine)
+    with session(engine) as s:
+        assert plans_without_rows(s, [PLAN, "2026-khac"]) == {PLAN, "2026-khac"}
+        bulk = upsert_by_key(s, notes, NOW, 2026, new_plans={PLAN})
+        assert plans_without_rows(s, [PLAN, "2026-khac"]) == {"2026-khac"}
+        # Then the rows are the same, column by column, and so are the counts
+        assert through_upsert == _dump(engine) == reference and len(reference) == 12
+        assert looked_up == bulk
+        assert (bulk.inserted, bulk.unchanged) == (12, 0)
+        # and each row's digest is still the one rows written by earlier versions carry
+        stored = {row.key: row for row in listing(s)}
+        for n in notes:
+            fields = [n.plan, n.kind.value, n.unit, n.channel, n.period, n.send_at.timestamp(),
+                      n.deadline.isoformat(), n.subject, n.context]
+            text_ = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+            assert stored[n.key].content_hash == hashlib.sha256(text_.encode()).hexdigest()
+        # and upserted again, with look-ups, nothing has changed
+        again = upsert_by_key(s, notes, NOW, 2026)
+        assert (again.inserted, again.updated, again.unchanged) == (0, 0, 12)
