@@ -79,7 +79,7 @@ class ContentHash:
         """sha256 of ``[plan, kind, unit, channel, period, send time, deadline, subject, context]``
         in JSON; what precedes the unit is hashed once per event and what follows it encoded once."""
         held = self._events.get(id(n.context))
-        if held is None or any(a is not b for a, b in zip(held.fields, _event_fields(n))):
+        if held is None or any(a is not b for a, b in zip(held.fields, _event_fields(n), strict=True)):
             held = self._events[id(n.context)] = self._event(n)
         h = held.before.copy()
         h.update(f"{_string(n.unit)}, {_string(n.channel)}".encode())
@@ -182,11 +182,11 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
         params = []
         for row in group:
             values = list(take({**plan.defaults, **row} if plan.defaults else row))
-            for (i, process), done in zip(plan.processed, bound):
+            for (i, process), done in zip(plan.processed, bound, strict=True):
                 if (value := done.get(id(values[i]), _UNSEEN)) is _UNSEEN:
                     value = done[id(values[i])] = process(values[i])
                 values[i] = value
-            params.append(tuple(values) if plan.positional else dict(zip(plan.names, values)))
+            params.append(tuple(values) if plan.positional else dict(zip(plan.names, values, strict=True)))
         conn.exec_driver_sql(plan.sql, params)
 
 

@@ -246,7 +246,7 @@ def _dump(engine: Engine) -> list[tuple[object, ...]]:
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT * FROM outbox ORDER BY id")
         names = list(rows.keys())
-        return [tuple(v for k, v in zip(names, r) if k != "id") for r in rows]
+        return [tuple(v for k, v in zip(names, r, strict=True) if k != "id") for r in rows]
 
 
 def _emptied(engine: Engine) -> None:
