@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
@@ -23,7 +22,6 @@ from notifications.channels.zalo_tokens import TokenPair, TokenStore
 from notifications.message import Delivery, OutgoingMessage
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-JSON = "application/json"
 
 
 class Action(enum.Enum):
@@ -104,7 +102,6 @@ class ZaloChannel:
         # One client for the run: its connections are kept alive and reused, at most ``concurrency``.
         self._client = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(
             max_connections=concurrency, max_keepalive_connections=concurrency))
-        self._template_url = httpx.URL(f"{self._api_base}/message/template")  # parsed once, not per message
 
     def __repr__(self) -> str:
         return f"ZaloChannel({self._api_base!r}, app_id={self._app_id!r})"
@@ -168,11 +165,11 @@ class ZaloChannel:
 
     async def _send(self, body: dict[str, Any], pair: TokenPair, key: str) -> dict[str, Any]:
         return await self._post(
-            self._template_url, key, headers={"access_token": pair.access_token, "content-type": JSON},
-            content=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+            f"{self._api_base}/message/template", key,
+            headers={"access_token": pair.access_token}, json=body,
         )
 
-    async def _post(self, url: str | httpx.URL, what: str, **kwargs: Any) -> dict[str, Any]:
+    async def _post(self, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
         """POST and decode; transport failures and 5xx are retries, named by ``what``."""
         try:
             response = await self._client.post(url, **kwargs)
