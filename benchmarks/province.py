@@ -154,18 +154,22 @@ def province(folder: Path, n_units: int, n_plans: int, big: int, rng: random.Ran
 
 
 class Runner:
-    """Runs ``kehoach`` commands against the province and keeps the largest child's peak RSS."""
+    """Runs ``kehoach`` commands against the province; ``cpu``: the last one's user and system CPU
+    seconds (comparable between runs on a machine shared with other work)."""
 
     def __init__(self, env: dict[str, str]):
         self.env = env
+        self.cpu = 0.0
 
     def run(self, *args: str, check: bool = True, discard: bool = False) -> tuple[float, str]:
         """``discard``: the command's output is thrown away, not held here (the province's preview is
         1.2 GB of JSON: captured, it made this process the largest of all, 4.6 GB)."""
-        started = time.perf_counter()
+        started, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([sys.executable, "-m", "kehoach", *args], env=self.env, cwd=ROOT, text=True,
                               stdout=subprocess.DEVNULL if discard else subprocess.PIPE, stderr=subprocess.PIPE)
         seconds = time.perf_counter() - started
+        now_used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu = now_used.ru_utime + now_used.ru_stime - used.ru_utime - used.ru_stime
         print(f"kehoach {' '.join(args[:3])}: {seconds:.2f} s", file=sys.stderr, flush=True)
         if check and done.returncode != 0:
             raise SystemExit(f"kehoach {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -481,17 +485,12 @@ def main() -> None:
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
 
 
-def children_cpu() -> float:
-    """User and system CPU seconds of the commands run so far (those waited for)."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
 def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: str, simulate_to: str) -> None:
     """The commands' figures into ``out``."""
     data = folder / "data"
     url = env["KEHOACH_DATABASE_URL"]
-    run = Runner(env).run
+    runner = Runner(env)
+    run = runner.run
 
     synced_at, next_morning = (m.isoformat() for m in mornings_of_kickoff(env))
     out["sync_at"] = synced_at
@@ -513,15 +512,13 @@ def measure(out: dict[str, Any], env: dict[str, str], folder: Path, big_plan: st
     out["status_500_s"], _ = run("status", "--plan", big_plan, "--period", period)
     out["rollup_500_s"], _ = run("rollup", "--plan", big_plan, "--period", period,
                                  "--out", str(folder / "rollup"))
-    spent = children_cpu()
     out["sync_next_s"], _ = run("sync", "--now", next_morning)
-    out["sync_next_cpu_s"] = children_cpu() - spent
+    out["sync_next_cpu_s"] = runner.cpu
     out["simulate_year_s"] = out["simulate_cpu_s"] = None
     if simulate_to != "none":
-        before = children_cpu()
         out["simulate_year_s"], _ = run("simulate", "--from", f"{YEAR}-01-01", "--to", simulate_to,
                                         "--data-dir", str(folder / "sim"))
-        out["simulate_cpu_s"] = children_cpu() - before
+        out["simulate_cpu_s"] = runner.cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out["peak_rss_mb"] = round(max(children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024, 1)
 
